@@ -1,0 +1,46 @@
+# The quick start: `make build` compiles specs/prod.yaml, `make test` runs every check.
+# Both create .venv on first use, so a fresh clone needs nothing installed beforehand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SPEC ?= specs/prod.yaml
+
+.PHONY: build test lint format templates benchmark clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: setup.cfg pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-runtime
+
+build: $(VENV)/.installed-runtime
+	$(BIN)/python -m dr_compiler build $(SPEC)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+	$(BIN)/python -m dr_compiler check-templates
+
+templates: $(VENV)/.installed-runtime
+	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

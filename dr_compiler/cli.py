@@ -1,0 +1,227 @@
+"""The command line: a thin layer over the library. `run(argv) -> exit code` never exits.
+
+Exit codes: 0 ok; 1 the spec is invalid or breaks a policy; 2 usage or input error
+(unreadable file, YAML that does not parse, bad arguments, an AWS call refused);
+3 internal error (a bug: please report it). `--debug` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from dr_compiler import __version__
+from dr_compiler.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, DrCompilerError
+
+EXIT_INTERNAL = 3
+
+EXAMPLES = """\
+examples:
+  dr-compiler validate specs/prod.yaml              schema + policies, writes nothing
+  dr-compiler build specs/prod.yaml                 + templates_out/prod/
+  dr-compiler policy specs/prod.yaml --format sarif --output policy.sarif
+  dr-compiler objectives specs/prod.yaml            computed RTO/RPO per component
+  dr-compiler rules                                 the policy catalog
+  dr-compiler explain DR040                         one rule, with bad and good specs
+  dr-compiler plan specs/dev.yaml                   diff against the deployed StackSets
+  dr-compiler deploy specs/dev.yaml                 StackSets, wave by wave
+
+exit codes: 0 ok, 1 invalid spec or policy failure, 2 usage or input error, 3 internal error
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dr-compiler",
+        description="Compile declarative disaster-recovery specs into CloudFormation StackSets.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dr-compiler {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (handler, help_text, configure) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
+        configure(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _spec_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=Path, help="the spec file, e.g. specs/prod.yaml")
+
+
+def _fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="lowest finding severity that fails the command (default: error)",
+    )
+
+
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    _spec_argument(parser)
+    _fail_on(parser)
+
+
+def _configure_build(parser: argparse.ArgumentParser) -> None:
+    _spec_argument(parser)
+    _fail_on(parser)
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("templates_out"),
+        help="where <env>/ is written (default: templates_out)",
+    )
+
+
+def _configure_policy(parser: argparse.ArgumentParser) -> None:
+    from dr_compiler.report import FORMATTERS
+
+    _spec_argument(parser)
+    _fail_on(parser)
+    parser.add_argument("--format", choices=sorted(FORMATTERS), default="text")
+    parser.add_argument("--output", type=Path, help="write the report to this file")
+
+
+def _configure_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--pack", choices=("dr-core", "pci-dss"), help="only this pack's rules")
+
+
+def _configure_explain(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rule_id", metavar="RULE", help="a rule id, e.g. DR040")
+
+
+def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
+    for problem in error.problems:
+        print(f"error: {problem}", file=stream)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.pipeline import build
+
+    result = build(args.spec, fail_on=args.fail_on, write=False)
+    return _report_outcome(result.report, args.fail_on, out, err, f"{args.spec}: valid")
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.pipeline import build
+
+    result = build(args.spec, out_base=args.output_dir, fail_on=args.fail_on)
+    if result.report.failed(args.fail_on):
+        return _report_outcome(result.report, args.fail_on, out, err, "")
+    _report_outcome(result.report, args.fail_on, out, err, "")
+    stacks = result.compiled.stacks if result.compiled else ()
+    print(
+        f"wrote {result.out_dir.as_posix()}/: {len(stacks)} templates in "
+        f"{max((s.wave for s in stacks), default=0)} waves, manifest.json, policy-report.json",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _report_outcome(report, fail_on: str, out: TextIO, err: TextIO, ok_message: str) -> int:  # type: ignore[no-untyped-def]
+    from dr_compiler.report import render
+
+    if report.findings or any(s.state != "applied" for s in report.waivers):
+        print(render(report, "text"), end="", file=err if report.failed(fail_on) else out)
+    if report.failed(fail_on):
+        return EXIT_INVALID
+    if ok_message:
+        print(ok_message, file=out)
+    return EXIT_OK
+
+
+def cmd_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.pipeline import build
+    from dr_compiler.report import render
+
+    result = build(args.spec, fail_on=args.fail_on, write=False)
+    text = render(result.report, args.format)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="", file=out)
+    return EXIT_INVALID if result.report.failed(args.fail_on) else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.policies.catalog import render_catalog
+
+    print(render_catalog(args.format, args.pack), end="", file=out)
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.policies.catalog import explain
+
+    text = explain(args.rule_id)
+    if text is None:
+        print(f"error: no rule {args.rule_id!r}; `dr-compiler rules` lists them", file=err)
+        return EXIT_INPUT
+    print(text, end="", file=out)
+    return EXIT_OK
+
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": (
+        cmd_validate,
+        "check a spec: schema and policies; writes nothing",
+        _configure_validate,
+    ),
+    "build": (cmd_build, "validate, compile and write templates_out/<env>/", _configure_build),
+    "policy": (
+        cmd_policy,
+        "the policy report in text, json, sarif, junit or markdown",
+        _configure_policy,
+    ),
+    "rules": (cmd_rules, "list the policy catalog", _configure_rules),
+    "explain": (
+        cmd_explain,
+        "explain one rule: rationale, remediation, examples",
+        _configure_explain,
+    ),
+}
+
+
+def run(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:
+        return EXIT_OK if exit_request.code in (0, None) else EXIT_INPUT
+    try:
+        return args.handler(args, out, err)
+    except DrCompilerError as error:
+        if args.debug:
+            raise
+        _print_problems(error, err)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    except Exception as error:  # a bug, not the user's input: say so in one line
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error} (rerun with --debug for a traceback)",
+            file=err,
+        )
+        return EXIT_INTERNAL
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,271 @@
+"""Stage 1 (load): YAML to plain data plus a source map of every node's file:line:column.
+
+PyYAML composes the node graph (which keeps marks); this module walks it itself so that it
+can reject duplicate and non-string keys, bound alias expansion, and remember where every
+value came from, including across `extends:` chains.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dr_compiler.errors import InputError, Location, Problem
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+"""Specs are a few kilobytes; a megabyte leaves room and stops a 50 MB file before parsing."""
+
+MAX_NODES = 50_000
+"""Nodes visited while expanding aliases; a "billion laughs" document stops here."""
+
+MAX_EXTENDS_DEPTH = 8
+
+YamlPath = tuple[str | int, ...]
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SpecLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader whose plain scalars never become dates: `expires: 2027-06-30` stays a string."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each value (and each mapping key) of a document was written."""
+
+    values: dict[YamlPath, Location] = field(default_factory=dict)
+    keys: dict[YamlPath, Location] = field(default_factory=dict)
+    file: str = ""
+
+    def locate(self, path: YamlPath) -> Location:
+        """The value at `path`, or the closest ancestor that exists."""
+        return _closest(self.values, path, Location(self.file, 1, 1))
+
+    def locate_key(self, path: YamlPath) -> Location:
+        """The key that introduces `path` (falls back to the value's location)."""
+        return self.keys.get(tuple(path)) or self.locate(path)
+
+
+def _closest(index: dict[YamlPath, Location], path: YamlPath, default: Location) -> Location:
+    path = tuple(path)
+    while path:
+        if path in index:
+            return index[path]
+        path = path[:-1]
+    return index.get((), default)
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A loaded spec: merged plain data, where each value came from, and the files read."""
+
+    file: str
+    data: dict[str, Any]
+    source_map: SourceMap
+    files: tuple[str, ...]
+
+
+def format_path(path: YamlPath) -> str:
+    """`('storage', 'buckets', 0, 'name')` -> `storage.buckets[0].name`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def load_spec(path: str | os.PathLike[str]) -> SourceDocument:
+    """Load a spec file and every base it extends, merged, with positions."""
+    return _load(Path(path), chain=())
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> SourceDocument:
+    display = str(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise InputError(Problem(Location(display), f"extends cycle: {cycle}"))
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError(
+            Problem(Location(display), f"extends chain deeper than {MAX_EXTENDS_DEPTH}")
+        )
+    data, source_map = _parse(path, display)
+    base_ref = data.get("extends")
+    if base_ref is None:
+        return SourceDocument(display, data, source_map, (display,))
+    if not isinstance(base_ref, str) or not base_ref:
+        raise InputError(Problem(source_map.locate(("extends",)), "extends: must be a file path"))
+    base_path = Path(os.path.normpath(path.parent / base_ref))
+    if not base_path.is_file():
+        raise InputError(
+            Problem(source_map.locate(("extends",)), f"extends: base spec {base_path} not found")
+        )
+    base = _load(base_path, (*chain, resolved))
+    own = {k: v for k, v in data.items() if k != "extends"}
+    merged_data, merged_map = _merge(base.data, base.source_map, own, source_map)
+    return SourceDocument(display, merged_data, merged_map, (*base.files, display))
+
+
+def _parse(path: Path, display: str) -> tuple[dict[str, Any], SourceMap]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise InputError(
+                Problem(
+                    Location(display),
+                    f"file is {size} bytes; specs are limited to {MAX_DOCUMENT_BYTES} bytes",
+                )
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(Location(display), f"cannot read file: {exc.strerror}")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(Location(display), f"not UTF-8 text (byte {exc.start}): is this a YAML spec?")
+        ) from None
+    if "\x00" in text:
+        raise InputError(Problem(Location(display), "file contains NUL bytes: not a YAML spec"))
+    node = _compose(text, display)
+    if node is None:
+        raise InputError(Problem(Location(display, 1, 1), "file is empty: expected a spec mapping"))
+    if not isinstance(node, yaml.MappingNode):
+        raise InputError(
+            Problem(_mark(display, node.start_mark), "the document must be a mapping of sections")
+        )
+    builder = _Builder(display)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise InputError(builder.problems)
+    return data, SourceMap(builder.values, builder.keys, display)
+
+
+def _compose(text: str, display: str) -> yaml.Node | None:
+    loader = _SpecLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        if "\t" in message or "tab" in message:
+            message += " (YAML indentation must use spaces, not tabs)"
+        location = _mark(display, mark) if mark else Location(display)
+        raise InputError(Problem(location, f"YAML syntax error: {message}")) from None
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(Location(display), f"YAML error: {exc}")) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def _mark(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a node graph into plain data, recording positions and problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[YamlPath, Location] = {}
+        self.keys: dict[YamlPath, Location] = {}
+        self.problems: list[Problem] = []
+        self.visited = 0
+        self.constructor = _SpecLoader("")
+
+    def build(self, node: yaml.Node, path: YamlPath) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise InputError(
+                Problem(
+                    _mark(self.file, node.start_mark),
+                    f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
+                )
+            )
+        self.values[path] = _mark(self.file, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in _merged_pairs(node):
+            key_location = _mark(self.file, key_node.start_mark)
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.problems.append(
+                    Problem(key_location, f"{format_path(path)}: keys must be strings")
+                )
+                continue
+            if key in result:
+                first = self.keys[(*path, key)]
+                self.problems.append(
+                    Problem(
+                        key_location,
+                        f"duplicate key '{key}' (first defined at line {first.line})",
+                    )
+                )
+                continue
+            self.keys[(*path, key)] = key_location
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.problems.append(Problem(_mark(self.file, node.start_mark), f"bad value: {exc}"))
+            return None
+
+
+def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    """Mapping pairs; `<<` merge keys are not part of the spec language and stay ordinary keys."""
+    yield from node.value
+
+
+def _merge(
+    base: dict[str, Any], base_map: SourceMap, over: dict[str, Any], over_map: SourceMap
+) -> tuple[dict[str, Any], SourceMap]:
+    """Maps merge key by key; lists and scalars replace. Positions follow the winning value."""
+    values = dict(base_map.values)
+    keys = dict(base_map.keys)
+
+    def replace_subtree(path: YamlPath) -> None:
+        depth = len(path)
+        for index in (values, keys):
+            for stale in [p for p in index if p[:depth] == path and len(p) > depth]:
+                del index[stale]
+        for index, source in ((values, over_map.values), (keys, over_map.keys)):
+            for p, loc in source.items():
+                if p[:depth] == path:
+                    index[p] = loc
+
+    def merge(left: dict[str, Any], right: dict[str, Any], path: YamlPath) -> dict[str, Any]:
+        result = dict(left)
+        for key, value in right.items():
+            child = (*path, key)
+            if isinstance(value, dict) and isinstance(left.get(key), dict):
+                keys[child] = over_map.keys.get(child, keys.get(child))
+                result[key] = merge(left[key], value, child)
+            else:
+                result[key] = value
+                replace_subtree(child)
+        return result
+
+    merged = merge(base, over, ())
+    values[()] = over_map.values.get((), values.get((), Location(over_map.file, 1, 1)))
+    return merged, SourceMap(values, keys, over_map.file)

@@ -1,0 +1,485 @@
+"""Stage 3 (model): the validated document as frozen dataclasses with every default filled.
+
+Nothing downstream reads the raw document; everything reads a `Spec`. The spec keeps its
+source map so findings can point at the line that set a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dr_compiler.errors import Location
+from dr_compiler.loader import SourceDocument, SourceMap, YamlPath
+
+DEFAULT_RUNTIME = "python3.12"
+
+
+@dataclass(frozen=True)
+class Objective:
+    rto_seconds: int
+    rpo_seconds: int
+
+
+@dataclass(frozen=True)
+class Objectives:
+    rto_seconds: int
+    rpo_seconds: int
+    components: dict[str, Objective] = field(default_factory=dict)
+
+    def for_component(self, component: str) -> Objective:
+        """The component's own objective, else the spec-wide one."""
+        return self.components.get(component, Objective(self.rto_seconds, self.rpo_seconds))
+
+
+@dataclass(frozen=True)
+class Metadata:
+    app: str
+    environment: str
+    production: bool
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Regions:
+    primary: str
+    secondaries: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.primary, *self.secondaries)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    accounts: tuple[str, ...]
+    organizational_units: tuple[str, ...]
+    permission_model: str
+    failure_tolerance: int
+    max_concurrent: int
+    region_concurrency: str
+    administration_region: str
+
+
+@dataclass(frozen=True)
+class Network:
+    cidrs: dict[str, str]
+    availability_zones: int
+    egress: str
+    peering: bool
+    flow_logs_retention_days: int
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str
+    engine_version: str
+    min_acu: float
+    max_acu: float
+    credentials: str
+    master_username: str
+    database_name: str
+    backup_retention_days: int
+    instances_per_region: int
+    port: int = 5432
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    rtc: bool
+    replicated: bool
+    noncurrent_version_expiration_days: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: Key
+    sort_key: Key | None
+    consistency: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    max_receive_count: int
+    visibility_timeout_seconds: int
+    retention_seconds: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Access:
+    queues: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
+    database: str | None = None
+    alerts: str | None = None
+    metrics: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    source: str
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_seconds: int
+    vpc: bool
+    trigger_queue: str | None
+    batch_size: int
+    trigger_alarm: str | None
+    schedule: str | None
+    access: Access
+    reserved_concurrency: int | None
+    index: int
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Api:
+    function: str
+    routes: tuple[Route, ...]
+    certificate_arns: dict[str, str]
+    ssl_policy: str
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    protocol: str
+    port: int
+    path: str
+    interval_seconds: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class Dns:
+    zone: str
+    record: str
+    ttl_seconds: int | None
+    health_check: HealthCheck
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.record}.{self.zone}"
+
+
+@dataclass(frozen=True)
+class Alarms:
+    replication_lag_ms: int
+    lambda_errors: int
+    dlq_depth: int
+    period_seconds: int
+    evaluation_periods: int
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    email: tuple[str, ...]
+    alarms: Alarms
+    dashboard: bool
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class Failover:
+    automatic: bool
+    allow_data_loss: bool
+    function: str | None
+
+
+@dataclass(frozen=True)
+class Backup:
+    schedule: str
+    retention_days: int
+    copy_to_secondaries: bool
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    resource: str
+    reason: str
+    expires: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    packs: tuple[str, ...]
+    waivers: tuple[Waiver, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole disaster-recovery spec, normalized."""
+
+    file: str
+    files: tuple[str, ...]
+    metadata: Metadata
+    objectives: Objectives
+    regions: Regions
+    deployment: Deployment
+    network: Network
+    database: Database
+    buckets: tuple[Bucket, ...]
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    functions: tuple[Function, ...]
+    api: Api
+    dns: Dns
+    monitoring: Monitoring
+    failover: Failover
+    backup: Backup
+    force_destroy: bool
+    policy: Policy
+    source_map: SourceMap = field(repr=False, compare=False, hash=False)
+
+    @property
+    def app(self) -> str:
+        return self.metadata.app
+
+    @property
+    def environment(self) -> str:
+        return self.metadata.environment
+
+    def locate(self, *path: str | int) -> Location:
+        """Where the value at `path` was written (or its closest written ancestor)."""
+        return self.source_map.locate(tuple(path))
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+    def queue(self, name: str) -> Queue:
+        return next(q for q in self.queues if q.name == name)
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+def build_model(document: SourceDocument) -> Spec:
+    """The normalized model of a schema-valid document."""
+    data = document.data
+    regions = Regions(data["regions"]["primary"], tuple(data["regions"]["secondaries"]))
+    return Spec(
+        file=document.file,
+        files=document.files,
+        metadata=_metadata(data["metadata"]),
+        objectives=_objectives(data["objectives"]),
+        regions=regions,
+        deployment=_deployment(data["deployment"], regions),
+        network=_network(data["network"]),
+        database=_database(data["database"]),
+        buckets=tuple(
+            _bucket(b, i) for i, b in enumerate(data.get("storage", {}).get("buckets", []))
+        ),
+        tables=tuple(_table(t, i) for i, t in enumerate(data.get("tables", []))),
+        queues=tuple(_queue(q, i) for i, q in enumerate(data.get("queues", []))),
+        functions=tuple(_function(f, i) for i, f in enumerate(data.get("functions", []))),
+        api=_api(data["api"]),
+        dns=_dns(data["dns"]),
+        monitoring=_monitoring(data["monitoring"]),
+        failover=_failover(data.get("failover", {})),
+        backup=_backup(data["backup"]),
+        force_destroy=data["lifecycle"]["force_destroy"],
+        policy=_policy(data.get("policy", {})),
+        source_map=document.source_map,
+    )
+
+
+def _metadata(raw: dict[str, Any]) -> Metadata:
+    return Metadata(raw["app"], raw["environment"], raw["production"], dict(raw["tags"]))
+
+
+def _objectives(raw: dict[str, Any]) -> Objectives:
+    base = Objective(raw["rto_seconds"], raw["rpo_seconds"])
+    components = {
+        name: Objective(
+            values.get("rto_seconds", base.rto_seconds), values.get("rpo_seconds", base.rpo_seconds)
+        )
+        for name, values in raw.get("components", {}).items()
+    }
+    return Objectives(base.rto_seconds, base.rpo_seconds, components)
+
+
+def _deployment(raw: dict[str, Any], regions: Regions) -> Deployment:
+    return Deployment(
+        accounts=tuple(raw.get("accounts", ())),
+        organizational_units=tuple(raw.get("organizational_units", ())),
+        permission_model=raw["permission_model"],
+        failure_tolerance=raw.get("failure_tolerance", 0),
+        max_concurrent=raw.get("max_concurrent", 1),
+        region_concurrency=raw.get("region_concurrency", "SEQUENTIAL"),
+        administration_region=raw.get("administration_region", regions.primary),
+    )
+
+
+def _network(raw: dict[str, Any]) -> Network:
+    return Network(
+        cidrs=dict(raw["cidrs"]),
+        availability_zones=raw.get("availability_zones", 3),
+        egress=raw.get("egress", "vpc_endpoints"),
+        peering=raw.get("peering", True),
+        flow_logs_retention_days=raw.get("flow_logs_retention_days", 90),
+    )
+
+
+def _database(raw: dict[str, Any]) -> Database:
+    return Database(
+        engine=raw["engine"],
+        engine_version=raw["engine_version"],
+        min_acu=float(raw["serverless_v2"]["min_acu"]),
+        max_acu=float(raw["serverless_v2"]["max_acu"]),
+        credentials=raw["credentials"],
+        master_username=raw.get("master_username", "dbadmin"),
+        database_name=raw.get("database_name", "app"),
+        backup_retention_days=raw.get("backup_retention_days", 7),
+        instances_per_region=raw.get("instances_per_region", 1),
+    )
+
+
+def _bucket(raw: dict[str, Any], index: int) -> Bucket:
+    replication = raw.get("replication")
+    return Bucket(
+        name=raw["name"],
+        rtc=bool(replication and replication.get("rtc", False)),
+        replicated=replication is not None,
+        noncurrent_version_expiration_days=raw.get("noncurrent_version_expiration_days", 90),
+        index=index,
+    )
+
+
+def _table(raw: dict[str, Any], index: int) -> Table:
+    sort_key = raw.get("sort_key")
+    return Table(
+        name=raw["name"],
+        partition_key=Key(raw["partition_key"]["name"], raw["partition_key"]["type"]),
+        sort_key=Key(sort_key["name"], sort_key["type"]) if sort_key else None,
+        consistency=raw.get("consistency", "eventual"),
+        index=index,
+    )
+
+
+def _queue(raw: dict[str, Any], index: int) -> Queue:
+    return Queue(
+        name=raw["name"],
+        max_receive_count=raw.get("max_receive_count", 5),
+        visibility_timeout_seconds=raw.get("visibility_timeout_seconds", 30),
+        retention_seconds=raw.get("retention_seconds", 345600),
+        index=index,
+    )
+
+
+def _function(raw: dict[str, Any], index: int) -> Function:
+    trigger = raw.get("trigger", {})
+    access = raw.get("access", {})
+    return Function(
+        name=raw["name"],
+        source=raw["source"].rstrip("/"),
+        handler=raw["handler"],
+        runtime=raw.get("runtime", DEFAULT_RUNTIME),
+        memory_mb=raw.get("memory_mb", 256),
+        timeout_seconds=raw.get("timeout_seconds", 15),
+        vpc=raw.get("vpc", True),
+        trigger_queue=trigger.get("queue"),
+        batch_size=trigger.get("batch_size", 10),
+        trigger_alarm=trigger.get("alarm"),
+        schedule=raw.get("schedule"),
+        access=Access(
+            queues=dict(access.get("queues", {})),
+            tables=dict(access.get("tables", {})),
+            buckets=dict(access.get("buckets", {})),
+            database=access.get("database"),
+            alerts=access.get("alerts"),
+            metrics=access.get("metrics"),
+        ),
+        reserved_concurrency=raw.get("reserved_concurrency"),
+        index=index,
+    )
+
+
+def _api(raw: dict[str, Any]) -> Api:
+    return Api(
+        function=raw["function"],
+        routes=tuple(Route(r["method"], r["path"]) for r in raw["routes"]),
+        certificate_arns=dict(raw["certificate_arns"]),
+        ssl_policy=raw.get("ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    )
+
+
+def _dns(raw: dict[str, Any]) -> Dns:
+    check = raw["health_check"]
+    protocol = check.get("protocol", "HTTPS")
+    return Dns(
+        zone=raw["zone"],
+        record=raw["record"],
+        ttl_seconds=raw.get("ttl_seconds"),
+        health_check=HealthCheck(
+            protocol=protocol,
+            port=check.get("port", 443 if protocol == "HTTPS" else 80),
+            path=check["path"],
+            interval_seconds=check.get("interval_seconds", 30),
+            failure_threshold=check.get("failure_threshold", 3),
+        ),
+    )
+
+
+def _monitoring(raw: dict[str, Any]) -> Monitoring:
+    alarms = raw.get("alarms", {})
+    return Monitoring(
+        email=tuple(raw["email"]),
+        alarms=Alarms(
+            replication_lag_ms=alarms.get("replication_lag_ms", 1000),
+            lambda_errors=alarms.get("lambda_errors", 1),
+            dlq_depth=alarms.get("dlq_depth", 1),
+            period_seconds=alarms.get("period_seconds", 60),
+            evaluation_periods=alarms.get("evaluation_periods", 1),
+        ),
+        dashboard=raw.get("dashboard", True),
+        log_retention_days=raw.get("log_retention_days", 30),
+    )
+
+
+def _failover(raw: dict[str, Any]) -> Failover:
+    return Failover(
+        automatic=raw.get("automatic", False),
+        allow_data_loss=raw.get("allow_data_loss", False),
+        function=raw.get("function"),
+    )
+
+
+def _backup(raw: dict[str, Any]) -> Backup:
+    return Backup(
+        schedule=raw["schedule"],
+        retention_days=raw.get("retention_days", 35),
+        copy_to_secondaries=raw.get("copy_to_secondaries", True),
+    )
+
+
+def _policy(raw: dict[str, Any]) -> Policy:
+    return Policy(
+        packs=tuple(raw.get("packs", ("dr-core",))),
+        waivers=tuple(
+            Waiver(w["rule"], w["resource"], w["reason"], w["expires"], i)
+            for i, w in enumerate(raw.get("waivers", []))
+        ),
+    )
+
+
+__all__ = ["Spec", "YamlPath", "build_model"]

@@ -1,0 +1,128 @@
+"""The stages chained: load -> schema -> model -> policies(spec) -> compile ->
+policies(templates) -> emit.
+
+Each stage is a function with data in and data out; only this module (and the command line
+through it) chains them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dr_compiler.compiler import CompiledSpec, compile_spec
+from dr_compiler.errors import SpecInvalidError
+from dr_compiler.loader import load_spec
+from dr_compiler.model import Spec, build_model
+from dr_compiler.packaging import FunctionPackage, package_function
+from dr_compiler.paths import output_dir, project_root_for
+from dr_compiler.policies.engine import PolicyReport, check_spec, evaluate
+from dr_compiler.policies.registry import rules_for_packs
+from dr_compiler.policies.rule import TemplateDoc, TemplateSet
+from dr_compiler.schema import validate
+
+BUCKET_EMPTIER = "bucket-emptier"
+BUCKET_EMPTIER_SOURCE = "functions/bucket_emptier"
+
+
+def load_model(path: str | Path) -> Spec:
+    """Load, validate and normalize a spec; raises InputError or SpecInvalidError."""
+    document = load_spec(path)
+    problems = validate(document)
+    if problems:
+        raise SpecInvalidError(problems)
+    return build_model(document)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    spec: Spec
+    report: PolicyReport
+    compiled: CompiledSpec | None
+    files: Mapping[str, bytes]
+    out_dir: Path
+
+
+def function_sources(spec: Spec) -> dict[str, str]:
+    """Function name -> source folder of every function the templates deploy."""
+    sources = {f.name: f.source for f in spec.functions}
+    if spec.force_destroy:
+        sources[BUCKET_EMPTIER] = BUCKET_EMPTIER_SOURCE
+    return sources
+
+
+def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
+    root = project_root_for(spec.file)
+    return {
+        name: package_function(root / source) for name, source in function_sources(spec).items()
+    }
+
+
+def compile_and_check(
+    spec: Spec, out_dir: Path, today: date | None = None
+) -> tuple[PolicyReport, CompiledSpec | None, dict[str, FunctionPackage]]:
+    """Spec policies; if they pass, compile and run the template policies too."""
+    spec_findings = check_spec(spec, rules_for_packs(spec.policy.packs))
+    report = evaluate(spec, None, today=today, spec_findings=spec_findings)
+    if report.errors():
+        return report, None, {}
+    packages = package_functions(spec)
+    compiled = compile_spec(spec, {n: p.s3_key(n) for n, p in packages.items()})
+    report = evaluate(
+        spec, template_set(compiled, out_dir), today=today, spec_findings=spec_findings
+    )
+    return report, compiled, packages
+
+
+def template_set(compiled: CompiledSpec, out_dir: Path) -> TemplateSet:
+    return TemplateSet(
+        tuple(
+            TemplateDoc(
+                file=(out_dir / s.stack.file).as_posix(),
+                region=s.stack.region,
+                phase=s.stack.phase.value,
+                body=s.template,
+                sources=s.sources,
+            )
+            for s in compiled.stacks
+        ),
+        compiled.spec,
+    )
+
+
+def build(
+    path: str | Path,
+    *,
+    out_base: Path | None = None,
+    fail_on: str = "error",
+    write: bool = True,
+    today: date | None = None,
+) -> BuildResult:
+    """Validate, check, compile and (when everything passes) write `templates_out/<env>/`."""
+    from dr_compiler.compiler.manifest import build_manifest
+    from dr_compiler.emit import render_json, write_atomically
+    from dr_compiler.report import render
+
+    spec = load_model(path)
+    out_dir = output_dir(spec.environment, out_base)
+    report, compiled, packages = compile_and_check(spec, out_dir, today)
+    if compiled is None or report.failed(fail_on):
+        return BuildResult(spec, report, compiled, {}, out_dir)
+    files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
+    artifacts: dict[str, Any] = {
+        name: {
+            "source": function_sources(spec)[name],
+            "key": package.s3_key(name),
+            "sha256": package.sha256,
+            "bytes": len(package.zip_bytes),
+        }
+        for name, package in packages.items()
+    }
+    files["manifest.json"] = render_json(build_manifest(compiled, files, artifacts))
+    files["policy-report.json"] = render(report, "json").encode()
+    if write:
+        write_atomically(out_dir, files)
+    return BuildResult(spec, report, compiled, files, out_dir)

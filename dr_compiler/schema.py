@@ -1,0 +1,181 @@
+"""Stage 2 (schema): the spec against `schemas/dr-spec.schema.json`, every error at once.
+
+Each error names the YAML path and the file:line:column it came from. Unknown keys get a
+"did you mean" suggestion. After the shape, the references between sections are checked
+(a trigger naming a queue that does not exist, a region without a CIDR), because the model
+cannot be built without them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from dr_compiler.errors import Problem
+from dr_compiler.loader import SourceDocument, SourceMap, YamlPath, format_path
+from dr_compiler.paths import SCHEMA_FILE
+
+SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_?key|private_?key|credential", re.I)
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def validate(document: SourceDocument) -> list[Problem]:
+    """Every problem of the document, sorted by position; an empty list means valid."""
+    problems = list(_schema_problems(document))
+    if not problems:
+        problems = list(_reference_problems(document.data, document.source_map))
+    return sorted(set(problems), key=lambda p: (p.location, p.message))
+
+
+def _schema_problems(document: SourceDocument) -> Iterator[Problem]:
+    for error in _leaf_errors(_validator().iter_errors(document.data)):
+        path = tuple(error.absolute_path)
+        yield _describe(error, path, document.source_map)
+
+
+def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    """For oneOf/anyOf keep the sub-errors that explain the failure when there are any."""
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            deepest = max(len(e.absolute_path) for e in error.context)
+            if deepest > len(error.absolute_path):
+                yield from _leaf_errors(e for e in error.context if len(e.absolute_path) == deepest)
+                continue
+        yield error
+
+
+def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> Problem:
+    where = format_path(path)
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        key = unknown[0] if unknown else "?"
+        if SECRET_KEY.search(key):
+            return Problem(
+                source_map.locate_key((*path, key)),
+                f"{where}: '{key}' is a literal credential (DR010): credentials are generated "
+                "in Secrets Manager (credentials: generated), never written in a spec",
+            )
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        suggestion = (
+            f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
+        )
+        return Problem(
+            source_map.locate_key((*path, key)), f"{where}: unknown key '{key}'{suggestion}"
+        )
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return Problem(source_map.locate_key(path), f"{where}: missing required key '{missing}'")
+    if kind == "pattern" or (kind == "propertyNames"):
+        description = error.schema.get("description", "")
+        detail = f": {description}" if description else ""
+        return Problem(source_map.locate(path), f"{where}: {error.instance!r} is not valid{detail}")
+    if kind == "enum":
+        options = ", ".join(map(str, error.validator_value))
+        if len(error.validator_value) > 12:
+            options = ", ".join(map(str, error.validator_value[:12])) + ", ..."
+        return Problem(
+            source_map.locate(path), f"{where}: {error.instance!r} is not one of {options}"
+        )
+    if kind == "oneOf" and path == ("deployment",):
+        return Problem(
+            source_map.locate_key(path),
+            f"{where}: give exactly one of 'accounts' or 'organizational_units'",
+        )
+    return Problem(source_map.locate(path), f"{where}: {error.message}")
+
+
+def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator[Problem]:
+    """References between sections; runs only on a document whose shape is valid."""
+    regions = [data["regions"]["primary"], *data["regions"]["secondaries"]]
+
+    def problem(path: YamlPath, message: str, key: bool = False) -> Problem:
+        location = source_map.locate_key(path) if key else source_map.locate(path)
+        return Problem(location, f"{format_path(path)}: {message}")
+
+    primary = data["regions"]["primary"]
+    for index, region in enumerate(data["regions"]["secondaries"]):
+        if region == primary:
+            yield problem(
+                ("regions", "secondaries", index),
+                f"{region} is the primary region; a secondary must be another region",
+            )
+    for section, what in (("network", "cidrs"), ("api", "certificate_arns")):
+        table = data[section][what]
+        for region in regions:
+            if region not in table:
+                yield problem((section, what), f"no entry for region {region}")
+        for region in table:
+            if region not in regions:
+                yield problem(
+                    (section, what, region), f"{region} is not a region of this spec", True
+                )
+    for region, arn in data["api"]["certificate_arns"].items():
+        if arn.split(":")[3] != region:
+            yield problem(
+                ("api", "certificate_arns", region),
+                f"certificate is in {arn.split(':')[3]}; ACM certificates are regional",
+            )
+    serverless = data["database"]["serverless_v2"]
+    if serverless["max_acu"] < serverless["min_acu"]:
+        yield problem(
+            ("database", "serverless_v2", "max_acu"),
+            f"{serverless['max_acu']} is less than min_acu {serverless['min_acu']}",
+        )
+    yield from _name_problems(data, problem)
+    for index, waiver in enumerate(data.get("policy", {}).get("waivers", [])):
+        try:
+            date.fromisoformat(waiver["expires"])
+        except ValueError:
+            yield problem(("policy", "waivers", index, "expires"), "not a calendar date")
+
+
+def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    sections = {
+        "buckets": [b["name"] for b in data.get("storage", {}).get("buckets", [])],
+        "tables": [t["name"] for t in data.get("tables", [])],
+        "queues": [q["name"] for q in data.get("queues", [])],
+        "functions": [f["name"] for f in data.get("functions", [])],
+    }
+    for section, names in sections.items():
+        base = ("storage", "buckets") if section == "buckets" else (section,)
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                yield problem((*base, index, "name"), f"duplicate {section[:-1]} name '{name}'")
+
+    def must_exist(path: YamlPath, name: str, section: str) -> Iterator[Problem]:
+        if name not in sections[section]:
+            hint = difflib.get_close_matches(name, sections[section], n=1)
+            suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+            yield problem(path, f"no {section[:-1]} named '{name}'{suffix}")
+
+    for index, function in enumerate(data.get("functions", [])):
+        base = ("functions", index)
+        queue = function.get("trigger", {}).get("queue")
+        if queue is not None:
+            yield from must_exist((*base, "trigger", "queue"), queue, "queues")
+        for section in ("queues", "tables", "buckets"):
+            for name in function.get("access", {}).get(section, {}):
+                yield from must_exist((*base, "access", section, name), name, section)
+    yield from must_exist(("api", "function"), data["api"]["function"], "functions")
+    failover_function = data.get("failover", {}).get("function")
+    if failover_function is not None:
+        yield from must_exist(("failover", "function"), failover_function, "functions")
