@@ -23,6 +23,9 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_NODES = 50_000
 """Nodes visited while expanding aliases; a "billion laughs" document stops here."""
 
+MAX_DEPTH = 32
+"""Nesting depth; specs nest about six levels, and a recursive alias never ends."""
+
 MAX_EXTENDS_DEPTH = 8
 
 YamlPath = tuple[str | int, ...]
@@ -157,7 +160,7 @@ def _compose(text: str, display: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
-        if "\t" in message or "tab" in message:
+        if mark is not None and _is_tab(text, mark.line, mark.column):
             message += " (YAML indentation must use spaces, not tabs)"
         location = _mark(display, mark) if mark else Location(display)
         raise InputError(Problem(location, f"YAML syntax error: {message}")) from None
@@ -166,6 +169,11 @@ def _compose(text: str, display: str) -> yaml.Node | None:
     finally:
         loader.dispose()
     return node
+
+
+def _is_tab(text: str, line: int, column: int) -> bool:
+    lines = text.splitlines()
+    return line < len(lines) and column < len(lines[line]) and lines[line][column] == "\t"
 
 
 def _mark(file: str, mark: Any) -> Location:
@@ -190,6 +198,13 @@ class _Builder:
                 Problem(
                     _mark(self.file, node.start_mark),
                     f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
+                )
+            )
+        if len(path) > MAX_DEPTH:
+            raise InputError(
+                Problem(
+                    _mark(self.file, node.start_mark),
+                    f"document nests deeper than {MAX_DEPTH} levels (recursive alias?)",
                 )
             )
         self.values[path] = _mark(self.file, node.start_mark)

@@ -13,6 +13,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPOSITORY_ROOT = PACKAGE_DIR.parent
 SCHEMA_FILE = REPOSITORY_ROOT / "schemas" / "dr-spec.schema.json"
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
+BUCKET_EMPTIER_SOURCE = REPOSITORY_ROOT / "functions" / "bucket_emptier"
+"""The compiler's own function behind force_destroy: it ships with the compiler, not with
+the spec's project, so it resolves against this repository."""
 
 
 def project_root_for(spec_file: str | Path) -> Path:

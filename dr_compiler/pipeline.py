@@ -18,14 +18,18 @@ from dr_compiler.errors import SpecInvalidError
 from dr_compiler.loader import load_spec
 from dr_compiler.model import Spec, build_model
 from dr_compiler.packaging import FunctionPackage, package_function
-from dr_compiler.paths import output_dir, project_root_for
+from dr_compiler.paths import (
+    BUCKET_EMPTIER_SOURCE,
+    REPOSITORY_ROOT,
+    output_dir,
+    project_root_for,
+)
 from dr_compiler.policies.engine import PolicyReport, check_spec, evaluate
 from dr_compiler.policies.registry import rules_for_packs
 from dr_compiler.policies.rule import TemplateDoc, TemplateSet
 from dr_compiler.schema import validate
 
 BUCKET_EMPTIER = "bucket-emptier"
-BUCKET_EMPTIER_SOURCE = "functions/bucket_emptier"
 
 
 def load_model(path: str | Path) -> Spec:
@@ -46,19 +50,25 @@ class BuildResult:
     out_dir: Path
 
 
-def function_sources(spec: Spec) -> dict[str, str]:
+def function_sources(spec: Spec) -> dict[str, Path]:
     """Function name -> source folder of every function the templates deploy."""
-    sources = {f.name: f.source for f in spec.functions}
+    root = project_root_for(spec.file)
+    sources = {f.name: root / f.source for f in spec.functions}
     if spec.force_destroy:
         sources[BUCKET_EMPTIER] = BUCKET_EMPTIER_SOURCE
     return sources
 
 
 def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
-    root = project_root_for(spec.file)
-    return {
-        name: package_function(root / source) for name, source in function_sources(spec).items()
-    }
+    return {name: package_function(source) for name, source in function_sources(spec).items()}
+
+
+def _display(source: Path) -> str:
+    """A source folder as the manifest shows it: relative, never machine-specific."""
+    for base in (project_root_for(source), REPOSITORY_ROOT):
+        if source.is_relative_to(base):
+            return source.relative_to(base).as_posix()
+    return source.name
 
 
 def compile_and_check(
@@ -114,7 +124,7 @@ def build(
     files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
     artifacts: dict[str, Any] = {
         name: {
-            "source": function_sources(spec)[name],
+            "source": _display(function_sources(spec)[name]),
             "key": package.s3_key(name),
             "sha256": package.sha256,
             "bytes": len(package.zip_bytes),

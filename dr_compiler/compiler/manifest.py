@@ -1,0 +1,134 @@
+"""The deployment manifest: the StackSets to create, in waves, and what flows between them.
+
+`deploy` executes exactly this document; nothing about ordering is decided at deploy time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.naming import artifact_bucket, stack_set_name
+from dr_compiler.errors import DrCompilerError, Location, Problem
+
+MANIFEST_FORMAT = "dr-compiler-manifest/v1"
+
+# CloudFormation quotas that bind StackSets (CloudFormation quotas page).
+INLINE_TEMPLATE_BYTES = 51_200
+S3_TEMPLATE_BYTES = 1_000_000
+MAX_RESOURCES = 500
+MAX_PARAMETERS = 200
+MAX_OUTPUTS = 200
+
+
+class TemplateLimitError(DrCompilerError):
+    """A template exceeds a CloudFormation quota; refused at build time (exit 1)."""
+
+    exit_code = 1
+
+
+def build_manifest(
+    compiled: CompiledSpec, rendered: Mapping[str, bytes], artifacts: Mapping[str, Any]
+) -> dict[str, Any]:
+    spec = compiled.spec
+    _check_limits(compiled, rendered)
+    stack_sets = [
+        _stack_set(compiled, stack, rendered[stack.stack.file]) for stack in compiled.stacks
+    ]
+    waves: dict[int, list[str]] = {}
+    for entry in stack_sets:
+        waves.setdefault(entry["wave"], []).append(entry["name"])
+    deployment = spec.deployment
+    targets = (
+        {"accounts": list(deployment.accounts)}
+        if deployment.accounts
+        else {"organizational_units": list(deployment.organizational_units)}
+    )
+    return {
+        "format": MANIFEST_FORMAT,
+        "app": spec.app,
+        "environment": spec.environment,
+        "production": spec.metadata.production,
+        "force_destroy": spec.force_destroy,
+        "regions": {"primary": spec.regions.primary, "secondaries": list(spec.regions.secondaries)},
+        "administration_region": deployment.administration_region,
+        "permission_model": deployment.permission_model.upper(),
+        "targets": targets,
+        "operation_preferences": {
+            "RegionConcurrencyType": deployment.region_concurrency,
+            "MaxConcurrentCount": deployment.max_concurrent,
+            "FailureToleranceCount": deployment.failure_tolerance,
+        },
+        "capabilities": ["CAPABILITY_NAMED_IAM"],
+        "waves": [
+            {"wave": wave, "stack_sets": sorted(names)} for wave, names in sorted(waves.items())
+        ],
+        "stack_sets": stack_sets,
+        "artifacts": [
+            {
+                "function": name,
+                "source": package["source"],
+                "key": package["key"],
+                "sha256": package["sha256"],
+                "bytes": package["bytes"],
+                "buckets": {region: artifact_bucket(spec, region) for region in spec.regions.all},
+            }
+            for name, package in sorted(artifacts.items())
+        ],
+    }
+
+
+def _stack_set(compiled: CompiledSpec, stack: Any, body: bytes) -> dict[str, Any]:
+    spec = compiled.spec
+    template = stack.template
+    return {
+        "name": stack_set_name(spec, stack.stack.key),
+        "stack": stack.stack.key,
+        "phase": stack.stack.phase.value,
+        "template": stack.stack.file,
+        "template_sha256": hashlib.sha256(body).hexdigest(),
+        "template_bytes": len(body),
+        "template_transport": "inline" if len(body) <= INLINE_TEMPLATE_BYTES else "s3",
+        "resources": len(template.get("Resources", {})),
+        "regions": [stack.stack.region],
+        "wave": stack.wave,
+        "parameters": [
+            {
+                "name": flow.parameter,
+                "stack_set": stack_set_name(spec, flow.source.key),
+                "region": flow.source.region,
+                "output": flow.output,
+            }
+            for flow in sorted(stack.inbound, key=lambda f: f.parameter)
+        ],
+        "requires": sorted(
+            {stack_set_name(spec, r.source.key) for r in stack.requires}
+            | {stack_set_name(spec, f.source.key) for f in stack.inbound}
+        ),
+        "outputs": sorted(template.get("Outputs", {})),
+    }
+
+
+def _check_limits(compiled: CompiledSpec, rendered: Mapping[str, bytes]) -> None:
+    problems = []
+    for stack in compiled.stacks:
+        name = stack_set_name(compiled.spec, stack.stack.key)
+        counts = {
+            "bytes": (len(rendered[stack.stack.file]), S3_TEMPLATE_BYTES),
+            "resources": (len(stack.template.get("Resources", {})), MAX_RESOURCES),
+            "parameters": (len(stack.template.get("Parameters", {})), MAX_PARAMETERS),
+            "outputs": (len(stack.template.get("Outputs", {})), MAX_OUTPUTS),
+        }
+        for what, (count, limit) in counts.items():
+            if count > limit:
+                problems.append(
+                    Problem(
+                        Location(compiled.spec.file),
+                        f"StackSet {name} ({stack.stack.file}) has {count} {what}; "
+                        f"CloudFormation allows {limit}",
+                    )
+                )
+    if problems:
+        raise TemplateLimitError(problems)

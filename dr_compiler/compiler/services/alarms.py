@@ -1,0 +1,299 @@
+"""CloudWatch alarms on every critical component (DR032), each notifying its own region (DR030).
+
+An alarm can only watch metrics of the region it lives in, so each alarm goes where its
+metric is published:
+
+- workload stacks (primary, secondary attach): Lambda errors, the depth of every
+  dead-letter queue (each queue's DLQ and each function's failure queue), and the health
+  monitor's PrimaryApiHealthy metric, all published where the resource runs;
+- primary: S3 replication failures, published in the source bucket's region;
+- secondary attach: Aurora global replication lag, published for the secondary cluster in
+  the secondary's region;
+- global (us-east-1): Route53 health-check status, which Route53 publishes only there.
+
+Every alarm sends both AlarmActions and OKActions to the alert topic of its own stack's
+region (in an attach stack, the base stack's topic through ctx.ref's import), so on-call
+hears about the recovery as well as the failure. Each alarm sets TreatMissingData on purpose;
+the reason is next to each one.
+
+A function's failure queue is the Lambda builder's resource in the same template; its
+alarm reads the name with GetAtt QueueName instead of repeating that builder's naming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from troposphere import AWSHelperFn, GetAtt, Ref
+from troposphere.cloudwatch import Alarm, MetricDimension
+
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.context import Phase, Sourced, StackContext, sourced
+from dr_compiler.compiler.naming import (
+    bucket_name,
+    cfn,
+    db_cluster_identifier,
+    dead_letter_queue_name,
+    function_name,
+    metric_namespace,
+    physical_name,
+)
+from dr_compiler.model import Spec
+
+# AWS-vended metrics (and put_metric_data without StorageResolution) are standard
+# resolution: one datapoint per minute. A 10 or 30 s alarm period would only see gaps.
+STANDARD_RESOLUTION_SECONDS = 60
+PRIMARY_API_HEALTH_METRIC = "PrimaryApiHealthy"
+
+DimensionValue = str | AWSHelperFn
+
+
+def health_check_alarm_name(spec: Spec, region: str) -> str:
+    """Name of the global stack's alarm on `region`'s health check (the dashboard links it)."""
+    return physical_name(spec, "health-check", region=region)
+
+
+def health_check_alarm(region: str) -> str:
+    return f"HealthCheck{ids.pascal(region)}Alarm"
+
+
+def publishes_health_metrics(spec: Spec) -> bool:
+    """Whether some function (the health monitor) publishes the custom health metrics."""
+    return any(f.access.metrics == "publish" for f in spec.functions)
+
+
+def build(ctx: StackContext) -> Iterator[Sourced]:
+    if ctx.in_regional_workload:
+        yield from _function_alarms(ctx)
+        yield from _failure_queue_alarms(ctx)
+        yield from _dead_letter_queue_alarms(ctx)
+        yield from _primary_api_health_alarm(ctx)
+    if ctx.phase is Phase.PRIMARY:
+        yield from _replication_failure_alarms(ctx)
+    if ctx.phase is Phase.ATTACH:
+        yield from _replication_lag_alarm(ctx)
+    if ctx.phase is Phase.GLOBAL:
+        yield from _health_check_alarms(ctx)
+
+
+def _alarm(
+    ctx: StackContext,
+    logical_id: str,
+    *,
+    name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: Mapping[str, DimensionValue],
+    statistic: str,
+    comparison: str,
+    threshold: float,
+    missing: str,
+    period: int | None = None,
+    extra_actions: Sequence[AWSHelperFn] = (),
+) -> Alarm:
+    alert = ctx.ref(ids.ALERT_TOPIC)
+    alarms = ctx.spec.monitoring.alarms
+    return Alarm(
+        logical_id,
+        AlarmName=name,
+        AlarmDescription=description,
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[MetricDimension(Name=k, Value=v) for k, v in dimensions.items()],
+        Statistic=statistic,
+        ComparisonOperator=comparison,
+        Threshold=threshold,
+        Period=period or max(alarms.period_seconds, STANDARD_RESOLUTION_SECONDS),
+        EvaluationPeriods=alarms.evaluation_periods,
+        TreatMissingData=missing,
+        AlarmActions=[alert, *extra_actions],
+        OKActions=[alert],
+    )
+
+
+def _function_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    threshold = ctx.spec.monitoring.alarms.lambda_errors
+    for function in ctx.spec.functions:
+        alarm = _alarm(
+            ctx,
+            f"{ids.pascal(function.name)}ErrorsAlarm",
+            name=ctx.name(function.name, "errors"),
+            description=(
+                f"{function.name} in {ctx.region}: {threshold} or more invocation errors per period"
+            ),
+            namespace="AWS/Lambda",
+            metric="Errors",
+            dimensions={"FunctionName": function_name(ctx.spec, function.name)},
+            statistic="Sum",
+            comparison="GreaterThanOrEqualToThreshold",
+            threshold=threshold,
+            # Lambda publishes Errors only for periods with invocations: no data means
+            # nothing ran, so nothing failed.
+            missing="notBreaching",
+        )
+        yield from sourced([alarm], "functions", function.index)
+
+
+def _failure_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    """Asynchronous invocations that failed every retry land in the function's failure queue."""
+    threshold = ctx.spec.monitoring.alarms.dlq_depth
+    for function in ctx.spec.functions:
+        alarm = _alarm(
+            ctx,
+            f"{ids.pascal(function.name)}FailureQueueAlarm",
+            name=ctx.name(function.name, "failure-queue-depth"),
+            description=(
+                f"{function.name} in {ctx.region}: {threshold} or more failed asynchronous "
+                "invocations in its failure queue"
+            ),
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={
+                "QueueName": GetAtt(ids.function_dead_letter_queue(function.name), "QueueName")
+            },
+            statistic="Maximum",
+            comparison="GreaterThanOrEqualToThreshold",
+            threshold=threshold,
+            # Same as a queue's dead-letter queue: an idle, empty queue reports nothing.
+            missing="notBreaching",
+        )
+        yield from sourced([alarm], "functions", function.index)
+
+
+def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    threshold = ctx.spec.monitoring.alarms.dlq_depth
+    for queue in ctx.spec.queues:
+        alarm = _alarm(
+            ctx,
+            f"{ids.pascal(queue.name)}DeadLetterQueueAlarm",
+            name=ctx.name(queue.name, "dlq-depth"),
+            description=(
+                f"{queue.name} in {ctx.region}: {threshold} or more messages "
+                "in the dead-letter queue"
+            ),
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letter_queue_name(ctx.spec, queue.name)},
+            statistic="Maximum",
+            comparison="GreaterThanOrEqualToThreshold",
+            threshold=threshold,
+            # SQS reports metrics only for active queues, and a queue holding messages is
+            # active: a gap means an empty, idle dead-letter queue.
+            missing="notBreaching",
+        )
+        yield from sourced([alarm], "queues", queue.index)
+
+
+def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:
+    if not publishes_health_metrics(ctx.spec):
+        return
+    alarm = _alarm(
+        ctx,
+        "PrimaryApiHealthAlarm",
+        name=ctx.name("primary-api-health"),
+        description=(
+            f"The health monitor in {ctx.region} cannot reach the API ({ctx.spec.dns.fqdn}) "
+            "or is not reporting"
+        ),
+        namespace=metric_namespace(ctx.spec),
+        metric=PRIMARY_API_HEALTH_METRIC,
+        dimensions={"Region": ctx.region},
+        statistic="Minimum",
+        comparison="LessThanThreshold",
+        threshold=1,
+        # The monitor publishes every minute and reports an unreachable API as 0, so
+        # silence means the monitor itself (or CloudWatch) is down: treat it as unhealthy.
+        missing="breaching",
+    )
+    yield from sourced([alarm], "monitoring", "alarms")
+
+
+def _replication_failure_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    """One alarm per replicated bucket and destination (replication rule).
+
+    S3 publishes OperationsFailedReplication only for rules with replication metrics
+    enabled (RTC turns them on; without RTC they are opt-in). The S3 builder enables them
+    on every rule, RTC or not, so every replicated bucket has the metric. It is published
+    in the source bucket's region, the primary.
+    """
+    spec = ctx.spec
+    for bucket in spec.buckets:
+        if not bucket.replicated:
+            continue
+        source = bucket_name(spec, bucket.name, spec.regions.primary)
+        for region in spec.regions.secondaries:
+            alarm = _alarm(
+                ctx,
+                f"{ids.pascal(bucket.name)}ReplicationFailures{ids.pascal(region)}Alarm",
+                name=ctx.name(bucket.name, "replication-failures", region),
+                description=f"Objects of {bucket.name} failed to replicate to {region}",
+                namespace="AWS/S3",
+                metric="OperationsFailedReplication",
+                dimensions={
+                    "SourceBucket": cfn(source),
+                    "DestinationBucket": cfn(bucket_name(spec, bucket.name, region)),
+                    "RuleId": ids.replication_rule(region),
+                },
+                statistic="Sum",
+                comparison="GreaterThanOrEqualToThreshold",
+                threshold=1,
+                # The metric is published only while replication happens; S3 recommends
+                # "ignore" so a quiet bucket keeps the last evaluated state.
+                missing="ignore",
+            )
+            yield from sourced([alarm], "storage", "buckets", bucket.index)
+
+
+def _replication_lag_alarm(ctx: StackContext) -> Iterator[Sourced]:
+    spec = ctx.spec
+    threshold = spec.monitoring.alarms.replication_lag_ms
+    cluster = db_cluster_identifier(spec, ctx.region)
+    alarm = _alarm(
+        ctx,
+        "ReplicationLagAlarm",
+        name=ctx.name("db-replication-lag", regional=True),
+        description=(
+            f"Aurora global replication lag of {cluster} above {threshold} ms "
+            f"(RPO {spec.objectives.rpo_seconds} s)"
+        ),
+        namespace="AWS/RDS",
+        metric="AuroraGlobalDBReplicationLag",
+        dimensions={"DBClusterIdentifier": cluster},
+        statistic="Maximum",
+        comparison="GreaterThanThreshold",
+        threshold=threshold,
+        # Aurora reports the lag of a secondary cluster continuously; no data means the
+        # cluster is not replicating (detached, promoted, or down), so the RPO is not met.
+        missing="breaching",
+    )
+    yield from sourced([alarm], "monitoring", "alarms", "replication_lag_ms")
+
+
+def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    spec = ctx.spec
+    for region in spec.regions.all:
+        is_primary = region == spec.regions.primary
+        automatic = is_primary and spec.failover.automatic
+        alarm = _alarm(
+            ctx,
+            health_check_alarm(region),
+            name=health_check_alarm_name(spec, region),
+            description=(
+                f"Route53 health check of the {region} load balancer "
+                f"({spec.dns.health_check.protocol} {spec.dns.health_check.path}) is failing"
+                + ("; starts the automatic failover" if automatic else "")
+            ),
+            namespace="AWS/Route53",
+            metric="HealthCheckStatus",
+            dimensions={"HealthCheckId": Ref(ids.health_check(region))},
+            statistic="Minimum",
+            comparison="LessThanThreshold",
+            threshold=1,
+            period=STANDARD_RESOLUTION_SECONDS,
+            # Route53 publishes the status every minute while the check exists, so a gap
+            # is a delivery problem, not evidence of an outage: never fail over on it.
+            missing="missing",
+            extra_actions=[Ref(ids.FAILOVER_TOPIC)] if automatic else (),
+        )
+        yield from sourced([alarm], "monitoring", "alarms")

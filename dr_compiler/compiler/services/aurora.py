@@ -1,0 +1,243 @@
+"""Aurora PostgreSQL Global Database: the primary cluster and one secondary per region (DR042).
+
+PRIMARY: the DB subnet group, the master secret (generated in Secrets Manager and replicated
+to every secondary, DR010), the global cluster, the primary Serverless v2 cluster and its
+instances. BASE of a secondary: its DB subnet group (exported to the attach stack). ATTACH of
+a secondary: the secondary cluster, joined to the global cluster by its computable identifier,
+and its instances; it deploys after the primary because the global cluster must exist.
+
+AWS facts this module relies on (CloudFormation resource reference, AWS::RDS::DBCluster):
+- MasterUsername/MasterUserPassword must be absent on a cluster with GlobalClusterIdentifier
+  that joins as a secondary: it inherits them from the primary ("Cannot specify password for
+  cross region replication cluster"). DatabaseName is inherited the same way.
+- EngineVersion: "Don't use this property if your DB cluster is a member of a global database
+  cluster. Instead, specify the EngineVersion property on the AWS::RDS::GlobalCluster"; so the
+  version lives on the global cluster only and upgrades go through it. Engine stays on every
+  cluster (CreateDBCluster requires it; cfn-lint checks instances against it).
+- A cross-region secondary of an encrypted cluster needs a KmsKeyId valid in its own region.
+- Deleting a member cluster: the RDS handler snapshots it (DeletionPolicy Snapshot), removes it
+  from the global cluster, then deletes it, so Snapshot works for secondaries too.
+- DB instances of an Aurora cluster hold no data (the cluster volume does, protected by the
+  cluster's Snapshot policy and deletion protection), so they are deleted with their stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from troposphere import AWSObject, GetAtt, Output, Ref, Sub
+from troposphere.rds import (
+    DBCluster,
+    DBInstance,
+    DBSubnetGroup,
+    GlobalCluster,
+    ServerlessV2ScalingConfiguration,
+)
+from troposphere.secretsmanager import (
+    GenerateSecretString,
+    ReplicaRegion,
+    Secret,
+    SecretTargetAttachment,
+)
+from troposphere.validators import double
+
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
+from dr_compiler.compiler.naming import (
+    db_cluster_identifier,
+    db_secret_name,
+    global_cluster_identifier,
+)
+from dr_compiler.compiler.services import kms
+
+DB_SECRET_ATTACHMENT = "DatabaseSecretAttachment"
+ENDPOINT_OUTPUT = "DatabaseClusterEndpoint"
+ARN_OUTPUT = "DatabaseClusterArn"
+
+INSTANCE_CLASS = "db.serverless"
+LOG_EXPORTS = ["postgresql"]
+# RDS accepts any printable ASCII character except / " @ (CreateDBCluster reference); its
+# console also rejects ' and spaces. The backslash is legal but breaks naive connection-string and
+# shell quoting, so it goes too.
+PASSWORD_EXCLUDED = " \"'/@\\"
+PASSWORD_LENGTH = 32
+_SPEC_PATH = ("database",)
+
+
+class _ServerlessV2Scaling(ServerlessV2ScalingConfiguration):
+    """troposphere caps MaxCapacity at 128 ACUs; recent Aurora versions allow 256 (the spec's
+    limit), and RDS itself rejects a value the engine version does not support."""
+
+    props = {"MinCapacity": (double, False), "MaxCapacity": (double, False)}
+
+
+def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+    if ctx.phase is Phase.PRIMARY:
+        yield from sourced([_subnet_group(ctx)], *_SPEC_PATH)
+        yield from _primary(ctx)
+    elif ctx.phase is Phase.BASE:
+        yield from sourced([_subnet_group(ctx)], *_SPEC_PATH)
+    elif ctx.phase is Phase.ATTACH:
+        yield from _secondary(ctx)
+
+
+def _subnet_group(ctx: StackContext) -> DBSubnetGroup:
+    return DBSubnetGroup(
+        ids.DB_SUBNET_GROUP,
+        DBSubnetGroupName=ctx.name("db-subnets", regional=True),
+        DBSubnetGroupDescription=f"{ctx.spec.app} {ctx.spec.environment} Aurora private subnets",
+        SubnetIds=ctx.private_subnets(),
+    )
+
+
+def _primary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+    for region in ctx.spec.regions.secondaries:
+        yield Requires(StackId(Phase.BASE, region), "the secret replica's KMS key alias exists")
+    yield from sourced(
+        [
+            _secret(ctx),
+            _global_cluster(ctx),
+            _primary_cluster(ctx),
+            SecretTargetAttachment(
+                DB_SECRET_ATTACHMENT,
+                SecretId=Ref(ids.DB_SECRET),
+                TargetId=Ref(ids.DB_CLUSTER),
+                TargetType="AWS::RDS::DBCluster",
+            ),
+            *_instances(ctx),
+        ],
+        *_SPEC_PATH,
+    )
+    yield from _outputs()
+
+
+def _secondary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+    primary = StackId(Phase.PRIMARY, ctx.spec.regions.primary)
+    yield Requires(primary, "global cluster and primary cluster exist")
+    cluster = DBCluster(
+        ids.DB_CLUSTER,
+        GlobalClusterIdentifier=global_cluster_identifier(ctx.spec),
+        **_cluster_properties(ctx),
+        **_data_policies(ctx),
+    )
+    yield from sourced([cluster, *_instances(ctx)], *_SPEC_PATH)
+    yield from _outputs()
+
+
+def _secret(ctx: StackContext) -> Secret:
+    database = ctx.spec.database
+    return Secret(
+        ids.DB_SECRET,
+        Name=db_secret_name(ctx.spec),
+        Description=f"{ctx.spec.app} {ctx.spec.environment} Aurora master credentials",
+        KmsKeyId=GetAtt(ids.KMS_KEY, "Arn"),
+        GenerateSecretString=GenerateSecretString(
+            SecretStringTemplate=f'{{"username": "{database.master_username}"}}',
+            GenerateStringKey="password",
+            PasswordLength=PASSWORD_LENGTH,
+            ExcludeCharacters=PASSWORD_EXCLUDED,
+        ),
+        # A replica in each secondary: after a failover its functions still read the
+        # credentials in-region, under the same name.
+        ReplicaRegions=[
+            ReplicaRegion(Region=region, KmsKeyId=kms.key_alias_arn(ctx, region))
+            for region in ctx.spec.regions.secondaries
+        ],
+        # The secret outlives the cluster when the cluster's snapshot is kept: that snapshot
+        # restores with these credentials.
+        DeletionPolicy=_retain(ctx),
+        UpdateReplacePolicy=_retain(ctx),
+    )
+
+
+def _global_cluster(ctx: StackContext) -> GlobalCluster:
+    database = ctx.spec.database
+    return GlobalCluster(
+        ids.GLOBAL_CLUSTER,
+        GlobalClusterIdentifier=global_cluster_identifier(ctx.spec),
+        Engine=database.engine,
+        EngineVersion=database.engine_version,
+        StorageEncrypted=True,
+        DeletionProtection=ctx.spec.metadata.production,
+    )
+
+
+def _primary_cluster(ctx: StackContext) -> DBCluster:
+    database = ctx.spec.database
+    return DBCluster(
+        ids.DB_CLUSTER,
+        GlobalClusterIdentifier=Ref(ids.GLOBAL_CLUSTER),
+        MasterUsername=_secret_field("username"),
+        MasterUserPassword=_secret_field("password"),
+        DatabaseName=database.database_name,
+        **_cluster_properties(ctx),
+        **_data_policies(ctx),
+    )
+
+
+def _secret_field(key: str) -> Sub:
+    """A dynamic reference to the generated secret: the value never appears in a template."""
+    return Sub("{{resolve:secretsmanager:${" + ids.DB_SECRET + "}:SecretString:" + key + "}}")
+
+
+def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
+    """What primary and secondary clusters share; the secondary reads network and key from
+    its base stack (ctx.ref/get_att import them inside an attach stack)."""
+    database = ctx.spec.database
+    return {
+        "DBClusterIdentifier": db_cluster_identifier(ctx.spec, ctx.region),
+        "Engine": database.engine,
+        "Port": database.port,
+        "ServerlessV2ScalingConfiguration": _ServerlessV2Scaling(
+            MinCapacity=database.min_acu, MaxCapacity=database.max_acu
+        ),
+        "StorageEncrypted": True,
+        "KmsKeyId": ctx.get_att(ids.KMS_KEY, "Arn"),
+        "DBSubnetGroupName": ctx.ref(ids.DB_SUBNET_GROUP),
+        "VpcSecurityGroupIds": [ctx.get_att(ids.DATABASE_SECURITY_GROUP, "GroupId")],
+        # Kept on secondaries too: a promoted secondary becomes the writer and must keep backups.
+        "BackupRetentionPeriod": database.backup_retention_days,
+        "CopyTagsToSnapshot": True,
+        "DeletionProtection": ctx.spec.metadata.production,
+        "EnableCloudwatchLogsExports": LOG_EXPORTS,
+    }
+
+
+def _data_policies(ctx: StackContext) -> dict[str, str]:
+    policy = "Snapshot" if ctx.retain_data else "Delete"
+    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
+
+def _retain(ctx: StackContext) -> str:
+    return "Retain" if ctx.retain_data else "Delete"
+
+
+def _instances(ctx: StackContext) -> list[DBInstance]:
+    database = ctx.spec.database
+    return [
+        DBInstance(
+            ids.db_instance(index),
+            DBInstanceIdentifier=ctx.name("db", str(index + 1), regional=True),
+            DBClusterIdentifier=Ref(ids.DB_CLUSTER),
+            DBInstanceClass=INSTANCE_CLASS,
+            Engine=database.engine,
+            PubliclyAccessible=False,
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+        for index in range(database.instances_per_region)
+    ]
+
+
+def _outputs() -> Iterator[Output]:
+    yield Output(
+        ENDPOINT_OUTPUT,
+        Value=GetAtt(ids.DB_CLUSTER, "Endpoint.Address"),
+        Description="This region's cluster endpoint",
+    )
+    yield Output(
+        ARN_OUTPUT,
+        Value=GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
+        Description="This region's cluster",
+    )

@@ -1,0 +1,97 @@
+"""DynamoDB: one global table per spec table, with a replica in every region (DR041).
+
+A single AWS::DynamoDB::GlobalTable in the PRIMARY stack creates and manages every replica, so
+secondaries carry no table resource. Each replica has point-in-time recovery and is encrypted
+with its own region's customer key. A secondary's key is reached by its alias ARN, which the
+replica SSE specification accepts ("key ID, ARN, alias name, or alias ARN"; the key must be in
+the replica's region); the alias lives in that secondary's BASE stack, hence the Requires.
+
+The assembler's tagger skips GlobalTable (tags are per replica), so replicas are tagged here.
+
+Multi-Region strong consistency (consistency: strong) has constraints the spec policies must
+enforce before this point: exactly three replicas (or two replicas and a witness) within one
+region set (US: us-east-1, us-east-2, us-west-2), and the mode cannot change once created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Tags
+from troposphere.dynamodb import (
+    AttributeDefinition,
+    GlobalTable,
+    GlobalTableSSESpecification,
+    KeySchema,
+    PointInTimeRecoverySpecification,
+    ReplicaSpecification,
+    ReplicaSSESpecification,
+    StreamSpecification,
+)
+
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
+from dr_compiler.compiler.naming import table_name
+from dr_compiler.compiler.services import kms
+from dr_compiler.compiler.tagging import spec_tags
+from dr_compiler.model import Table
+
+
+def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+    if ctx.phase is not Phase.PRIMARY or not ctx.spec.tables:
+        return
+    for region in ctx.spec.regions.secondaries:
+        yield Requires(StackId(Phase.BASE, region), "replica KMS key alias exists")
+    for table in ctx.spec.tables:
+        yield from sourced([_global_table(ctx, table)], "tables", table.index)
+        yield from _outputs(table)
+
+
+def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
+    keys = [(table.partition_key, "HASH"), *([(table.sort_key, "RANGE")] if table.sort_key else [])]
+    policy = "Retain" if ctx.retain_data else "Delete"
+    strong = {"MultiRegionConsistency": "STRONG"} if table.consistency == "strong" else {}
+    return GlobalTable(
+        ids.table(table.name),
+        TableName=table_name(ctx.spec, table.name),
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            AttributeDefinition(AttributeName=key.name, AttributeType=key.type) for key, _ in keys
+        ],
+        KeySchema=[KeySchema(AttributeName=key.name, KeyType=role) for key, role in keys],
+        StreamSpecification=StreamSpecification(StreamViewType="NEW_AND_OLD_IMAGES"),
+        SSESpecification=GlobalTableSSESpecification(SSEEnabled=True, SSEType="KMS"),
+        Replicas=[_replica(ctx, region) for region in ctx.spec.regions.all],
+        DeletionPolicy=policy,
+        UpdateReplacePolicy=policy,
+        **strong,
+    )
+
+
+def _replica(ctx: StackContext, region: str) -> ReplicaSpecification:
+    tags = spec_tags(ctx.spec)
+    return ReplicaSpecification(
+        Region=region,
+        PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(
+            PointInTimeRecoveryEnabled=True
+        ),
+        SSESpecification=ReplicaSSESpecification(KMSMasterKeyId=_replica_key(ctx, region)),
+        DeletionProtectionEnabled=ctx.spec.metadata.production,
+        Tags=Tags(**{key: tags[key] for key in sorted(tags)}),
+    )
+
+
+def _replica_key(ctx: StackContext, region: str) -> AWSHelperFn:
+    if region == ctx.region:
+        return GetAtt(ids.KMS_KEY, "Arn")
+    return kms.key_alias_arn(ctx, region)
+
+
+def _outputs(table: Table) -> Iterator[Output]:
+    logical_id = ids.table(table.name)
+    yield Output(f"{logical_id}Name", Value=Ref(logical_id), Description=f"{table.name} table name")
+    yield Output(
+        f"{logical_id}Arn",
+        Value=GetAtt(logical_id, "Arn"),
+        Description=f"{table.name} table ARN (primary replica)",
+    )

@@ -1,0 +1,445 @@
+"""Lambda: the spec's functions in every workload stack (primary, each secondary's attach).
+
+Per function: a KMS-encrypted log group, an execution role (basic execution, VPC access for
+VPC functions, and an inline policy with exactly what its `access` asks for, DR071/DR081), a
+failure queue for async invocations (DR071), the function itself (private subnets only,
+DR050), and its trigger: an SQS event source mapping, an EventBridge schedule, or (first
+secondary only) the permission for the global failover topic to invoke it. The API function
+also gets the permission that lets its ALB target group invoke it.
+
+Environment variable convention (the function code reads these): APP, ENVIRONMENT,
+PRIMARY_REGION, HEALTH_URL for all; then TABLE_<NAME>, QUEUE_<NAME>_URL, BUCKET_<NAME>,
+DB_ENDPOINT/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
+(database describe or failover), ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`; and
+ALLOW_DATA_LOSS for the alarm-triggered failover function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from awacs import cloudwatch, dynamodb, kms, rds, s3, secretsmanager, sns, sqs
+from awacs.aws import Allow, Condition, Policy, Statement, StringEquals
+from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub, awslambda
+from troposphere.events import Rule, Target
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+from troposphere.logs import LogGroup
+from troposphere.sqs import Queue
+
+from dr_compiler.compiler import iam, ids, naming
+from dr_compiler.compiler.context import GLOBAL_REGION, Phase, Sourced, StackContext, sourced
+from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION, target_group_name
+from dr_compiler.compiler.services.sqs import tls_only_policy
+from dr_compiler.model import Function
+
+FAILURE_RETENTION_SECONDS = 14 * 24 * 3600
+"""SQS's maximum: failed async events stay inspectable and redrivable for two weeks."""
+
+# Lambda refuses an SQS batch above 10 without a batching window (the API's rule).
+UNBATCHED_MAX = 10
+
+_TABLE_READ = [dynamodb.GetItem, dynamodb.Query, dynamodb.BatchGetItem, dynamodb.DescribeTable]
+_TABLE_WRITE = [
+    dynamodb.PutItem,
+    dynamodb.UpdateItem,
+    dynamodb.DeleteItem,
+    dynamodb.BatchWriteItem,
+    dynamodb.ConditionCheckItem,
+]
+_QUEUE_ACTIONS = {
+    "send": [sqs.SendMessage],
+    "consume": [
+        sqs.ReceiveMessage,
+        sqs.DeleteMessage,
+        sqs.GetQueueAttributes,
+        sqs.ChangeMessageVisibility,
+    ],
+}
+_RDS_PROMOTE = [rds.FailoverGlobalCluster, rds.SwitchoverGlobalCluster]
+
+
+def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
+    if not ctx.in_regional_workload:
+        return
+    for function in ctx.spec.functions:
+        yield from sourced(_core(ctx, function), "functions", function.index)
+        yield from _triggers(ctx, function)
+        yield Output(
+            f"{ids.function(function.name)}Arn",
+            Value=GetAtt(ids.function(function.name), "Arn"),
+            Description=f"ARN of {function.name} in this region",
+        )
+    yield from sourced([_api_invoke_permission(ctx)], "api", "function")
+
+
+# Resources every function has.
+
+
+def _core(ctx: StackContext, function: Function) -> list[AWSObject]:
+    return [
+        _log_group(ctx, function),
+        _role(ctx, function),
+        _failure_queue(ctx, function),
+        tls_only_policy(
+            f"{ids.function_dead_letter_queue(function.name)}Policy",
+            [ids.function_dead_letter_queue(function.name)],
+        ),
+        _function(ctx, function),
+    ]
+
+
+def _retention(ctx: StackContext) -> dict[str, str]:
+    policy = "Retain" if ctx.retain_data else "Delete"
+    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
+
+def _log_group(ctx: StackContext, function: Function) -> LogGroup:
+    return LogGroup(
+        ids.function_log_group(function.name),
+        LogGroupName=f"/aws/lambda/{naming.function_name(ctx.spec, function.name)}",
+        RetentionInDays=ctx.spec.monitoring.log_retention_days,
+        KmsKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
+        **_retention(ctx),
+    )
+
+
+def _failure_queue(ctx: StackContext, function: Function) -> Queue:
+    return Queue(
+        ids.function_dead_letter_queue(function.name),
+        QueueName=ctx.name(function.name, "failures"),
+        KmsMasterKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
+        MessageRetentionPeriod=FAILURE_RETENTION_SECONDS,
+        **_retention(ctx),
+    )
+
+
+def _managed_policy(name: str) -> Sub:
+    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/service-role/{name}")
+
+
+def _role(ctx: StackContext, function: Function) -> Role:
+    """IAM is global: the role name carries the region so each region's copy is distinct."""
+    managed = [_managed_policy("AWSLambdaBasicExecutionRole")]
+    if function.vpc:
+        # ENI management needs `*` resources; the AWS managed policy is the allow-listed way.
+        managed.append(_managed_policy("AWSLambdaVPCAccessExecutionRole"))
+    return Role(
+        ids.function_role(function.name),
+        RoleName=ctx.name(function.name, regional=True),
+        AssumeRolePolicyDocument=iam.service_trust("lambda.amazonaws.com"),
+        ManagedPolicyArns=managed,
+        Policies=[
+            RolePolicy(
+                PolicyName="access",
+                PolicyDocument=Policy(
+                    Version="2012-10-17", Statement=access_statements(ctx, function)
+                ),
+            )
+        ],
+    )
+
+
+def _function(ctx: StackContext, function: Function) -> awslambda.Function:
+    spec = ctx.spec
+    extra: dict[str, Any] = {}
+    if function.vpc:
+        extra["VpcConfig"] = awslambda.VPCConfig(
+            SubnetIds=ctx.private_subnets(),
+            SecurityGroupIds=[ctx.get_att(ids.LAMBDA_SECURITY_GROUP, "GroupId")],
+        )
+    if function.reserved_concurrency is not None:
+        extra["ReservedConcurrentExecutions"] = function.reserved_concurrency
+    return awslambda.Function(
+        ids.function(function.name),
+        FunctionName=naming.function_name(spec, function.name),
+        Runtime=function.runtime,
+        Handler=function.handler,
+        MemorySize=function.memory_mb,
+        Timeout=function.timeout_seconds,
+        Code=awslambda.Code(
+            S3Bucket=naming.cfn(naming.artifact_bucket(spec, ctx.region)),
+            S3Key=ctx.artifact_keys[function.name],
+        ),
+        Role=GetAtt(ids.function_role(function.name), "Arn"),
+        KmsKeyArn=ctx.get_att(ids.KMS_KEY, "Arn"),
+        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(ids.function_log_group(function.name))),
+        Environment=awslambda.Environment(Variables=environment(ctx, function)),
+        DeadLetterConfig=awslambda.DeadLetterConfig(
+            TargetArn=GetAtt(ids.function_dead_letter_queue(function.name), "Arn")
+        ),
+        **extra,
+    )
+
+
+# Environment variables.
+
+
+def _env_token(name: str) -> str:
+    """`failover-events` -> `FAILOVER_EVENTS`."""
+    return name.replace("-", "_").upper()
+
+
+def _secret_name_arn(ctx: StackContext) -> Sub:
+    """The database secret's ARN without Secrets Manager's random suffix (a partial ARN,
+    which GetSecretValue resolves); computed, so no lookup and no cross-stack value."""
+    return naming.arn("secretsmanager", ctx.region, f"secret:{naming.db_secret_name(ctx.spec)}")
+
+
+def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHelperFn]:
+    """The function's environment variables (see the module docstring for the convention)."""
+    spec = ctx.spec
+    access = function.access
+    variables: dict[str, str | AWSHelperFn] = {
+        "APP": spec.app,
+        "ENVIRONMENT": spec.environment,
+        "PRIMARY_REGION": spec.regions.primary,
+        "HEALTH_URL": f"https://{spec.dns.fqdn}{spec.dns.health_check.path}",
+    }
+    for table in sorted(access.tables):
+        variables[f"TABLE_{_env_token(table)}"] = naming.table_name(spec, table)
+    for queue in sorted(access.queues):
+        variables[f"QUEUE_{_env_token(queue)}_URL"] = Ref(ids.queue(queue))
+    for bucket in sorted(access.buckets):
+        variables[f"BUCKET_{_env_token(bucket)}"] = naming.cfn(
+            naming.bucket_name(spec, bucket, ctx.region)
+        )
+    if access.database == "connect":
+        variables["DB_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "Endpoint.Address")
+        variables["DB_PORT"] = str(spec.database.port)
+        variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
+    elif access.database in ("describe", "failover"):
+        variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
+        variables["DB_CLUSTER_ARN"] = ctx.get_att(ids.DB_CLUSTER, "DBClusterArn")
+    if access.alerts == "publish":
+        variables["ALERT_TOPIC_ARN"] = ctx.ref(ids.ALERT_TOPIC)
+    if access.metrics == "publish":
+        variables["METRIC_NAMESPACE"] = naming.metric_namespace(spec)
+    if function.trigger_alarm:
+        variables["ALLOW_DATA_LOSS"] = str(spec.failover.allow_data_loss).lower()
+    return variables
+
+
+# The role's inline policy.
+
+
+def _table_arn(ctx: StackContext, table: str) -> Sub:
+    # Tables have no secondary indexes in the spec language, so no `/index/*` resource.
+    return naming.arn("dynamodb", ctx.region, f"table/{naming.table_name(ctx.spec, table)}")
+
+
+def _bucket_arn(ctx: StackContext, bucket: str, suffix: str = "") -> Sub:
+    name = naming.bucket_name(ctx.spec, bucket, ctx.region)
+    return Sub(f"arn:${{AWS::Partition}}:s3:::{name}{suffix}")
+
+
+def _global_cluster_arn(ctx: StackContext) -> Sub:
+    # Global clusters are not regional: their ARN has an empty region field.
+    return naming.arn("rds", "", f"global-cluster:{naming.global_cluster_identifier(ctx.spec)}")
+
+
+def _cluster_arns(ctx: StackContext) -> list[Sub]:
+    """Every member cluster: promotion names the target, describing probes the writer's
+    region, and either may be any region's cluster."""
+    return [
+        naming.arn("rds", region, f"cluster:{naming.db_cluster_identifier(ctx.spec, region)}")
+        for region in ctx.spec.regions.all
+    ]
+
+
+def _statement(sid: str, actions: list[Any], resources: list[Any], **extra: Any) -> Statement:
+    return Statement(Sid=sid, Effect=Allow, Action=actions, Resource=resources, **extra)
+
+
+def _queue_statements(function: Function) -> list[Statement]:
+    return [
+        _statement(
+            f"{mode.capitalize()}{ids.queue(queue)}",
+            _QUEUE_ACTIONS[mode],
+            [GetAtt(ids.queue(queue), "Arn")],
+        )
+        for queue, mode in sorted(function.access.queues.items())
+    ]
+
+
+def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    return [
+        _statement(
+            f"{'ReadWrite' if mode == 'read_write' else 'Read'}{ids.table(table)}",
+            _TABLE_READ + (_TABLE_WRITE if mode == "read_write" else []),
+            [_table_arn(ctx, table)],
+        )
+        for table, mode in sorted(function.access.tables.items())
+    ]
+
+
+def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    statements = []
+    for bucket, mode in sorted(function.access.buckets.items()):
+        objects = [s3.GetObject] + ([s3.PutObject, s3.DeleteObject] if mode == "read_write" else [])
+        statements += [
+            _statement(f"List{ids.bucket(bucket)}", [s3.ListBucket], [_bucket_arn(ctx, bucket)]),
+            _statement(f"Objects{ids.bucket(bucket)}", objects, [_bucket_arn(ctx, bucket, "/*")]),
+        ]
+    return statements
+
+
+def _database_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    mode = function.access.database
+    if mode == "connect":
+        # The network path is the security groups'; the role only reads the credentials.
+        secret = f"secret:{naming.db_secret_name(ctx.spec)}-??????"
+        return [
+            _statement(
+                "ReadDatabaseSecret",
+                [secretsmanager.GetSecretValue],
+                [naming.arn("secretsmanager", ctx.region, secret)],
+            )
+        ]
+    if mode not in ("describe", "failover"):
+        return []
+    statements = [
+        _statement(
+            "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
+        ),
+        _statement("DescribeClusters", [rds.DescribeDBClusters], _cluster_arns(ctx)),
+    ]
+    if mode == "failover":
+        statements.append(
+            _statement(
+                "PromoteCluster", _RDS_PROMOTE, [_global_cluster_arn(ctx), *_cluster_arns(ctx)]
+            )
+        )
+    return statements
+
+
+def _monitoring_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    statements = []
+    if function.access.alerts == "publish":
+        statements.append(_statement("PublishAlerts", [sns.Publish], [ctx.ref(ids.ALERT_TOPIC)]))
+    if function.access.metrics == "publish":
+        # PutMetricData has no resource to name: `*`, fenced in by the namespace condition
+        # (the pattern AWS documents for it).
+        statements.append(
+            _statement(
+                "PublishMetrics",
+                [cloudwatch.PutMetricData],
+                ["*"],
+                Condition=Condition(
+                    StringEquals("cloudwatch:namespace", naming.metric_namespace(ctx.spec))
+                ),
+            )
+        )
+    return statements
+
+
+def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    """Every statement of the function's inline policy: exactly what its `access` needs,
+    plus sending to its own failure queue and using the region's key. The key covers the
+    encrypted queues, topic, secret and buckets it touches and the Lambda service's
+    delivery of failed events (DynamoDB needs no caller key permissions)."""
+    return [
+        *_queue_statements(function),
+        *_table_statements(ctx, function),
+        *_bucket_statements(ctx, function),
+        *_database_statements(ctx, function),
+        *_monitoring_statements(ctx, function),
+        _statement(
+            "SendFailedEvents",
+            [sqs.SendMessage],
+            [GetAtt(ids.function_dead_letter_queue(function.name), "Arn")],
+        ),
+        _statement(
+            "UseRegionKey", [kms.Decrypt, kms.GenerateDataKey], [ctx.get_att(ids.KMS_KEY, "Arn")]
+        ),
+    ]
+
+
+# Triggers.
+
+
+def _triggers(ctx: StackContext, function: Function) -> Iterator[Sourced]:
+    if function.trigger_queue:
+        trigger = _queue_trigger(function, function.trigger_queue)
+        yield from sourced([trigger], "functions", function.index, "trigger")
+    if function.schedule:
+        yield from sourced(_schedule(ctx, function), "functions", function.index, "schedule")
+    if function.trigger_alarm and _is_failover_region(ctx):
+        yield from sourced(
+            [_failover_permission(ctx, function)], "functions", function.index, "trigger"
+        )
+
+
+def _queue_trigger(function: Function, queue: str) -> awslambda.EventSourceMapping:
+    batching: dict[str, int] = {}
+    if function.batch_size > UNBATCHED_MAX:
+        batching["MaximumBatchingWindowInSeconds"] = 1
+    return awslambda.EventSourceMapping(
+        f"{ids.function(function.name)}QueueTrigger",
+        FunctionName=Ref(ids.function(function.name)),
+        EventSourceArn=GetAtt(ids.queue(queue), "Arn"),
+        BatchSize=function.batch_size,
+        # Only the failed messages of a batch return to the queue (and on to its DLQ).
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        Enabled=True,
+        **batching,
+    )
+
+
+def _schedule(ctx: StackContext, function: Function) -> list[AWSObject]:
+    rule_id = f"{ids.function(function.name)}Schedule"
+    return [
+        Rule(
+            rule_id,
+            Name=ctx.name(function.name, "schedule"),
+            Description=f"Runs {function.name} on {function.schedule}",
+            ScheduleExpression=function.schedule,
+            State="ENABLED",
+            Targets=[Target(Arn=GetAtt(ids.function(function.name), "Arn"), Id="function")],
+        ),
+        awslambda.Permission(
+            f"{rule_id}Permission",
+            FunctionName=Ref(ids.function(function.name)),
+            Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com",
+            SourceArn=GetAtt(rule_id, "Arn"),
+        ),
+    ]
+
+
+def _is_failover_region(ctx: StackContext) -> bool:
+    """The failover topic invokes the failover function in the first secondary only."""
+    return ctx.phase is Phase.ATTACH and ctx.region == ctx.spec.regions.secondaries[0]
+
+
+def _failover_permission(ctx: StackContext, function: Function) -> awslambda.Permission:
+    topic = naming.arn("sns", GLOBAL_REGION, naming.failover_topic_name(ctx.spec))
+    return awslambda.Permission(
+        f"{ids.function(function.name)}FailoverTopicPermission",
+        FunctionName=Ref(ids.function(function.name)),
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+        SourceAccount=Ref("AWS::AccountId"),
+    )
+
+
+def _api_invoke_permission(ctx: StackContext) -> awslambda.Permission:
+    """Lets the ALB target group invoke the API function.
+
+    The target group registers the function when it is created, and Lambda rejects that
+    unless this permission already exists, so the target group DependsOn it; a SourceArn of
+    Ref(target group) would then be a dependency cycle. The target group's ARN ends in an id
+    AWS generates, but its name is ours: Lambda matches SourceArn as a pattern (ArnLike), so
+    `targetgroup/<name>/*` in this account and region pins it to this target group.
+    """
+    name = target_group_name(ctx.spec)
+    return awslambda.Permission(
+        API_INVOKE_PERMISSION,
+        FunctionName=Ref(ids.function(ctx.spec.api.function)),
+        Action="lambda:InvokeFunction",
+        Principal="elasticloadbalancing.amazonaws.com",
+        SourceArn=naming.arn("elasticloadbalancing", ctx.region, f"targetgroup/{name}/*"),
+        SourceAccount=Ref("AWS::AccountId"),
+    )

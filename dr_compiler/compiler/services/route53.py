@@ -1,0 +1,223 @@
+"""Route53: the hosted zone, a health check per region, and the failover records (DR060).
+
+Everything here lives in the global stack (us-east-1). What it points at, each region's load
+balancer, only exists once that region's workload stack has deployed, so the load balancer
+DNS names and canonical hosted-zone ids flow in as StackSet parameters (Inbound). That is
+what puts the global stack in the last wave.
+
+Route53 failover routing allows exactly one PRIMARY and one SECONDARY record per name and
+type. The SECONDARY record points at the FIRST secondary region. Further secondaries are
+warm standbys: they get their own health check (and health-check alarm) so operators can
+see whether they are ready, and promoting one means moving the SECONDARY record to it (a
+spec change: reorder `regions.secondaries`), not an automatic DNS answer.
+
+The global stack also owns the failover topic: the primary region's health-check alarm
+notifies it (see alarms.py), and it invokes the failover function of the first secondary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from troposphere import AWSObject, GetAtt, Join, Output, Ref, Tags
+from troposphere.route53 import (
+    AliasTarget,
+    HealthCheck,
+    HealthCheckConfig,
+    HostedZone,
+    HostedZoneConfiguration,
+    RecordSetType,
+)
+from troposphere.sns import SubscriptionResource, Topic
+
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.context import (
+    Inbound,
+    Phase,
+    Requires,
+    Sourced,
+    StackContext,
+    StackId,
+    sourced,
+)
+from dr_compiler.compiler.naming import arn, failover_topic_name, function_name, physical_name
+from dr_compiler.model import Spec
+
+PRIMARY_RECORD = "FailoverRecordPrimary"
+SECONDARY_RECORD = "FailoverRecordSecondary"
+FAILOVER_SUBSCRIPTION = "FailoverTopicSubscription"
+
+Item = AWSObject | Output | Inbound | Requires | Sourced
+
+
+def workload_stack(spec: Spec, region: str) -> StackId:
+    """The stack that owns a region's load balancer and functions."""
+    phase = Phase.PRIMARY if region == spec.regions.primary else Phase.ATTACH
+    return StackId(phase, region)
+
+
+def dns_name_parameter(region: str) -> str:
+    return f"{ids.LOAD_BALANCER_DNS_OUTPUT}{ids.pascal(region)}"
+
+
+def zone_id_parameter(region: str) -> str:
+    return f"{ids.LOAD_BALANCER_ZONE_OUTPUT}{ids.pascal(region)}"
+
+
+def health_check_output(region: str) -> str:
+    return f"HealthCheckId{ids.pascal(region)}"
+
+
+def failover_regions(spec: Spec) -> tuple[str, str]:
+    """(PRIMARY record region, SECONDARY record region): the first secondary is next in line."""
+    return spec.regions.primary, spec.regions.secondaries[0]
+
+
+def build(ctx: StackContext) -> Iterator[Item]:
+    if ctx.phase is not Phase.GLOBAL:
+        return
+    spec = ctx.spec
+    yield from sourced([_hosted_zone(spec)], "dns", "zone")
+    for region in spec.regions.all:
+        yield _dns_name_inbound(spec, region)
+        yield from sourced([_health_check(spec, region)], "dns", "health_check")
+        yield Output(
+            health_check_output(region),
+            Value=Ref(ids.health_check(region)),
+            Description=f"Route53 health check of the {region} load balancer",
+        )
+    yield from _failover_records(spec)
+    yield from _failover_topic(ctx)
+    yield Output("HostedZoneId", Value=Ref(ids.HOSTED_ZONE), Description="Failover hosted zone")
+    yield Output(
+        "NameServers",
+        Value=Join(",", GetAtt(ids.HOSTED_ZONE, "NameServers")),
+        Description="Delegate the zone to these name servers",
+    )
+
+
+def _hosted_zone(spec: Spec) -> HostedZone:
+    return HostedZone(
+        ids.HOSTED_ZONE,
+        Name=spec.dns.zone,
+        HostedZoneConfig=HostedZoneConfiguration(
+            Comment=f"{spec.app} {spec.environment}: DNS failover for {spec.dns.fqdn}"
+        ),
+    )
+
+
+def _dns_name_inbound(spec: Spec, region: str) -> Inbound:
+    return Inbound(
+        dns_name_parameter(region),
+        workload_stack(spec, region),
+        ids.LOAD_BALANCER_DNS_OUTPUT,
+        f"DNS name of the {region} load balancer",
+    )
+
+
+def _zone_id_inbound(spec: Spec, region: str) -> Inbound:
+    return Inbound(
+        zone_id_parameter(region),
+        workload_stack(spec, region),
+        ids.LOAD_BALANCER_ZONE_OUTPUT,
+        f"Canonical hosted zone id of the {region} load balancer",
+    )
+
+
+def _health_check(spec: Spec, region: str) -> HealthCheck:
+    check = spec.dns.health_check
+    config = HealthCheckConfig(
+        Type=check.protocol,
+        FullyQualifiedDomainName=Ref(dns_name_parameter(region)),
+        Port=check.port,
+        ResourcePath=check.path,
+        RequestInterval=check.interval_seconds,
+        FailureThreshold=check.failure_threshold,
+    )
+    if check.protocol == "HTTPS":
+        # Send the host name in the TLS handshake: load balancers with several
+        # certificates pick one by SNI, and without it the handshake can fail.
+        config.EnableSNI = True
+    return HealthCheck(
+        ids.health_check(region),
+        HealthCheckConfig=config,
+        HealthCheckTags=Tags(Name=physical_name(spec, "health-check", region=region)),
+    )
+
+
+def _failover_records(spec: Spec) -> Iterator[Item]:
+    primary, secondary = failover_regions(spec)
+    for logical_id, failover, region in (
+        (PRIMARY_RECORD, "PRIMARY", primary),
+        (SECONDARY_RECORD, "SECONDARY", secondary),
+    ):
+        if spec.dns.ttl_seconds is None:
+            yield _zone_id_inbound(spec, region)
+        yield from sourced([_record(spec, logical_id, failover, region)], "dns")
+
+
+def _record(spec: Spec, logical_id: str, failover: str, region: str) -> RecordSetType:
+    common = {
+        "HostedZoneId": Ref(ids.HOSTED_ZONE),
+        "Name": f"{spec.dns.fqdn}.",
+        "SetIdentifier": f"{failover.lower()}-{region}",
+        "Failover": failover,
+        "HealthCheckId": Ref(ids.health_check(region)),
+    }
+    if spec.dns.ttl_seconds is not None:
+        # A CNAME carries the spec's TTL, which bounds how long resolvers keep the old answer.
+        return RecordSetType(
+            logical_id,
+            Type="CNAME",
+            TTL=str(spec.dns.ttl_seconds),
+            ResourceRecords=[Ref(dns_name_parameter(region))],
+            **common,
+        )
+    # An alias record answers with the load balancer's addresses directly (its TTL is the
+    # load balancer's 60 s) and also fails over when no target behind it is healthy.
+    return RecordSetType(
+        logical_id,
+        Type="A",
+        AliasTarget=AliasTarget(
+            HostedZoneId=Ref(zone_id_parameter(region)),
+            DNSName=Ref(dns_name_parameter(region)),
+            EvaluateTargetHealth=True,
+        ),
+        **common,
+    )
+
+
+def _failover_topic(ctx: StackContext) -> Iterator[Item]:
+    spec = ctx.spec
+    yield from sourced(
+        [
+            Topic(
+                ids.FAILOVER_TOPIC,
+                TopicName=failover_topic_name(spec),
+                DisplayName=f"{spec.app} {spec.environment} failover",
+                KmsMasterKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
+            )
+        ],
+        "failover",
+    )
+    yield Output("FailoverTopicArn", Value=Ref(ids.FAILOVER_TOPIC), Description="Failover topic")
+    if not (spec.failover.automatic and spec.failover.function):
+        return
+    _, region = failover_regions(spec)
+    target = arn("lambda", region, f"function:{function_name(spec, spec.failover.function)}")
+    yield from sourced(
+        [
+            SubscriptionResource(
+                FAILOVER_SUBSCRIPTION,
+                TopicArn=Ref(ids.FAILOVER_TOPIC),
+                Protocol="lambda",
+                Endpoint=target,
+            )
+        ],
+        "failover",
+        "function",
+    )
+    yield Requires(
+        StackId(Phase.ATTACH, region),
+        f"the failover topic invokes {spec.failover.function} in {region}, created by that stack",
+    )

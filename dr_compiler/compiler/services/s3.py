@@ -1,0 +1,329 @@
+"""S3: every spec bucket in every region, replicated from the primary to each secondary.
+
+The primary stack holds the source buckets and their replication role; each secondary's base
+stack holds the replica (destination) buckets, so they and the secondary's KMS key exist
+before the primary's replication configuration names them (DR040). Bucket names carry the
+account and region (DR003), which makes every bucket ARN computable across stacks.
+
+Every bucket is versioned (replication requires it on both sides), encrypted with its
+region's customer key using an S3 Bucket Key, fully blocked from public access (DR083),
+owner-enforced (no ACLs), TLS-only by bucket policy (DR082), and expires noncurrent versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from awacs.aws import (
+    Allow,
+    Condition,
+    ForAnyValueStringEquals,
+    Policy,
+    Statement,
+    StringEquals,
+    StringLike,
+)
+from awacs.kms import Decrypt, Encrypt
+from awacs.s3 import (
+    GetObjectVersionAcl,
+    GetObjectVersionForReplication,
+    GetObjectVersionTagging,
+    GetReplicationConfiguration,
+    ListBucket,
+    ReplicateDelete,
+    ReplicateObject,
+    ReplicateTags,
+)
+from troposphere import AWSObject, GetAtt, Output, Ref, Sub
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+from troposphere.s3 import (
+    AbortIncompleteMultipartUpload,
+    Bucket,
+    BucketEncryption,
+    BucketPolicy,
+    DeleteMarkerReplication,
+    EncryptionConfiguration,
+    LifecycleConfiguration,
+    LifecycleRule,
+    Metrics,
+    NoncurrentVersionExpiration,
+    OwnershipControls,
+    OwnershipControlsRule,
+    PublicAccessBlockConfiguration,
+    ReplicationConfiguration,
+    ReplicationConfigurationRules,
+    ReplicationConfigurationRulesDestination,
+    ReplicationRuleFilter,
+    ReplicationTime,
+    ReplicationTimeValue,
+    ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule,
+    SourceSelectionCriteria,
+    SseKmsEncryptedObjects,
+    VersioningConfiguration,
+)
+
+from dr_compiler.compiler import iam, ids, naming
+from dr_compiler.compiler.context import Phase, Requires, StackContext, StackId, sourced
+from dr_compiler.compiler.services import kms
+from dr_compiler.model import Bucket as SpecBucket
+from dr_compiler.model import Spec
+
+ENABLED = "Enabled"
+RTC_MINUTES = 15
+"""S3 Replication Time Control has exactly one setting: 15 minutes (also the metrics threshold)."""
+ABORT_INCOMPLETE_UPLOADS_DAYS = 7
+
+REPLICATION_SOURCE_BUCKET_ACTIONS = (GetReplicationConfiguration, ListBucket)
+REPLICATION_SOURCE_OBJECT_ACTIONS = (
+    GetObjectVersionForReplication,
+    GetObjectVersionAcl,
+    GetObjectVersionTagging,
+)
+REPLICATION_DESTINATION_OBJECT_ACTIONS = (ReplicateObject, ReplicateDelete, ReplicateTags)
+# Replicas are written with the destination key (Encrypt). Because the destination bucket uses
+# an S3 Bucket Key, S3 also calls Decrypt on that key as the replication role to verify the
+# Bucket Key before use ("S3 Bucket Keys and replication", Amazon S3 User Guide:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
+REPLICATION_SOURCE_KEY_ACTIONS = (Decrypt,)
+REPLICATION_DESTINATION_KEY_ACTIONS = (Encrypt, Decrypt)
+
+
+def bucket_name(spec: Spec, bucket: str, region: str) -> str:
+    """The physical name of a spec bucket in a region (contains `${AWS::AccountId}`)."""
+    return naming.bucket_name(spec, bucket, region)
+
+
+def bucket_arn(spec: Spec, bucket: str, region: str, *, objects: bool = False) -> Sub:
+    """The computable ARN of a bucket (or of every object in it)."""
+    suffix = "/*" if objects else ""
+    return Sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name(spec, bucket, region)}{suffix}")
+
+
+def build(ctx: StackContext) -> Iterator[Any]:
+    if not (ctx.in_regional_base and ctx.spec.buckets):
+        return
+    for bucket in ctx.spec.buckets:
+        yield from sourced(_bucket_resources(ctx, bucket), "storage", "buckets", bucket.index)
+    if ctx.phase is Phase.PRIMARY and _replicated(ctx):
+        yield from sourced([_replication_role(ctx)], "storage", "buckets")
+        for region in ctx.spec.regions.secondaries:
+            yield Requires(StackId(Phase.BASE, region), "replication destination bucket and key")
+
+
+def _replicated(ctx: StackContext) -> list[SpecBucket]:
+    """Buckets the primary replicates (none when there is no secondary to replicate to)."""
+    if not ctx.spec.regions.secondaries:
+        return []
+    return [b for b in ctx.spec.buckets if b.replicated]
+
+
+def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObject | Output]:
+    logical_id = ids.bucket(bucket.name)
+    policy = "Retain" if ctx.retain_data else "Delete"
+    replication = (
+        {"ReplicationConfiguration": _replication_configuration(ctx, bucket)}
+        if ctx.phase is Phase.PRIMARY and bucket in _replicated(ctx)
+        else {}
+    )
+    yield Bucket(
+        logical_id,
+        BucketName=naming.cfn(bucket_name(ctx.spec, bucket.name, ctx.region)),
+        VersioningConfiguration=VersioningConfiguration(Status=ENABLED),
+        BucketEncryption=BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.get_att(ids.KMS_KEY, "Arn")
+                    ),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        OwnershipControls=OwnershipControls(
+            Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+        LifecycleConfiguration=LifecycleConfiguration(
+            Rules=[
+                LifecycleRule(
+                    Id="expire-noncurrent-versions",
+                    Status=ENABLED,
+                    NoncurrentVersionExpiration=NoncurrentVersionExpiration(
+                        NoncurrentDays=bucket.noncurrent_version_expiration_days
+                    ),
+                    AbortIncompleteMultipartUpload=AbortIncompleteMultipartUpload(
+                        DaysAfterInitiation=ABORT_INCOMPLETE_UPLOADS_DAYS
+                    ),
+                )
+            ]
+        ),
+        DeletionPolicy=policy,
+        UpdateReplacePolicy=policy,
+        **replication,
+    )
+    yield BucketPolicy(
+        f"{logical_id}Policy", Bucket=Ref(logical_id), PolicyDocument=_tls_only(logical_id)
+    )
+    yield Output(
+        f"{logical_id}Name",
+        Value=Ref(logical_id),
+        Description=f"Bucket {bucket.name} in {ctx.region}",
+    )
+
+
+def _tls_only(logical_id: str) -> Policy:
+    """Deny every request that does not arrive over TLS (DR082)."""
+    return iam.deny_insecure_transport(
+        "s3", [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")]
+    )
+
+
+def _replication_configuration(ctx: StackContext, bucket: SpecBucket) -> ReplicationConfiguration:
+    return ReplicationConfiguration(
+        Role=GetAtt(ids.REPLICATION_ROLE, "Arn"),
+        Rules=[
+            _replication_rule(ctx, bucket, region, priority)
+            for priority, region in enumerate(ctx.spec.regions.secondaries, start=1)
+        ],
+    )
+
+
+def _replication_rule(
+    ctx: StackContext, bucket: SpecBucket, region: str, priority: int
+) -> ReplicationConfigurationRules:
+    # Replication metrics are on for every rule: the replication-failure alarm reads them, and
+    # S3 allows them without RTC. The missed-threshold event exists only with RTC.
+    rtc = (
+        {
+            "ReplicationTime": ReplicationTime(
+                Status=ENABLED, Time=ReplicationTimeValue(Minutes=RTC_MINUTES)
+            ),
+            "Metrics": Metrics(
+                Status=ENABLED, EventThreshold=ReplicationTimeValue(Minutes=RTC_MINUTES)
+            ),
+        }
+        if bucket.rtc
+        else {"Metrics": Metrics(Status=ENABLED)}
+    )
+    return ReplicationConfigurationRules(
+        Id=ids.replication_rule(region),
+        Priority=priority,
+        Status=ENABLED,
+        Filter=ReplicationRuleFilter(Prefix=""),
+        DeleteMarkerReplication=DeleteMarkerReplication(Status=ENABLED),
+        SourceSelectionCriteria=SourceSelectionCriteria(
+            SseKmsEncryptedObjects=SseKmsEncryptedObjects(Status=ENABLED)
+        ),
+        Destination=ReplicationConfigurationRulesDestination(
+            Bucket=bucket_arn(ctx.spec, bucket.name, region),
+            # An alias ARN is accepted here; source and destination share one account, so
+            # the alias resolves to the destination region's own key.
+            EncryptionConfiguration=EncryptionConfiguration(
+                ReplicaKmsKeyID=kms.key_alias_arn(ctx, region)
+            ),
+            **rtc,
+        ),
+    )
+
+
+def _replication_role(ctx: StackContext) -> Role:
+    return Role(
+        ids.REPLICATION_ROLE,
+        RoleName=ctx.name("replication", regional=True),
+        Description=f"S3 replication of {ctx.spec.app} {ctx.spec.environment} buckets",
+        AssumeRolePolicyDocument=iam.service_trust("s3.amazonaws.com"),
+        Policies=[RolePolicy(PolicyName="replication", PolicyDocument=replication_policy(ctx))],
+    )
+
+
+def replication_policy(ctx: StackContext) -> Policy:
+    """Exactly what S3 replication of SSE-KMS objects with Bucket Keys needs, and no more.
+
+    Bucket ARNs are computed, not referenced: the source bucket's replication configuration
+    already references this role, so a reference back would be a cycle.
+    """
+    spec, primary = ctx.spec, ctx.region
+    names = [b.name for b in _replicated(ctx)]
+    secondaries = spec.regions.secondaries
+    statements = [
+        Statement(
+            Sid="ReadSourceBuckets",
+            Effect=Allow,
+            Action=list(REPLICATION_SOURCE_BUCKET_ACTIONS),
+            Resource=[bucket_arn(spec, name, primary) for name in names],
+        ),
+        Statement(
+            Sid="ReadSourceObjects",
+            Effect=Allow,
+            Action=list(REPLICATION_SOURCE_OBJECT_ACTIONS),
+            Resource=[bucket_arn(spec, name, primary, objects=True) for name in names],
+        ),
+        Statement(
+            Sid="WriteReplicas",
+            Effect=Allow,
+            Action=list(REPLICATION_DESTINATION_OBJECT_ACTIONS),
+            Resource=[
+                bucket_arn(spec, name, region, objects=True)
+                for region in secondaries
+                for name in names
+            ],
+        ),
+        Statement(
+            Sid="DecryptSourceObjects",
+            Effect=Allow,
+            Action=list(REPLICATION_SOURCE_KEY_ACTIONS),
+            Resource=[ctx.get_att(ids.KMS_KEY, "Arn")],
+            Condition=_key_use_condition(spec, names, primary),
+        ),
+    ]
+    statements.extend(_destination_key_statement(ctx, names, region) for region in secondaries)
+    return Policy(Version="2012-10-17", Statement=statements)
+
+
+def _destination_key_statement(ctx: StackContext, names: list[str], region: str) -> Statement:
+    """Use of a secondary's key, which this stack cannot reference by ARN.
+
+    IAM matches KMS keys only by key ARN, never by alias ARN, and a key's id is random. So the
+    resource is "any key of that region in this account", narrowed to the one key carrying
+    the region's alias (kms:ResourceAliases), used by S3 in that region, for these buckets.
+    """
+    return Statement(
+        Sid=f"EncryptReplicasIn{ids.pascal(region)}",
+        Effect=Allow,
+        Action=list(REPLICATION_DESTINATION_KEY_ACTIONS),
+        Resource=[Sub(f"arn:${{AWS::Partition}}:kms:{region}:${{AWS::AccountId}}:key/*")],
+        Condition=_key_use_condition(
+            ctx.spec,
+            names,
+            region,
+            ForAnyValueStringEquals("kms:ResourceAliases", [kms.key_alias(ctx, region)]),
+        ),
+    )
+
+
+def _key_use_condition(spec: Spec, names: list[str], region: str, *extra: Any) -> Condition:
+    """KMS use only through S3 in `region`, only for these buckets.
+
+    With an S3 Bucket Key the encryption context is the bucket ARN; an object written with
+    the Bucket Key turned off per request carries its object ARN, hence both patterns.
+    """
+    contexts = [
+        arn
+        for name in names
+        for arn in (bucket_arn(spec, name, region), bucket_arn(spec, name, region, objects=True))
+    ]
+    return Condition(
+        [
+            StringEquals("kms:ViaService", f"s3.{region}.amazonaws.com"),
+            StringLike("kms:EncryptionContext:aws:s3:arn", contexts),
+            *extra,
+        ]
+    )

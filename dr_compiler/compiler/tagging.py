@@ -1,0 +1,45 @@
+"""Tags on every taggable resource: Environment, CostCenter, Criticality and the spec's own."""
+
+from __future__ import annotations
+
+from troposphere import AWSObject, Tags
+
+from dr_compiler.model import Spec
+
+# Resource types whose tags are a plain key-value map rather than a list of Key/Value.
+_MAP_TAG_PROPERTIES = {
+    "AWS::Backup::BackupVault": "BackupVaultTags",
+    "AWS::Backup::BackupPlan": "BackupPlanTags",
+    "AWS::SSM::Parameter": "Tags",
+}
+# Resource types whose tags live under another list-valued property name.
+_LIST_TAG_PROPERTIES = {
+    "AWS::Route53::HostedZone": "HostedZoneTags",
+    "AWS::Route53::HealthCheck": "HealthCheckTags",
+}
+
+
+def spec_tags(spec: Spec) -> dict[str, str]:
+    """Environment comes from metadata; CostCenter and Criticality are required spec tags."""
+    return {**spec.metadata.tags, "Environment": spec.environment}
+
+
+def apply_tags(resource: AWSObject, spec: Spec) -> None:
+    """Set the spec's tags on `resource` if its type is taggable; builder tags win on conflict."""
+    wanted = spec_tags(spec)
+    kind = resource.resource_type
+    if kind in _MAP_TAG_PROPERTIES:
+        prop = _MAP_TAG_PROPERTIES[kind]
+        existing = resource.properties.get(prop, {})
+        resource.properties[prop] = {**wanted, **existing}
+        return
+    prop = _LIST_TAG_PROPERTIES.get(kind, "Tags")
+    if prop not in resource.props or kind == "AWS::DynamoDB::GlobalTable":
+        return
+    existing = resource.properties.get(prop)
+    own = {t["Key"]: t["Value"] for t in existing.to_dict()} if isinstance(existing, Tags) else {}
+    merged = {**wanted, **own}
+    if kind in _LIST_TAG_PROPERTIES:
+        resource.properties[prop] = [{"Key": k, "Value": merged[k]} for k in sorted(merged)]
+    else:
+        resource.properties[prop] = Tags(**{k: merged[k] for k in sorted(merged)})

@@ -1,0 +1,291 @@
+"""The Aurora builder: a global database whose secondary joins after the primary exists."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from troposphere import AWSObject
+
+from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId
+from dr_compiler.compiler.services import aurora
+from dr_compiler.model import Regions
+
+PRIMARY = "us-east-1"
+BASE = "us-west-2-base"
+ATTACH = "us-west-2-attach"
+
+
+def resources(compiled: CompiledSpec, key: str) -> dict[str, Any]:
+    return compiled.stack(key).template["Resources"]
+
+
+def of_type(compiled: CompiledSpec, key: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources(compiled, key).items() if v["Type"] == kind}
+
+
+def export_of(compiled: CompiledSpec, key: str, output: str) -> str:
+    return compiled.stack(key).template["Outputs"][output]["Export"]["Name"]
+
+
+def built(ctx: StackContext) -> Iterator[Any]:
+    for item in aurora.build(ctx):
+        yield item.item if isinstance(item, Sourced) else item
+
+
+def test_secondary_cluster_joins_the_global_cluster_by_its_identifier(
+    compiled_prod: CompiledSpec,
+) -> None:
+    global_cluster = resources(compiled_prod, PRIMARY)[ids.GLOBAL_CLUSTER]["Properties"]
+    primary = resources(compiled_prod, PRIMARY)[ids.DB_CLUSTER]["Properties"]
+    secondary = resources(compiled_prod, ATTACH)[ids.DB_CLUSTER]["Properties"]
+    assert global_cluster["GlobalClusterIdentifier"] == "payments-global-prod"
+    assert primary["GlobalClusterIdentifier"] == {"Ref": ids.GLOBAL_CLUSTER}
+    assert secondary["GlobalClusterIdentifier"] == global_cluster["GlobalClusterIdentifier"]
+    assert primary["DBClusterIdentifier"] == "payments-db-us-east-1-prod"
+    assert secondary["DBClusterIdentifier"] == "payments-db-us-west-2-prod"
+
+
+def test_attach_stack_deploys_in_a_later_wave_than_the_primary(compiled_prod: CompiledSpec) -> None:
+    attach = compiled_prod.stack(ATTACH)
+    assert StackId(Phase.PRIMARY, PRIMARY) in {r.source for r in attach.requires}
+    assert attach.wave > compiled_prod.stack(PRIMARY).wave > compiled_prod.stack(BASE).wave
+
+
+@pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])
+def test_master_credentials_are_dynamic_references_to_the_generated_secret(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    compiled = request.getfixturevalue(fixture)
+    cluster = resources(compiled, PRIMARY)[ids.DB_CLUSTER]["Properties"]
+    assert cluster["MasterUsername"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:username}}"
+    }
+    assert cluster["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"
+    }
+
+
+def _password_values(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.lower().endswith("password") or key == "SecretString":
+                yield value
+            yield from _password_values(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _password_values(value)
+
+
+@pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])
+def test_no_template_holds_a_literal_password(request: pytest.FixtureRequest, fixture: str) -> None:
+    compiled = request.getfixturevalue(fixture)
+    values = [v for s in compiled.stacks for v in _password_values(s.template["Resources"])]
+    assert values, "the primary cluster must set MasterUserPassword"
+    for value in values:
+        assert isinstance(value, dict), f"literal password {value!r}"
+        assert json.dumps(value).startswith('{"Fn::Sub": "{{resolve:secretsmanager:')
+
+
+def test_secret_generates_an_rds_valid_password_encrypted_with_the_region_key(
+    compiled_prod: CompiledSpec,
+) -> None:
+    secret = resources(compiled_prod, PRIMARY)[ids.DB_SECRET]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    properties = secret["Properties"]
+    assert properties["Name"] == "payments-db-credentials-prod"
+    assert properties["KmsKeyId"] == {"Fn::GetAtt": [ids.KMS_KEY, "Arn"]}
+    generated = properties["GenerateSecretString"]
+    assert json.loads(generated["SecretStringTemplate"]) == {"username": "payments_admin"}
+    assert generated["GenerateStringKey"] == "password"
+    assert generated["PasswordLength"] == 32
+    assert set("/@\" '") <= set(generated["ExcludeCharacters"])
+    assert "SecretString" not in properties
+
+
+def test_secret_replicates_to_each_secondary_with_that_region_key_alias(
+    compiled_prod: CompiledSpec,
+) -> None:
+    properties = resources(compiled_prod, PRIMARY)[ids.DB_SECRET]["Properties"]
+    assert properties["ReplicaRegions"] == [
+        {
+            "Region": "us-west-2",
+            "KmsKeyId": {
+                "Fn::Sub": "arn:${AWS::Partition}:kms:us-west-2:${AWS::AccountId}:"
+                "alias/payments-us-west-2-prod"
+            },
+        }
+    ]
+    assert StackId(Phase.BASE, "us-west-2") in {
+        r.source for r in compiled_prod.stack(PRIMARY).requires
+    }
+
+
+def test_secret_is_attached_to_the_primary_cluster(compiled_prod: CompiledSpec) -> None:
+    attachment = resources(compiled_prod, PRIMARY)[aurora.DB_SECRET_ATTACHMENT]
+    assert attachment == {
+        "Type": "AWS::SecretsManager::SecretTargetAttachment",
+        "Properties": {
+            "SecretId": {"Ref": ids.DB_SECRET},
+            "TargetId": {"Ref": ids.DB_CLUSTER},
+            "TargetType": "AWS::RDS::DBCluster",
+        },
+    }
+
+
+def test_secondary_cluster_inherits_credentials_database_and_version(
+    compiled_prod: CompiledSpec,
+) -> None:
+    secondary = resources(compiled_prod, ATTACH)[ids.DB_CLUSTER]["Properties"]
+    for inherited in ("MasterUsername", "MasterUserPassword", "DatabaseName", "EngineVersion"):
+        assert inherited not in secondary
+    assert secondary["Engine"] == "aurora-postgresql"
+    assert ids.DB_SECRET not in resources(compiled_prod, ATTACH)
+
+
+def test_engine_version_lives_on_the_global_cluster_only(compiled_prod: CompiledSpec) -> None:
+    primary = resources(compiled_prod, PRIMARY)
+    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["EngineVersion"] == "16.4"
+    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["Engine"] == "aurora-postgresql"
+    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["StorageEncrypted"] is True
+    assert "EngineVersion" not in primary[ids.DB_CLUSTER]["Properties"]
+    assert primary[ids.DB_CLUSTER]["Properties"]["DatabaseName"] == "payments"
+
+
+def test_primary_cluster_uses_its_own_network_and_key(compiled_prod: CompiledSpec) -> None:
+    cluster = resources(compiled_prod, PRIMARY)[ids.DB_CLUSTER]["Properties"]
+    assert cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == {"Fn::GetAtt": [ids.KMS_KEY, "Arn"]}
+    assert cluster["DBSubnetGroupName"] == {"Ref": ids.DB_SUBNET_GROUP}
+    assert cluster["VpcSecurityGroupIds"] == [
+        {"Fn::GetAtt": [ids.DATABASE_SECURITY_GROUP, "GroupId"]}
+    ]
+
+
+def test_secondary_cluster_imports_network_and_key_from_its_base_stack(
+    compiled_prod: CompiledSpec,
+) -> None:
+    cluster = resources(compiled_prod, ATTACH)[ids.DB_CLUSTER]["Properties"]
+    assert cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == {"Fn::ImportValue": export_of(compiled_prod, BASE, "KmsKeyArn")}
+    assert cluster["DBSubnetGroupName"] == {
+        "Fn::ImportValue": export_of(compiled_prod, BASE, ids.DB_SUBNET_GROUP)
+    }
+    assert cluster["VpcSecurityGroupIds"] == [
+        {"Fn::ImportValue": export_of(compiled_prod, BASE, "DatabaseSecurityGroupGroupId")}
+    ]
+    assert compiled_prod.stack(BASE).template["Outputs"][ids.DB_SUBNET_GROUP]["Value"] == {
+        "Ref": ids.DB_SUBNET_GROUP
+    }
+
+
+@pytest.mark.parametrize(("fixture", "azs"), [("compiled_prod", 3), ("compiled_dev", 2)])
+def test_subnet_groups_span_the_private_subnets_of_primary_and_base(
+    request: pytest.FixtureRequest, fixture: str, azs: int
+) -> None:
+    compiled = request.getfixturevalue(fixture)
+    env = compiled.spec.environment
+    for key, region in ((PRIMARY, "us-east-1"), (BASE, "us-west-2")):
+        group = resources(compiled, key)[ids.DB_SUBNET_GROUP]["Properties"]
+        assert group["SubnetIds"] == [{"Ref": ids.private_subnet(az)} for az in range(azs)]
+        assert group["DBSubnetGroupName"] == f"payments-db-subnets-{region}-{env}"
+    assert ids.DB_SUBNET_GROUP not in resources(compiled, ATTACH)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "policy", "protected"),
+    [("compiled_prod", "Snapshot", True), ("compiled_dev", "Delete", False)],
+)
+def test_clusters_keep_a_snapshot_and_deletion_protection_only_when_data_is_retained(
+    request: pytest.FixtureRequest, fixture: str, policy: str, protected: bool
+) -> None:
+    compiled = request.getfixturevalue(fixture)
+    for key in (PRIMARY, ATTACH):
+        cluster = resources(compiled, key)[ids.DB_CLUSTER]
+        assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == (policy, policy)
+        assert cluster["Properties"]["DeletionProtection"] is protected
+    assert resources(compiled, PRIMARY)[ids.GLOBAL_CLUSTER]["Properties"]["DeletionProtection"] is (
+        protected
+    )
+    secret = resources(compiled, PRIMARY)[ids.DB_SECRET]
+    kept = "Retain" if protected else "Delete"
+    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == (kept, kept)
+
+
+@pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])
+def test_each_cluster_has_serverless_v2_capacity_backups_and_logs_from_the_spec(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    compiled = request.getfixturevalue(fixture)
+    database = compiled.spec.database
+    for key in (PRIMARY, ATTACH):
+        cluster = resources(compiled, key)[ids.DB_CLUSTER]["Properties"]
+        assert cluster["ServerlessV2ScalingConfiguration"] == {
+            "MinCapacity": database.min_acu,
+            "MaxCapacity": database.max_acu,
+        }
+        assert cluster["BackupRetentionPeriod"] == database.backup_retention_days
+        assert cluster["Port"] == 5432
+        assert cluster["CopyTagsToSnapshot"] is True
+        assert cluster["EnableCloudwatchLogsExports"] == ["postgresql"]
+
+
+@pytest.mark.parametrize("key", [PRIMARY, ATTACH])
+def test_instances_are_private_serverless_members_of_their_cluster(
+    compiled_prod: CompiledSpec, key: str
+) -> None:
+    instances = of_type(compiled_prod, key, "AWS::RDS::DBInstance")
+    assert list(instances) == [ids.db_instance(0)]
+    instance = instances[ids.db_instance(0)]
+    assert instance["Properties"]["DBClusterIdentifier"] == {"Ref": ids.DB_CLUSTER}
+    assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
+    assert instance["Properties"]["Engine"] == "aurora-postgresql"
+    assert instance["Properties"]["PubliclyAccessible"] is False
+    assert (instance["DeletionPolicy"], instance["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+@pytest.mark.parametrize("key", [PRIMARY, ATTACH])
+def test_stack_outputs_its_cluster_endpoint_and_arn(compiled_prod: CompiledSpec, key: str) -> None:
+    outputs = compiled_prod.stack(key).template["Outputs"]
+    assert outputs[aurora.ENDPOINT_OUTPUT]["Value"] == {
+        "Fn::GetAtt": [ids.DB_CLUSTER, "Endpoint.Address"]
+    }
+    assert outputs[aurora.ARN_OUTPUT]["Value"] == {"Fn::GetAtt": [ids.DB_CLUSTER, "DBClusterArn"]}
+
+
+def test_global_stack_has_no_database(compiled_prod: CompiledSpec) -> None:
+    kinds = {r["Type"] for r in resources(compiled_prod, "global").values()}
+    assert not {k for k in kinds if k.startswith("AWS::RDS::")}
+
+
+def test_instance_count_and_256_acu_capacity_come_from_the_spec(
+    compiled_prod: CompiledSpec,
+) -> None:
+    spec = compiled_prod.spec
+    database = dataclasses.replace(spec.database, instances_per_region=3, max_acu=256.0)
+    ctx = StackContext(
+        dataclasses.replace(spec, database=database), StackId(Phase.ATTACH, "us-west-2")
+    )
+    objects = [o for o in built(ctx) if isinstance(o, AWSObject)]
+    instances = [o.title for o in objects if o.resource_type == "AWS::RDS::DBInstance"]
+    assert instances == [ids.db_instance(i) for i in range(3)]
+    cluster = next(o for o in objects if o.title == ids.DB_CLUSTER).to_dict()
+    assert cluster["Properties"]["ServerlessV2ScalingConfiguration"]["MaxCapacity"] == 256.0
+
+
+def test_primary_requires_the_base_stack_of_every_secondary(compiled_prod: CompiledSpec) -> None:
+    spec = dataclasses.replace(
+        compiled_prod.spec, regions=Regions("us-east-1", ("us-west-2", "us-east-2"))
+    )
+    items = list(built(StackContext(spec, StackId(Phase.PRIMARY, "us-east-1"))))
+    required = [r.source.key for r in items if isinstance(r, Requires)]
+    assert required == ["us-west-2-base", "us-east-2-base"]
+    secret = next(o for o in items if isinstance(o, AWSObject) and o.title == ids.DB_SECRET)
+    assert [r["Region"] for r in secret.to_dict()["Properties"]["ReplicaRegions"]] == [
+        "us-west-2",
+        "us-east-2",
+    ]
