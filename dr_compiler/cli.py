@@ -8,6 +8,7 @@ Exit codes: 0 ok; 1 the spec is invalid or breaks a policy; 2 usage or input err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -200,7 +201,9 @@ def run(
     err = err or sys.stderr
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        # argparse prints help, version and usage errors itself: send them where the caller wants.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exit_request:
         return EXIT_OK if exit_request.code in (0, None) else EXIT_INPUT
     try:

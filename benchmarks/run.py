@@ -1,0 +1,119 @@
+"""Benchmarks: wall time and peak memory of the compiler, and growth with regions.
+
+Measured, never asserted (timed tests are flaky on shared machines). Run `make benchmark`.
+
+  1. load + validate specs/prod.yaml in-process (target: < 150 ms)
+  2. policy evaluation of a prod build in-process (target: < 100 ms)
+  3. a whole `python -m dr_compiler build specs/prod.yaml` process: median wall, peak RSS
+     (targets: <= 0.4 s, <= 100 MB)
+  4. the same for a generated spec with 1 primary + 9 secondaries vs. 1 + 1
+     (target: the 10-region build <= 5x the 2-region one)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SECONDARIES = [
+    "us-west-2",
+    "us-east-2",
+    "us-west-1",
+    "eu-west-1",
+    "eu-central-1",
+    "eu-west-2",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ca-central-1",
+]
+
+
+def in_process(label: str, action, runs: int = 20) -> float:  # type: ignore[no-untyped-def]
+    action()  # warm imports and caches
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    median = statistics.median(samples)
+    print(f"{label:<48} median {median * 1000:7.1f} ms  (min {min(samples) * 1000:.1f}, n={runs})")
+    return median
+
+
+def process(label: str, argv: list[str], runs: int = 7) -> tuple[float, float]:
+    """Median wall seconds and the largest peak RSS (MB) of `python -m dr_compiler argv`."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "dr_compiler", *argv],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) != 0:
+            reason = child.stderr.read().decode() if child.stderr else ""
+            raise SystemExit(f"{label}: exit {os.waitstatus_to_exitcode(status)}: {reason}")
+    median = statistics.median(walls)
+    print(f"{label:<48} median {median:6.3f} s   peak {max(peaks):6.1f} MB  (n={runs})")
+    return median, max(peaks)
+
+
+def generated_spec(folder: Path, secondaries: list[str]) -> Path:
+    regions = ["us-east-1", *secondaries]
+    cidrs = "\n".join(f"    {r}: 10.{i}.0.0/16" for i, r in enumerate(regions))
+    certs = "\n".join(
+        f"    {r}: arn:aws:acm:{r}:111111111111:certificate/00000000-0000-4000-8000-{i:012d}"
+        for i, r in enumerate(regions)
+    )
+    spec = folder / f"regions-{len(regions)}.yaml"
+    spec.write_text(
+        f"extends: {REPO / 'specs' / 'prod.yaml'}\n"
+        f"regions:\n  primary: us-east-1\n  secondaries: [{', '.join(secondaries)}]\n"
+        f"network:\n  cidrs:\n{cidrs}\n"
+        f"api:\n  certificate_arns:\n{certs}\n",
+        encoding="utf-8",
+    )
+    return spec
+
+
+def main() -> None:
+    from dr_compiler.loader import load_spec
+    from dr_compiler.pipeline import compile_and_check, load_model, package_functions, template_set
+    from dr_compiler.policies.engine import evaluate
+    from dr_compiler.schema import validate
+
+    prod = REPO / "specs" / "prod.yaml"
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores\n")
+    in_process("load + schema-validate specs/prod.yaml", lambda: validate(load_spec(prod)))
+    spec = load_model(prod)
+    _, compiled, _ = compile_and_check(spec, Path("templates_out/prod"))
+    templates = template_set(compiled, Path("templates_out/prod"))
+    in_process("policy evaluation (spec + templates), prod", lambda: evaluate(spec, templates))
+    in_process("packaging every function, prod", lambda: package_functions(spec), runs=10)
+    print()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out"
+        process(
+            "build specs/prod.yaml (whole process)", ["build", str(prod), "--output-dir", str(out)]
+        )
+        two = generated_spec(Path(folder), SECONDARIES[:1])
+        ten = generated_spec(Path(folder), SECONDARIES)
+        wall_2, _ = process("build 2-region spec", ["build", str(two), "--output-dir", str(out)])
+        wall_10, _ = process("build 10-region spec", ["build", str(ten), "--output-dir", str(out)])
+    print(f"\n10-region / 2-region wall time: {wall_10 / wall_2:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

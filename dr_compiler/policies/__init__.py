@@ -1,0 +1,1 @@
+"""Stage 4: the policy engine, its rules (one module each under rules/) and the catalog."""

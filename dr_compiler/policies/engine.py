@@ -1,0 +1,159 @@
+"""Stage 4 (policies): run the rules of the spec's packs, apply waivers, produce a report.
+
+Spec-level checks see the model; template-level checks see the compiled templates (so they
+also guard the compiler against itself). Both run on every `validate` and `build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from dr_compiler.errors import Location
+from dr_compiler.model import Spec, Waiver
+from dr_compiler.policies.registry import rules_for_packs
+from dr_compiler.policies.rule import (
+    Finding,
+    Level,
+    Rule,
+    Severity,
+    TemplateRef,
+    TemplateSet,
+    Violation,
+)
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    waiver: Waiver
+    state: str
+    """applied, expired (no longer waives anything) or stale (matched no finding)."""
+    location: Location
+    matched: int
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    spec_file: str
+    rules: tuple[Rule, ...]
+    targets: tuple[str, ...]
+    """The spec file and every template file: JUnit has a test case per rule per target."""
+    findings: tuple[Finding, ...]
+    waived: tuple[Finding, ...]
+    waivers: tuple[WaiverStatus, ...]
+
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.WARNING)
+
+    def failed(self, fail_on: str = "error") -> bool:
+        return bool(self.errors() or (fail_on == "warning" and self.warnings()))
+
+
+def check_spec(spec: Spec, rules: Iterable[Rule]) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        if rule.check_spec is None:
+            continue
+        for violation in rule.check_spec(spec):
+            findings.append(_finding(rule, violation, spec))
+    return findings
+
+
+def check_templates(templates: TemplateSet, rules: Iterable[Rule]) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        if rule.check_templates is None:
+            continue
+        for violation in rule.check_templates(templates):
+            findings.append(_finding(rule, violation, templates.spec))
+    return findings
+
+
+def _finding(rule: Rule, violation: Violation, spec: Spec | None) -> Finding:
+    template_ref = None
+    if violation.template is not None:
+        logical_id = violation.logical_id or ""
+        template_ref = TemplateRef(violation.template.file, logical_id, violation.property_path)
+        location = violation.template.sources.get(logical_id, Location(violation.template.file))
+    elif violation.path is not None and spec is not None:
+        location = spec.locate(*violation.path)
+    else:
+        location = Location(spec.file if spec else "(spec)")
+    return Finding(
+        rule_id=rule.id,
+        message=violation.message,
+        resource=violation.resource,
+        location=location,
+        template=template_ref,
+        severity=rule.severity,
+        requirements=rule.pci_dss,
+    )
+
+
+def evaluate(
+    spec: Spec,
+    templates: TemplateSet | None,
+    *,
+    today: date | None = None,
+    spec_findings: list[Finding] | None = None,
+    rules: tuple[Rule, ...] | None = None,
+) -> PolicyReport:
+    """Every rule of the spec's packs (or `rules`) over the spec and the templates, if any."""
+    rules = rules if rules is not None else rules_for_packs(spec.policy.packs)
+    findings = spec_findings if spec_findings is not None else check_spec(spec, rules)
+    if templates is not None:
+        findings = findings + check_templates(templates, rules)
+    findings = _dedupe(findings)
+    active, waived, statuses = _apply_waivers(spec, findings, today or date.today())
+    targets = (spec.file, *(t.file for t in templates.templates)) if templates else (spec.file,)
+    return PolicyReport(spec.file, rules, targets, tuple(active), tuple(waived), tuple(statuses))
+
+
+def spec_rules(spec: Spec) -> tuple[Rule, ...]:
+    return tuple(r for r in rules_for_packs(spec.policy.packs) if r.level is not Level.TEMPLATE)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple, Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.resource, finding.message, finding.template)
+        seen.setdefault(key, finding)
+    return sorted(seen.values(), key=lambda f: (f.rule_id, f.location, f.resource, f.message))
+
+
+def _apply_waivers(
+    spec: Spec, findings: list[Finding], today: date
+) -> tuple[list[Finding], list[Finding], list[WaiverStatus]]:
+    active, waived = [], []
+    matches = {w.index: 0 for w in spec.policy.waivers}
+    live = {w.index for w in spec.policy.waivers if date.fromisoformat(w.expires) >= today}
+    for finding in findings:
+        waiver = next(
+            (
+                w
+                for w in spec.policy.waivers
+                if w.rule == finding.rule_id and w.resource == finding.resource
+            ),
+            None,
+        )
+        if waiver is not None:
+            matches[waiver.index] += 1
+        if waiver is not None and waiver.index in live:
+            waived.append(finding)
+        else:
+            active.append(finding)
+    statuses = []
+    for waiver in spec.policy.waivers:
+        location = spec.locate("policy", "waivers", waiver.index)
+        if waiver.index not in live:
+            state = "expired"
+        elif matches[waiver.index] == 0:
+            state = "stale"
+        else:
+            state = "applied"
+        statuses.append(WaiverStatus(waiver, state, location, matches[waiver.index]))
+    return active, waived, statuses

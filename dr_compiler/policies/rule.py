@@ -1,0 +1,141 @@
+"""A rule is data plus one or two check functions; a finding is what a check reports.
+
+Everything that describes a rule (`rules`, `explain`, SARIF rule metadata, JUnit test cases,
+the Markdown report) reads these attributes; nothing repeats them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dr_compiler.errors import Location
+from dr_compiler.model import Spec
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Level(enum.Enum):
+    """What a rule inspects: the spec model, the compiled templates, or both."""
+
+    SPEC = "spec"
+    TEMPLATE = "template"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """Where in a compiled template a finding is: file, logical id and property path."""
+
+    file: str
+    logical_id: str
+    property_path: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.property_path)
+        return f"{self.file}: {self.logical_id}{path}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation. `resource` is the name a waiver matches (spec name or logical id)."""
+
+    rule_id: str
+    message: str
+    resource: str
+    location: Location
+    template: TemplateRef | None = None
+    severity: Severity = Severity.ERROR
+    requirements: tuple[str, ...] = ()
+    """PCI DSS v4.0 requirement numbers, when the rule maps to any."""
+
+
+@dataclass(frozen=True)
+class TemplateDoc:
+    """One compiled template as the template-level rules see it."""
+
+    file: str
+    region: str
+    phase: str
+    body: Mapping[str, Any]
+    sources: Mapping[str, Location] = field(default_factory=dict)
+
+    def resources(self, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(logical id, resource) pairs, sorted by id, optionally of the given types."""
+        for logical_id, resource in sorted(self.body.get("Resources", {}).items()):
+            if not types or resource.get("Type") in types:
+                yield logical_id, resource
+
+    def properties(self, logical_id: str) -> Mapping[str, Any]:
+        return self.body.get("Resources", {}).get(logical_id, {}).get("Properties", {})
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """All the templates of one build (or of one fixture), plus the spec when there is one."""
+
+    templates: tuple[TemplateDoc, ...]
+    spec: Spec | None = None
+
+    def by_phase(self, *phases: str) -> Iterator[TemplateDoc]:
+        return (t for t in self.templates if t.phase in phases)
+
+    def all_resources(self, *types: str) -> Iterator[tuple[TemplateDoc, str, Mapping[str, Any]]]:
+        for template in self.templates:
+            for logical_id, resource in template.resources(*types):
+                yield template, logical_id, resource
+
+
+SpecCheck = Callable[[Spec], Iterable["Violation"]]
+TemplateCheck = Callable[[TemplateSet], Iterable["Violation"]]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a check yields; the engine turns it into a Finding with the rule's metadata.
+
+    A spec violation carries `path` (a YAML path into the spec); a template violation carries
+    `template` + `logical_id` (+ `property_path`) and the engine adds the spec line that
+    produced the resource when it knows it.
+    """
+
+    message: str
+    resource: str
+    path: tuple[str | int, ...] | None = None
+    template: TemplateDoc | None = None
+    logical_id: str | None = None
+    property_path: tuple[str | int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    level: Level
+    rationale: str
+    remediation: str
+    docs: str
+    bad_example: str
+    good_example: str
+    check_spec: SpecCheck | None = None
+    check_templates: TemplateCheck | None = None
+    pci_dss: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        needs_spec = self.level in (Level.SPEC, Level.BOTH)
+        needs_templates = self.level in (Level.TEMPLATE, Level.BOTH)
+        if needs_spec != (self.check_spec is not None):
+            raise ValueError(f"{self.id}: level {self.level.value} and check_spec disagree")
+        if needs_templates != (self.check_templates is not None):
+            raise ValueError(f"{self.id}: level {self.level.value} and check_templates disagree")
+
+    @property
+    def packs(self) -> tuple[str, ...]:
+        return ("dr-core", "pci-dss") if self.pci_dss else ("dr-core",)

@@ -1,0 +1,1 @@
+"""One module per rule of the catalog; each defines `RULE`."""

@@ -1,0 +1,53 @@
+"""Markdown for a pull-request comment: a verdict, a table of findings, waivers."""
+
+from __future__ import annotations
+
+from dr_compiler.policies.engine import PolicyReport
+from dr_compiler.policies.rule import Finding
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(finding: Finding) -> str:
+    where = f"`{finding.location}`"
+    if finding.template is not None:
+        where += f"<br>`{finding.template}`"
+    return (
+        f"| {finding.severity.value} | {finding.rule_id} | {_cell(finding.resource)} "
+        f"| {where} | {_cell(finding.message)} |"
+    )
+
+
+def render(report: PolicyReport) -> str:
+    errors, warnings = len(report.errors()), len(report.warnings())
+    verdict = "❌ policy check failed" if errors else "✅ policy check passed"
+    lines = [
+        f"## dr-compiler: {verdict}",
+        "",
+        f"`{report.spec_file}`: {len(report.rules)} rules, {errors} errors, "
+        f"{warnings} warnings, {len(report.waived)} waived.",
+        "",
+    ]
+    if report.findings:
+        lines += [
+            "| severity | rule | resource | where | finding |",
+            "|---|---|---|---|---|",
+            *(_row(f) for f in report.findings),
+            "",
+        ]
+    if report.waivers:
+        lines += [
+            "### Waivers",
+            "",
+            "| rule | resource | state | expires | reason |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {s.waiver.rule} | {_cell(s.waiver.resource)} | {s.state} | {s.waiver.expires} "
+            f"| {_cell(s.waiver.reason)} |"
+            for s in report.waivers
+        ]
+        lines.append("")
+    return "\n".join(lines)

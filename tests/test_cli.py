@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dr_compiler import __version__
+from dr_compiler.cli import run
+
+REPO = Path(__file__).parents[1]
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return run(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("name", ["base", "prod", "staging", "dev"])
+def test_every_shipped_spec_validates(name: str) -> None:
+    code, out, err = run_cli("validate", str(REPO / "specs" / f"{name}.yaml"))
+    assert code == 0, err
+    assert out.endswith(f"specs/{name}.yaml: valid\n")
+
+
+def test_help_shows_examples_and_exit_codes() -> None:
+    code, out, _ = run_cli("--help")
+    assert code == 0
+    assert "dr-compiler build specs/prod.yaml" in out
+    assert "exit codes: 0 ok, 1 invalid spec or policy failure, 2 usage or input error" in out
+
+
+def test_version() -> None:
+    code, out, _ = run_cli("--version")
+    assert (code, out) == (0, f"dr-compiler {__version__}\n")
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    code, _, err = run_cli("compile", "specs/prod.yaml")
+    assert code == 2
+    assert "invalid choice: 'compile'" in err
+
+
+def test_rules_lists_the_catalog_as_json() -> None:
+    code, out, _ = run_cli("rules", "--format", "json")
+    assert code == 0
+    ids = [entry["id"] for entry in json.loads(out)]
+    assert ids[0] == "DR001" and "DR090" in ids and ids == sorted(ids)
+
+
+def test_rules_pack_filter_lists_only_pci_rules() -> None:
+    _, out, _ = run_cli("rules", "--pack", "pci-dss", "--format", "json")
+    assert all(entry["pci_dss"] for entry in json.loads(out))
+
+
+def test_explain_prints_rationale_remediation_and_examples() -> None:
+    code, out, _ = run_cli("explain", "dr030")
+    assert code == 0
+    assert out.startswith("DR030: Every CloudWatch alarm has AlarmActions and OKActions")
+    for heading in ("Why:", "How to fix:", "Fails:", "Passes:", "AWS documentation: https://"):
+        assert heading in out
+
+
+def test_explain_unknown_rule_is_a_usage_error() -> None:
+    code, _, err = run_cli("explain", "DR999")
+    assert code == 2
+    assert "no rule 'DR999'" in err
+
+
+def test_debug_shows_the_traceback_that_is_otherwise_hidden(tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("a: [\n")
+    quiet = subprocess.run(
+        [sys.executable, "-m", "dr_compiler", "validate", str(spec)], capture_output=True, text=True
+    )
+    loud = subprocess.run(
+        [sys.executable, "-m", "dr_compiler", "--debug", "validate", str(spec)],
+        capture_output=True,
+        text=True,
+    )
+    assert quiet.returncode == 2 and "Traceback" not in quiet.stderr
+    assert f"{spec}:2:1: YAML syntax error" in quiet.stderr
+    assert "Traceback" in loud.stderr and "InputError" in loud.stderr
+
+
+def test_policy_writes_sarif_to_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "policy.sarif"
+    code, out, _ = run_cli(
+        "policy", str(REPO / "specs" / "prod.yaml"), "--format", "sarif", "--output", str(target)
+    )
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+
+
+def test_failed_build_leaves_existing_output_untouched(tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = run_cli("build", str(REPO / "specs" / "dev.yaml"), "--output-dir", str(out_dir))
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in (out_dir / "dev").iterdir()}
+    broken = tmp_path / "dev-broken.yaml"
+    broken.write_text(
+        f"extends: {REPO / 'specs' / 'dev.yaml'}\n"
+        "monitoring:\n  alarms:\n    replication_lag_ms: 999999\n"
+    )
+    code, _, err = run_cli("build", str(broken), "--output-dir", str(out_dir))
+    assert code == 1, err
+    assert "DR031" in err
+    assert {p.name: p.read_bytes() for p in (out_dir / "dev").iterdir()} == before
+    assert sorted(p.name for p in out_dir.iterdir()) == ["dev"]

@@ -1,0 +1,67 @@
+"""templates_out/ is the reviewable output of the shipped specs: fresh, and cfn-lint clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dr_compiler.pipeline import build
+
+REPO = Path(__file__).parents[1]
+SHIPPED = ["prod", "staging", "dev"]
+
+
+@pytest.fixture(scope="module", params=SHIPPED)
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp(request.param)
+    result = build(REPO / "specs" / f"{request.param}.yaml", out_base=out)
+    assert not result.report.failed(), [str(f) for f in result.report.findings]
+    return request.param, out / request.param
+
+
+def test_committed_templates_out_is_fresh(built: tuple[str, Path]) -> None:
+    env, fresh = built
+    committed = REPO / "templates_out" / env
+    fresh_files = {p.name: p.read_bytes() for p in sorted(fresh.iterdir())}
+    committed_files = (
+        {p.name: p.read_bytes() for p in sorted(committed.iterdir())} if committed.is_dir() else {}
+    )
+    stale = sorted(
+        name
+        for name in fresh_files.keys() | committed_files.keys()
+        if fresh_files.get(name) != committed_files.get(name)
+    )
+    assert stale == [], f"templates_out/{env} is stale; run `make templates`: {stale}"
+
+
+def test_building_twice_gives_identical_bytes(built: tuple[str, Path], tmp_path: Path) -> None:
+    env, first = built
+    build(REPO / "specs" / f"{env}.yaml", out_base=tmp_path)
+    again = tmp_path / env
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == {
+        p.name: p.read_bytes() for p in again.iterdir()
+    }
+
+
+def test_outputs_hold_no_absolute_paths_or_timestamps(built: tuple[str, Path]) -> None:
+    _, out = built
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert str(REPO) not in text, path.name
+        assert "/tmp/" not in text, path.name
+
+
+def test_every_template_is_cfn_lint_clean(built: tuple[str, Path]) -> None:
+    from cfnlint.api import lint_all
+
+    _, out = built
+    templates = [p for p in sorted(out.glob("*.json")) if p.name not in NOT_TEMPLATES]
+    assert templates
+    problems = {
+        p.name: [str(m) for m in lint_all(p.read_text(encoding="utf-8"))] for p in templates
+    }
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+NOT_TEMPLATES = {"manifest.json", "policy-report.json"}
