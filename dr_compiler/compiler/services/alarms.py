@@ -38,6 +38,7 @@ from dr_compiler.compiler.naming import (
     metric_namespace,
     physical_name,
 )
+from dr_compiler.compiler.services import bucket_emptier
 from dr_compiler.model import Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
@@ -63,9 +64,9 @@ def publishes_health_metrics(spec: Spec) -> bool:
 
 
 def build(ctx: StackContext) -> Iterator[Sourced]:
+    yield from _function_alarms(ctx)
+    yield from _failure_queue_alarms(ctx)
     if ctx.in_regional_workload:
-        yield from _function_alarms(ctx)
-        yield from _failure_queue_alarms(ctx)
         yield from _dead_letter_queue_alarms(ctx)
         yield from _primary_api_health_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
@@ -112,19 +113,27 @@ def _alarm(
     )
 
 
+def _functions_here(ctx: StackContext) -> list[tuple[str, tuple[str | int, ...]]]:
+    """(function name, spec path) of every function this stack deploys."""
+    found: list[tuple[str, tuple[str | int, ...]]] = []
+    if ctx.in_regional_workload:
+        found += [(f.name, ("functions", f.index)) for f in ctx.spec.functions]
+    if bucket_emptier.deployed_in(ctx):
+        found.append((bucket_emptier.FUNCTION, ("lifecycle", "force_destroy")))
+    return found
+
+
 def _function_alarms(ctx: StackContext) -> Iterator[Sourced]:
     threshold = ctx.spec.monitoring.alarms.lambda_errors
-    for function in ctx.spec.functions:
+    for name, path in _functions_here(ctx):
         alarm = _alarm(
             ctx,
-            f"{ids.pascal(function.name)}ErrorsAlarm",
-            name=ctx.name(function.name, "errors"),
-            description=(
-                f"{function.name} in {ctx.region}: {threshold} or more invocation errors per period"
-            ),
+            f"{ids.pascal(name)}ErrorsAlarm",
+            name=ctx.name(name, "errors"),
+            description=f"{name} in {ctx.region}: {threshold} or more invocation errors per period",
             namespace="AWS/Lambda",
             metric="Errors",
-            dimensions={"FunctionName": function_name(ctx.spec, function.name)},
+            dimensions={"FunctionName": function_name(ctx.spec, name)},
             statistic="Sum",
             comparison="GreaterThanOrEqualToThreshold",
             threshold=threshold,
@@ -132,33 +141,31 @@ def _function_alarms(ctx: StackContext) -> Iterator[Sourced]:
             # nothing ran, so nothing failed.
             missing="notBreaching",
         )
-        yield from sourced([alarm], "functions", function.index)
+        yield from sourced([alarm], *path)
 
 
 def _failure_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
     """Asynchronous invocations that failed every retry land in the function's failure queue."""
     threshold = ctx.spec.monitoring.alarms.dlq_depth
-    for function in ctx.spec.functions:
+    for name, path in _functions_here(ctx):
         alarm = _alarm(
             ctx,
-            f"{ids.pascal(function.name)}FailureQueueAlarm",
-            name=ctx.name(function.name, "failure-queue-depth"),
+            f"{ids.pascal(name)}FailureQueueAlarm",
+            name=ctx.name(name, "failure-queue-depth"),
             description=(
-                f"{function.name} in {ctx.region}: {threshold} or more failed asynchronous "
+                f"{name} in {ctx.region}: {threshold} or more failed asynchronous "
                 "invocations in its failure queue"
             ),
             namespace="AWS/SQS",
             metric="ApproximateNumberOfMessagesVisible",
-            dimensions={
-                "QueueName": GetAtt(ids.function_dead_letter_queue(function.name), "QueueName")
-            },
+            dimensions={"QueueName": GetAtt(ids.function_dead_letter_queue(name), "QueueName")},
             statistic="Maximum",
             comparison="GreaterThanOrEqualToThreshold",
             threshold=threshold,
             # Same as a queue's dead-letter queue: an idle, empty queue reports nothing.
             missing="notBreaching",
         )
-        yield from sourced([alarm], "functions", function.index)
+        yield from sourced([alarm], *path)
 
 
 def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:

@@ -56,8 +56,13 @@ def emptier_id(bucket: str) -> str:
     return f"{ids.bucket(bucket)}Emptier"
 
 
+def deployed_in(ctx: StackContext) -> bool:
+    """The emptier lives beside the buckets, and only when the spec is force-destroyable."""
+    return ctx.spec.force_destroy and ctx.in_regional_base and bool(ctx.spec.buckets)
+
+
 def build(ctx: StackContext) -> Iterator[Any]:
-    if not (ctx.spec.force_destroy and ctx.in_regional_base and ctx.spec.buckets):
+    if not deployed_in(ctx):
         return
     yield from sourced(_function_resources(ctx), "lifecycle", "force_destroy")
     for bucket in ctx.spec.buckets:

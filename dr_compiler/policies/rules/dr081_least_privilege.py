@@ -1,0 +1,135 @@
+"""DR081: IAM least privilege: no `*` action; `*` resource only for actions that support no
+resource-level permissions, from one documented allow-list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dr_compiler.policies.cfn import as_list, iam_statements
+from dr_compiler.policies.cfn_roles import actions, allows, wildcard_actions
+from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+
+# Actions that may be granted on Resource "*", each because the Service Authorization
+# Reference lists no resource type for it (its "Resource types" column is empty, which the
+# reference explains as: "you must specify all resources ("*")"). Keys are lower case: IAM
+# action names are case-insensitive. Key policies (AWS::KMS::Key KeyPolicy) and other
+# resource-based policies are not identity policies and are out of this rule's scope.
+# tests/policies/rules/dr081 cross-checks every entry against the copy of the reference's
+# action table that cfn-lint bundles (data/AdditionalSpecs/Policies.json).
+#
+# Looked up and deliberately left out: ec2:CreateNetworkInterface (resource types
+# network-interface, subnet, security-group) and ec2:DeleteNetworkInterface,
+# ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses (network-interface) support
+# resource-level permissions; VPC functions get them from the AWS managed
+# AWSLambdaVPCAccessExecutionRole, which DR071 requires and which no template statement
+# repeats.
+STAR_RESOURCE_ALLOWED: dict[str, str] = {
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+    # A custom metric has no ARN; the reference's only resource type for the action is the
+    # optional `dataset` (metrics published into a CloudWatch dataset). The CloudWatch guide
+    # fences "*" with the cloudwatch:namespace condition key
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+    "cloudwatch:putmetricdata": "a custom metric has no ARN; fence it with cloudwatch:namespace",
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+    # Describe* actions list no resource type; the Lambda guide adds that this one "only works
+    # if it's allowed on all resources" for a VPC function's network interfaces
+    # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+    "ec2:describenetworkinterfaces": "EC2 Describe actions support no resource-level permissions",
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+    # Sending trace data names no resource (X-Ray's resource types are groups and sampling
+    # rules, which these actions do not take).
+    "xray:puttracesegments": "trace segments have no resource ARN",
+    "xray:puttelemetryrecords": "telemetry records have no resource ARN",
+}
+
+
+def _star_resource(statement: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(property, how it reads) when the statement applies to every resource: Resource "*",
+    or NotResource (with Allow: everything but the resources it lists)."""
+    if "NotResource" in statement:
+        return "NotResource", "NotResource (every resource but those listed)"
+    if "*" in as_list(statement.get("Resource")):
+        return "Resource", 'Resource "*"'
+    return None
+
+
+def _statement_problems(statement: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(property, what is wrong) for one Allow statement."""
+    if "NotAction" in statement:
+        yield "NotAction", "uses NotAction with Allow, which grants every action it does not list"
+    wildcards = wildcard_actions(statement)
+    if wildcards:
+        yield "Action", f"allows {', '.join(wildcards)}: name the actions"
+    every = _star_resource(statement)
+    if every is not None:
+        prop, reads = every
+        broad = [
+            a
+            for a in actions(statement)
+            if a not in wildcards and a.lower() not in STAR_RESOURCE_ALLOWED
+        ]
+        if broad:
+            yield (
+                prop,
+                (
+                    f"grants {', '.join(broad)} on {reads}: scope them to ARNs "
+                    '(only actions without resource-level permissions may use "*")'
+                ),
+            )
+
+
+def _label(statement: Mapping[str, Any], path: tuple[str | int, ...]) -> str:
+    return f"statement {statement.get('Sid') or path[-1]}"
+
+
+def _violations(template: TemplateDoc) -> Iterator[Violation]:
+    for logical_id, path, statement in iam_statements(template):
+        if not allows(statement):
+            continue
+        for prop, problem in _statement_problems(statement):
+            yield Violation(
+                f"{logical_id} {_label(statement, path)} {problem}",
+                logical_id,
+                template=template,
+                logical_id=logical_id,
+                property_path=(*path, prop),
+            )
+
+
+def check_templates(templates: TemplateSet) -> Iterator[Violation]:
+    for template in templates.templates:
+        yield from _violations(template)
+
+
+RULE = Rule(
+    id="DR081",
+    title='IAM least privilege: no "*" action; "*" resource only from the documented allow-list',
+    severity=Severity.ERROR,
+    level=Level.TEMPLATE,
+    rationale=(
+        "Every role in these stacks acts on payment data or on the failover path: a wildcard "
+        "action or a `*` resource turns one compromised function, or one bug in it, into "
+        "access to every queue, table, key or cluster in the account, including the other "
+        "region's. Only a handful of actions cannot be scoped to a resource; they are listed "
+        "once, each with the AWS reference that says so, so that a `*` anywhere else stands "
+        "out in review."
+    ),
+    remediation=(
+        "Name each action and scope Resource to the ARNs the role works on (dr_compiler "
+        "derives both from functions[].access). If an action truly takes no resource, check "
+        "the Service Authorization Reference and add it to STAR_RESOURCE_ALLOWED in "
+        "dr_compiler/policies/rules/dr081_least_privilege.py with the page that says so."
+    ),
+    docs="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
+    bad_example=("Statement:\n  - Effect: Allow\n    Action: ['sqs:*']\n    Resource: '*'\n"),
+    good_example=(
+        "Statement:\n  - Effect: Allow\n    Action: [sqs:SendMessage]\n"
+        "    Resource: [!GetAtt PaymentsQueue.Arn]\n"
+        "  - Effect: Allow\n    Action: [cloudwatch:PutMetricData]\n    Resource: '*'\n"
+        "    Condition: {StringEquals: {cloudwatch:namespace: DRCompiler/payments-prod}}\n"
+    ),
+    check_templates=check_templates,
+    pci_dss=("7.2.1", "7.2.2", "7.2.5"),
+    tags=("iam",),
+)

@@ -1,0 +1,5 @@
+"""Raises instead of working."""
+
+
+def main(event, context):
+    raise NotImplementedError("failover")

@@ -1,0 +1,6 @@
+"""A stub with a note."""
+
+
+def main(event, context):
+    # TODO: process the payment
+    return None

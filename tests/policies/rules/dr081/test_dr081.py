@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from dr_compiler.policies.rules.dr081_least_privilege import STAR_RESOURCE_ALLOWED
+from tests.policies.ruletest import summary, template_findings
+
+HERE = Path(__file__).parent
+BAD = "bad.us-east-1.primary.json"
+INLINE = "Policies[0].PolicyDocument.Statement"
+
+
+def test_wildcard_actions_not_action_and_scopable_actions_on_every_resource_fail() -> None:
+    findings = template_findings("DR081", HERE / BAD)
+    assert summary(findings) == {
+        ("DR081", "AdminRole", f"{BAD}: AdminRole.{INLINE}[0].Action"),
+        ("DR081", "StoragePolicy", f"{BAD}: StoragePolicy.PolicyDocument.Statement[0].Action"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.{INLINE}[0].Resource"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.{INLINE}[1].NotAction"),
+        (
+            "DR081",
+            "OperatorPolicy",
+            f"{BAD}: OperatorPolicy.PolicyDocument.Statement[0].NotResource",
+        ),
+    }
+    messages = {str(f.template): f.message for f in findings}
+    # cloudwatch:PutMetricData in the same statement is on the allow-list; the SQS actions are not.
+    assert messages[f"{BAD}: MonitorRole.{INLINE}[0].Resource"] == (
+        "MonitorRole statement MetricsAndQueue grants sqs:ReceiveMessage, sqs:DeleteMessage on "
+        'Resource "*": scope them to ARNs (only actions without resource-level permissions '
+        'may use "*")'
+    )
+
+
+def test_scoped_statements_allow_listed_actions_and_resource_policies_pass() -> None:
+    # Also holds a KMS key policy and a bucket policy with wildcards: not identity policies.
+    assert template_findings("DR081", HERE / "good.us-east-1.primary.json") == []
+
+
+def test_the_allow_list_names_actions_in_lower_case_service_prefix_form() -> None:
+    # Lookups lower-case the statement's action; an entry in any other form would never match.
+    assert all(action == action.lower() and ":" in action for action in STAR_RESOURCE_ALLOWED)
+
+
+# Resource types the reference lists for an allow-listed action that do not make "*" avoidable:
+# PutMetricData's only one is the optional `dataset` of metrics published into a dataset.
+OPTIONAL_RESOURCE_TYPES = {"cloudwatch:putmetricdata": {"dataset"}}
+
+
+def test_allow_listed_actions_take_no_resource_in_the_bundled_authorization_reference() -> None:
+    # cfn-lint (a dependency) bundles the Service Authorization Reference's action table as
+    # data: read it as a file (importing cfn-lint is slow), skip if this version lacks it.
+    spec = importlib.util.find_spec("cfnlint")
+    assert spec is not None and spec.submodule_search_locations
+    root = Path(next(iter(spec.submodule_search_locations)))
+    policies = root / "data" / "AdditionalSpecs" / "Policies.json"
+    if not policies.is_file():
+        pytest.skip("this cfn-lint version bundles no policy data")
+    services = json.loads(policies.read_text())
+    for action in STAR_RESOURCE_ALLOWED:
+        prefix, name = action.split(":")
+        entry = services[prefix]["Actions"][name]
+        assert set(entry.get("Resources", ())) <= OPTIONAL_RESOURCE_TYPES.get(action, set()), action
