@@ -24,8 +24,13 @@ _SERVICE_USERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazo
 
 
 def key_alias(ctx: StackContext, region: str | None = None) -> str:
-    """The alias name of a region's key, e.g. alias/payments-us-east-1-prod."""
-    return "alias/" + physical_name(ctx.spec, region or ctx.region)
+    """The alias name of a region's key, e.g. alias/payments-us-east-1-prod.
+
+    The global stack shares us-east-1 with the primary when the primary is us-east-1, so its
+    key's alias says "global" instead of a region: aliases are unique per account and region.
+    """
+    scope = region or ("global" if ctx.phase is Phase.GLOBAL else ctx.region)
+    return "alias/" + physical_name(ctx.spec, scope)
 
 
 def key_alias_arn(ctx: StackContext, region: str) -> Sub:
