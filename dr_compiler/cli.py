@@ -27,8 +27,11 @@ examples:
   dr-compiler objectives specs/prod.yaml            computed RTO/RPO per component
   dr-compiler rules                                 the policy catalog
   dr-compiler explain DR040                         one rule, with bad and good specs
+  dr-compiler bootstrap specs/dev.yaml              StackSet roles and artifact buckets
   dr-compiler plan specs/dev.yaml                   diff against the deployed StackSets
   dr-compiler deploy specs/dev.yaml                 StackSets, wave by wave
+  dr-compiler status specs/dev.yaml --drift         stack instances and drift
+  dr-compiler destroy specs/dev.yaml --yes          only where the spec allows it
 
 exit codes: 0 ok, 1 invalid spec or policy failure, 2 usage or input error, 3 internal error
 """
@@ -99,6 +102,59 @@ def _configure_rules(parser: argparse.ArgumentParser) -> None:
 
 def _configure_explain(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule_id", metavar="RULE", help="a rule id, e.g. DR040")
+
+
+def _aws_options(parser: argparse.ArgumentParser, *, destructive: bool = False) -> None:
+    _spec_argument(parser)
+    parser.add_argument(
+        "--profile", help="AWS profile (default: AWS_PROFILE, else the default chain)"
+    )
+    parser.add_argument(
+        "--region",
+        help="region of the StackSets (default: the spec's deployment.administration_region)",
+    )
+    if destructive:
+        parser.add_argument("--yes", action="store_true", help="confirm without asking")
+
+
+def _build_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        help="use the templates `build` wrote there (templates_out/<env>) instead of compiling",
+    )
+
+
+def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
+    _aws_options(parser)
+    parser.add_argument(
+        "--trust",
+        metavar="ACCOUNT",
+        help="in a target account that is not the administering one: create only the "
+        "execution role, trusting the administering ACCOUNT",
+    )
+
+
+def _configure_plan(parser: argparse.ArgumentParser) -> None:
+    _aws_options(parser)
+    _build_dir(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _configure_deploy(parser: argparse.ArgumentParser) -> None:
+    _aws_options(parser, destructive=True)
+    _build_dir(parser)
+
+
+def _configure_status(parser: argparse.ArgumentParser) -> None:
+    _aws_options(parser)
+    parser.add_argument(
+        "--drift", action="store_true", help="run drift detection; exit 1 when anything drifted"
+    )
+
+
+def _configure_destroy(parser: argparse.ArgumentParser) -> None:
+    _aws_options(parser, destructive=True)
 
 
 def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
@@ -172,6 +228,53 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _configure_objectives(parser: argparse.ArgumentParser) -> None:
+    from dr_compiler.report.objectives import FORMATS
+
+    _spec_argument(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text")
+
+
+def cmd_objectives(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.objectives import estimate
+    from dr_compiler.pipeline import load_model
+    from dr_compiler.report.objectives import passed, render
+
+    spec = load_model(args.spec)
+    print(render(spec, args.format), end="", file=out)
+    return EXIT_OK if passed(estimate(spec)) else EXIT_INVALID
+
+
+def cmd_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.deploy.commands import run_bootstrap
+
+    return run_bootstrap(args, out, err)
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.deploy.commands import run_plan
+
+    return run_plan(args, out, err)
+
+
+def cmd_deploy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.deploy.commands import run_deploy
+
+    return run_deploy(args, out, err)
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.deploy.commands import run_status
+
+    return run_status(args, out, err)
+
+
+def cmd_destroy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.deploy.commands import run_destroy
+
+    return run_destroy(args, out, err)
+
+
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None]]] = {
     "validate": (
@@ -190,6 +293,36 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
         cmd_explain,
         "explain one rule: rationale, remediation, examples",
         _configure_explain,
+    ),
+    "objectives": (
+        cmd_objectives,
+        "computed RPO and RTO of every component against the objectives (DR090)",
+        _configure_objectives,
+    ),
+    "bootstrap": (
+        cmd_bootstrap,
+        "create the StackSet roles and the artifact buckets in every target account and region",
+        _configure_bootstrap,
+    ),
+    "plan": (
+        cmd_plan,
+        "diff the spec against the deployed StackSets: what deploy would change",
+        _configure_plan,
+    ),
+    "deploy": (
+        cmd_deploy,
+        "deploy the StackSets wave by wave; resumes after a failure",
+        _configure_deploy,
+    ),
+    "status": (
+        cmd_status,
+        "stack instances, their status and (with --drift) drift",
+        _configure_status,
+    ),
+    "destroy": (
+        cmd_destroy,
+        "delete stack instances and StackSets, where the spec allows it",
+        _configure_destroy,
     ),
 }
 

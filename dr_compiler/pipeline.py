@@ -72,7 +72,7 @@ def _display(source: Path) -> str:
 
 
 def compile_and_check(
-    spec: Spec, out_dir: Path, today: date | None = None
+    spec: Spec, today: date | None = None
 ) -> tuple[PolicyReport, CompiledSpec | None, dict[str, FunctionPackage]]:
     """Spec policies; if they pass, compile and run the template policies too."""
     spec_findings = check_spec(spec, rules_for_packs(spec.policy.packs))
@@ -81,17 +81,19 @@ def compile_and_check(
         return report, None, {}
     packages = package_functions(spec)
     compiled = compile_spec(spec, {n: p.s3_key(n) for n, p in packages.items()})
-    report = evaluate(
-        spec, template_set(compiled, out_dir), today=today, spec_findings=spec_findings
-    )
+    report = evaluate(spec, template_set(compiled), today=today, spec_findings=spec_findings)
     return report, compiled, packages
 
 
-def template_set(compiled: CompiledSpec, out_dir: Path) -> TemplateSet:
+def template_set(compiled: CompiledSpec) -> TemplateSet:
+    """The templates as rules see them, each named by its place in the repository
+    (templates_out/<env>/<file>) whatever --output-dir says, so reports are the same bytes
+    on every machine and SARIF locations resolve in the repository."""
+    home = output_dir(compiled.spec.environment)
     return TemplateSet(
         tuple(
             TemplateDoc(
-                file=(out_dir / s.stack.file).as_posix(),
+                file=(home / s.stack.file).as_posix(),
                 region=s.stack.region,
                 phase=s.stack.phase.value,
                 body=s.template,
@@ -115,10 +117,11 @@ def build(
     from dr_compiler.compiler.manifest import build_manifest
     from dr_compiler.emit import render_json, write_atomically
     from dr_compiler.report import render
+    from dr_compiler.topology import build_graph, to_svg
 
     spec = load_model(path)
     out_dir = output_dir(spec.environment, out_base)
-    report, compiled, packages = compile_and_check(spec, out_dir, today)
+    report, compiled, packages = compile_and_check(spec, today)
     if compiled is None or report.failed(fail_on):
         return BuildResult(spec, report, compiled, {}, out_dir)
     files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
@@ -133,6 +136,7 @@ def build(
     }
     files["manifest.json"] = render_json(build_manifest(compiled, files, artifacts))
     files["policy-report.json"] = render(report, "json").encode()
+    files["topology.svg"] = to_svg(build_graph(spec)).encode()
     if write:
         write_atomically(out_dir, files)
     return BuildResult(spec, report, compiled, files, out_dir)

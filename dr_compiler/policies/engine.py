@@ -7,7 +7,7 @@ also guard the compiler against itself). Both run on every `validate` and `build
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from dr_compiler.errors import Location
@@ -42,6 +42,8 @@ class PolicyReport:
     findings: tuple[Finding, ...]
     waived: tuple[Finding, ...]
     waivers: tuple[WaiverStatus, ...]
+    spec: Spec | None = field(default=None, compare=False, repr=False)
+    """The spec checked: the JSON and Markdown reports add its objectives and topology."""
 
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
@@ -110,7 +112,9 @@ def evaluate(
     findings = _dedupe(findings)
     active, waived, statuses = _apply_waivers(spec, findings, today or date.today())
     targets = (spec.file, *(t.file for t in templates.templates)) if templates else (spec.file,)
-    return PolicyReport(spec.file, rules, targets, tuple(active), tuple(waived), tuple(statuses))
+    return PolicyReport(
+        spec.file, rules, targets, tuple(active), tuple(waived), tuple(statuses), spec
+    )
 
 
 def spec_rules(spec: Spec) -> tuple[Rule, ...]:

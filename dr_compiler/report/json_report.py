@@ -63,4 +63,10 @@ def report_dict(report: PolicyReport) -> dict[str, Any]:
 
 
 def render(report: PolicyReport) -> str:
-    return json.dumps(report_dict(report), indent=2, sort_keys=True) + "\n"
+    document = report_dict(report)
+    if report.spec is not None:
+        from dr_compiler.objectives import estimate
+        from dr_compiler.report.objectives import objectives_dict
+
+        document["objectives"] = objectives_dict(estimate(report.spec))
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

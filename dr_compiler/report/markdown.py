@@ -50,4 +50,15 @@ def render(report: PolicyReport) -> str:
             for s in report.waivers
         ]
         lines.append("")
+    if report.spec is not None:
+        lines += _objectives_and_topology(report)
     return "\n".join(lines)
+
+
+def _objectives_and_topology(report: PolicyReport) -> list[str]:
+    """The recovery-objective summary and the topology diagram of the checked spec."""
+    from dr_compiler.objectives import estimate
+    from dr_compiler.report.objectives import mermaid_section, summary_markdown
+
+    assert report.spec is not None
+    return [summary_markdown(estimate(report.spec), "###"), mermaid_section(report.spec, "###")]

@@ -226,7 +226,7 @@ def test_failover_environment_targets_this_regions_cluster(compiled_prod: Compil
     assert variables["DB_CLUSTER_ARN"] == {"Fn::GetAtt": ["DatabaseCluster", "DBClusterArn"]}
     assert variables["TABLE_FAILOVER_EVENTS"] == "payments-failover-events-prod"
     assert variables["ALERT_TOPIC_ARN"] == {"Fn::ImportValue": ATTACH_PREFIX + "AlertTopic"}
-    assert variables["ALLOW_DATA_LOSS"] == "false"
+    assert variables["ALLOW_DATA_LOSS"] == "true"  # specs/base.yaml failover.allow_data_loss
     monitor = props(compiled_prod, "us-west-2-attach", "HealthMonitorFunction")["Environment"][
         "Variables"
     ]

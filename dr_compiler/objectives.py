@@ -1,0 +1,821 @@
+"""Recovery objectives (DR090): what each component of a spec can achieve, from the spec alone.
+
+The scenario is the one the architecture is built for: the primary region fails its Route53
+health check. For every component the model computes
+
+- its RPO: how much data (in seconds of writes) that failure can lose, and
+- its RTO steps: detection, decision, promotion and traffic shift, as far as the component
+  needs them before it serves again,
+
+as `Figure`s. Each figure carries the AWS documentation page its number comes from, the spec
+values it used (by spec path), and the arithmetic, so a report can show exactly how a total
+was reached. Figures that AWS does not bound (S3 replication without RTC, a person deciding
+by hand) are `UNBOUNDED` (infinity): they fail every finite objective.
+
+Critical paths per component (all start when the primary fails):
+
+- dns: detection (health-check interval x failure threshold), then traffic shift (the record's
+  TTL, which resolvers may still hold; alias records carry the load balancer's 60 s).
+- tables and buckets: the same as dns. Every region already holds a readable (for DynamoDB,
+  writable) replica, so the component is back as soon as clients reach the secondary.
+- database: detection, then the health-check alarm (Route53 publishes one datapoint a minute),
+  then the decision (SNS invokes the failover function, bounded by its timeout), then the
+  Aurora promotion.
+- failover: the whole automation end to end, counted serially: detection + alarm + decision +
+  promotion + traffic shift. DNS actually starts moving clients at detection, in parallel with
+  the promotion, so the serial sum is an upper bound; it is the figure the objective is held
+  to because a client is only served once its DNS answer has expired *and* the database is
+  writable.
+- backups: RPO only (the schedule's period, when copies reach the secondaries). Restoring a
+  recovery point is not part of the failover path, and its duration depends on the data size,
+  so no RTO is estimated.
+
+Known limits, stated where they apply: the DNS TTL is what resolvers are asked to honour,
+not a guarantee; Aurora documents promotion as "under a minute" and the end-to-end RTO as "in
+the order of minutes" (this model decomposes the latter); CloudWatch may notify "several
+minutes" after a health check fails in the worst case; cron schedules with L, W or # are not
+modelled (see `schedule_period`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from dr_compiler.loader import format_path
+from dr_compiler.model import Bucket, Function, Objective, Spec, Table
+
+UNBOUNDED = math.inf
+"""No documented bound: fails every finite objective."""
+
+SpecPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Documented:
+    """A number AWS documents, the page that documents it, and what the page says."""
+
+    seconds: float
+    url: str
+    says: str
+
+
+# --- What AWS documents (each figure below cites exactly one of these pages) -------------
+
+ROUTE53_HEALTH_CHECKS_URL = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"
+"""Health checkers request every 10 or 30 s; 'failure threshold' consecutive failures make
+the endpoint unhealthy: detection takes interval x threshold."""
+ROUTE53_METRIC_PERIOD = Documented(
+    seconds=60,
+    url="https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html",
+    says="health-check status reaches CloudWatch in one-minute intervals; several minutes may "
+    "elapse before the SNS notification",
+)
+CLOUDWATCH_ALARM_EVALUATION_URL = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html"
+)
+ALIAS_TTL = Documented(
+    seconds=60,
+    url="https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html",
+    says="the load balancer's DNS entry has a TTL of 60 seconds; Route53 alias records to a "
+    "load balancer use it (the Route53 FAQ: 'fixed TTL of 60 seconds')",
+)
+RECORD_TTL_URL = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-basic.html#rrsets-values-basic-ttl"
+LAMBDA_SNS_URL = "https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html"
+AURORA_REPLICATION_LAG = Documented(
+    seconds=1,
+    url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html",
+    says="Aurora replicates to the secondary Regions with latency typically under a second",
+)
+AURORA_PROMOTION = Documented(
+    seconds=60,
+    url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html",
+    says="a secondary Region can be promoted to take full read/write workloads in under a "
+    "minute (the BCDR guide puts the end-to-end RTO 'in the order of minutes')",
+)
+AURORA_SWITCHOVER = Documented(
+    seconds=0,
+    url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html",
+    says="a switchover synchronizes the secondaries before promoting: RPO 0, but it needs "
+    "every cluster healthy; a failover after an outage loses the replication lag",
+)
+DYNAMODB_REPLICATION = Documented(
+    seconds=1,
+    url="https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html",
+    says="multi-Region eventual consistency replicates changes typically within a second or "
+    "less; multi-Region strong consistency gives RPO 0 with exactly three Regions",
+)
+S3_RTC = Documented(
+    seconds=900,
+    url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html",
+    says="S3 RTC replicates 99.99 % of objects within 15 minutes, backed by an SLA; "
+    "15 minutes is the only setting",
+)
+S3_REPLICATION_URL = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html"
+AWS_BACKUP_PLAN_URL = (
+    "https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html"
+)
+EVENTBRIDGE_SCHEDULES_URL = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html"
+)
+"""rate() and six-field cron() expressions in UTC, one minute at the finest; AWS Backup
+schedules use the same cron syntax."""
+
+# Route53 health checks allow these request intervals; the fast one is the floor.
+FAST_HEALTH_CHECK_INTERVAL = 10
+MRSC_REGIONS = 3
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of an estimate: where it comes from and which spec values produced it.
+
+    `setting` is the spec path a user changes to lower this figure (None when no spec
+    setting can), and `advice` says how.
+    """
+
+    name: str
+    seconds: float
+    source_url: str
+    spec_inputs: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    arithmetic: str = ""
+    setting: SpecPath | None = None
+    advice: str = ""
+
+    @property
+    def unbounded(self) -> bool:
+        return math.isinf(self.seconds)
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A computed figure over its objective, and what to change."""
+
+    metric: str  # "RPO" or "RTO"
+    computed: float
+    objective: int
+    setting: SpecPath
+    advice: str
+
+
+@dataclass(frozen=True)
+class ComponentEstimate:
+    """RPO and RTO of one component, next to the objective it is held to.
+
+    An empty `rpo` means the component holds no data; an empty `rto_steps` means its RTO is
+    not part of the failover path (backups). `not_counted` are figures shown for context
+    that are not on the critical path.
+    """
+
+    component: str
+    label: str
+    objective: Objective
+    rpo: tuple[Figure, ...]
+    rto_steps: tuple[Figure, ...]
+    notes: tuple[str, ...] = ()
+    not_counted: tuple[Figure, ...] = ()
+
+    @property
+    def rpo_seconds(self) -> float | None:
+        return _total(self.rpo)
+
+    @property
+    def rto_seconds(self) -> float | None:
+        return _total(self.rto_steps)
+
+    @property
+    def margins(self) -> dict[str, float | None]:
+        """Objective minus computed figure (negative: over the objective)."""
+        return {
+            "rpo": _margin(self.objective.rpo_seconds, self.rpo_seconds),
+            "rto": _margin(self.objective.rto_seconds, self.rto_seconds),
+        }
+
+    def breaches(self) -> tuple[Breach, ...]:
+        found = []
+        for metric, figures, objective in (
+            ("RPO", self.rpo, self.objective.rpo_seconds),
+            ("RTO", self.rto_steps, self.objective.rto_seconds),
+        ):
+            total = _total(figures)
+            if total is not None and total > objective:
+                setting, advice = _what_to_change(self.component, metric, figures, objective)
+                found.append(Breach(metric, total, objective, setting, advice))
+        return tuple(found)
+
+    @property
+    def meets_objectives(self) -> bool:
+        return not self.breaches()
+
+    @property
+    def setting_to_change(self) -> SpecPath | None:
+        breaches = self.breaches()
+        return breaches[0].setting if breaches else None
+
+
+def _total(figures: tuple[Figure, ...]) -> float | None:
+    return sum((f.seconds for f in figures), 0.0) if figures else None
+
+
+def _margin(objective: int, computed: float | None) -> float | None:
+    return None if computed is None else objective - computed
+
+
+def _what_to_change(
+    component: str, metric: str, figures: tuple[Figure, ...], objective: int
+) -> tuple[SpecPath, str]:
+    """The adjustable figure that contributes most; else the objective itself."""
+    adjustable = [f for f in figures if f.setting is not None]
+    if adjustable:
+        biggest = max(adjustable, key=lambda f: f.seconds)
+        assert biggest.setting is not None
+        others = [
+            f"{format_path(f.setting)} ({f.name} {fmt_seconds(f.seconds)})"
+            for f in adjustable
+            if f is not biggest and f.setting is not None
+        ]
+        # Other settings only help a finite sum; nothing but the unbounded one fixes infinity.
+        also = f"; or lower {', '.join(others)}" if others and not biggest.unbounded else ""
+        return biggest.setting, biggest.advice + also
+    key = f"{metric.lower()}_seconds"
+    total = sum((f.seconds for f in figures), 0.0)
+    if math.isinf(total):
+        return (("objectives", "components", component, key), "nothing in the spec bounds it")
+    return (
+        ("objectives", "components", component, key),
+        f"no spec setting brings it under {fmt_seconds(objective)}: raise "
+        f"objectives.components.{component}.{key} to at least {fmt_seconds(total)}",
+    )
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    """`90 s`, `0.5 s`, `unbounded`, or `n/a` for a figure that does not apply."""
+    if seconds is None:
+        return "n/a"
+    if math.isinf(seconds):
+        return "unbounded"
+    if float(seconds).is_integer():
+        return f"{int(seconds)} s"
+    return f"{seconds:g} s"
+
+
+# --- Schedules ----------------------------------------------------------------------------
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# Five years from a leap year: long enough for every day-of-month/month pattern to repeat.
+_SIMULATION_START = date(2024, 1, 1)
+_SIMULATION_DAYS = 5 * 366
+
+
+class UnsupportedSchedule(ValueError):
+    """A cron feature the estimator does not model."""
+
+
+def schedule_period(expression: str) -> float:
+    """The longest gap between two runs of an EventBridge/AWS Backup schedule, in seconds.
+
+    rate(N unit) is exact. cron(min hour day-of-month month day-of-week year) is evaluated by
+    laying its run times over five calendar years (UTC) and taking the longest gap, so
+    weekly, monthly and short-month patterns come out right. Not modelled (raises
+    UnsupportedSchedule): L, W and # and a year field other than `*`.
+    """
+    if match := _RATE.match(expression):
+        count, unit = int(match.group(1)), match.group(2).rstrip("s")
+        return float(count * _UNIT_SECONDS[unit])
+    match = _CRON.match(expression)
+    if match is None:
+        raise UnsupportedSchedule(f"{expression!r} is neither rate(...) nor cron(...)")
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        raise UnsupportedSchedule(f"{expression!r} does not have six cron fields")
+    minute, hour, day_of_month, month, day_of_week, year = fields
+    if year != "*":
+        raise UnsupportedSchedule(f"{expression!r}: a year other than * eventually stops")
+    offsets = sorted(
+        h * 3600 + m * 60 for h in _cron_field(hour, 0, 23) for m in _cron_field(minute, 0, 59)
+    )
+    days = _run_days(day_of_month, _cron_field(month, 1, 12, _MONTHS), day_of_week)
+    return _longest_gap(days, offsets)
+
+
+def _run_days(day_of_month: str, months: frozenset[int], day_of_week: str) -> list[int]:
+    """Day numbers (from the simulation start) on which the schedule runs."""
+    by_weekday = day_of_month == "?"
+    wanted = (
+        _cron_field(day_of_week, 1, 7, _WEEKDAYS)
+        if by_weekday
+        else _cron_field(day_of_month, 1, 31)
+    )
+    found = []
+    for number in range(_SIMULATION_DAYS):
+        day = _SIMULATION_START + timedelta(days=number)
+        # EventBridge numbers weekdays 1 (SUN) to 7 (SAT); Python's Monday is 0.
+        value = (day.weekday() + 1) % 7 + 1 if by_weekday else day.day
+        if day.month in months and value in wanted:
+            found.append(number)
+    return found
+
+
+def _longest_gap(days: list[int], offsets: list[int]) -> float:
+    """Longest gap between consecutive runs: within a run day, or from one run day's last
+    run to the next run day's first (computed per pair of days, not per run)."""
+    if not offsets or len(days) * len(offsets) < 2:
+        return UNBOUNDED
+    within = max((b - a for a, b in itertools.pairwise(offsets)), default=0)
+    between = max(
+        ((b - a) * 86400 + offsets[0] - offsets[-1] for a, b in itertools.pairwise(days)),
+        default=0,
+    )
+    return float(max(within, between))
+
+
+def _cron_field(text: str, low: int, high: int, names: tuple[str, ...] = ()) -> frozenset[int]:
+    if any(c in text for c in "LW#"):
+        raise UnsupportedSchedule(f"cron field {text!r}: L, W and # are not modelled")
+    values: set[int] = set()
+    for part in text.split(","):
+        values.update(_cron_part(part, low, high, names))
+    return frozenset(values)
+
+
+def _cron_part(part: str, low: int, high: int, names: tuple[str, ...]) -> range:
+    base, _, step_text = part.partition("/")
+    step = int(step_text) if step_text else 1
+    if base in ("*", "?"):
+        start, end = low, high
+    elif "-" in base:
+        first, last = base.split("-", 1)
+        start, end = _cron_value(first, low, names), _cron_value(last, low, names)
+    else:
+        start = _cron_value(base, low, names)
+        # `5/15` means from 5 every 15 to the end of the range.
+        end = high if step_text else start
+    if step < 1 or not low <= start <= end <= high:
+        raise UnsupportedSchedule(f"cron field part {part!r} is out of range {low}-{high}")
+    return range(start, end + 1, step)
+
+
+def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int:
+    upper = text.upper()
+    if upper in names:
+        return names.index(upper) + low
+    if not text.isdigit():
+        raise UnsupportedSchedule(f"cron value {text!r} is not a number")
+    return int(text)
+
+
+# --- The figures ------------------------------------------------------------------------
+
+HEALTH_CHECK = ("dns", "health_check")
+
+
+def detection(spec: Spec) -> Figure:
+    check = spec.dns.health_check
+    interval_path: SpecPath = (*HEALTH_CHECK, "interval_seconds")
+    threshold_path: SpecPath = (*HEALTH_CHECK, "failure_threshold")
+    # The cheapest knob first: the fast interval triples detection speed at no other cost.
+    if check.interval_seconds > FAST_HEALTH_CHECK_INTERVAL:
+        setting: SpecPath | None = interval_path
+        advice = (
+            f"lower dns.health_check.interval_seconds from {check.interval_seconds} to "
+            f"{FAST_HEALTH_CHECK_INTERVAL}: detection takes interval x failure threshold"
+        )
+    elif check.failure_threshold > 1:
+        setting = threshold_path
+        advice = (
+            f"lower dns.health_check.failure_threshold ({check.failure_threshold}): detection "
+            f"takes interval ({check.interval_seconds} s) x failure threshold"
+        )
+    else:
+        setting, advice = None, ""
+    return Figure(
+        name="detection",
+        seconds=float(check.interval_seconds * check.failure_threshold),
+        source_url=ROUTE53_HEALTH_CHECKS_URL,
+        spec_inputs={
+            format_path(interval_path): check.interval_seconds,
+            format_path(threshold_path): check.failure_threshold,
+        },
+        arithmetic=f"{check.interval_seconds} s x {check.failure_threshold}",
+        note="Route53 health check: request interval x consecutive failures",
+        setting=setting,
+        advice=advice,
+    )
+
+
+def traffic_shift(spec: Spec) -> Figure:
+    ttl = spec.dns.ttl_seconds
+    inputs = {"dns.ttl_seconds": ttl}
+    if ttl is None:
+        return Figure(
+            name="traffic shift",
+            seconds=ALIAS_TTL.seconds,
+            source_url=ALIAS_TTL.url,
+            spec_inputs=inputs,
+            arithmetic="alias record: the load balancer's TTL",
+            note="resolvers may keep the primary's answer for the alias target's 60 s TTL",
+            setting=("dns", "ttl_seconds"),
+            advice="alias records carry the load balancer's fixed 60 s TTL: set "
+            "dns.ttl_seconds below 60 to publish CNAME records with a shorter TTL",
+        )
+    return Figure(
+        name="traffic shift",
+        seconds=float(ttl),
+        source_url=RECORD_TTL_URL,
+        spec_inputs=inputs,
+        arithmetic=f"CNAME TTL {ttl} s",
+        note="resolvers may keep the primary's answer for the record's TTL",
+        setting=("dns", "ttl_seconds"),
+        advice=f"lower dns.ttl_seconds ({ttl}): resolvers keep the old answer that long",
+    )
+
+
+def health_alarm(spec: Spec) -> Figure:
+    periods = spec.monitoring.alarms.evaluation_periods
+    path: SpecPath = ("monitoring", "alarms", "evaluation_periods")
+    period = int(ROUTE53_METRIC_PERIOD.seconds)
+    return Figure(
+        name="alarm",
+        seconds=float(period * periods),
+        source_url=ROUTE53_METRIC_PERIOD.url,
+        spec_inputs={format_path(path): periods},
+        arithmetic=f"{period} s x {periods}",
+        # The compiler fixes this alarm's period at 60 s whatever monitoring.alarms says,
+        # because Route53 publishes one datapoint a minute (see alarms.py).
+        note="HealthCheckStatus alarm: Route53's one-minute period x evaluation periods "
+        f"(evaluation: {CLOUDWATCH_ALARM_EVALUATION_URL}); CloudWatch may notify later "
+        "than this in the worst case",
+        setting=path if periods > 1 else None,
+        advice=f"lower monitoring.alarms.evaluation_periods ({periods}): the health-check "
+        f"alarm waits that many one-minute periods",
+    )
+
+
+def decision(spec: Spec) -> Figure:
+    failover = spec.failover
+    function = _failover_function(spec)
+    if not failover.automatic:
+        return _manual(
+            ("failover", "automatic"),
+            {"failover.automatic": False},
+            "set failover.automatic: true: without it a person must notice the alarm and "
+            "promote the database by hand, which nothing bounds",
+        )
+    if function is None:
+        return _manual(
+            ("failover", "function"),
+            {"failover.automatic": True, "failover.function": failover.function},
+            "set failover.function to a spec function: without one the health-check alarm "
+            "invokes nothing",
+        )
+    path: SpecPath = ("functions", function.index, "timeout_seconds")
+    return Figure(
+        name="decision",
+        seconds=float(function.timeout_seconds),
+        source_url=LAMBDA_SNS_URL,
+        spec_inputs={
+            "failover.function": function.name,
+            format_path(path): function.timeout_seconds,
+        },
+        arithmetic=f"{function.name} timeout {function.timeout_seconds} s",
+        note="the alarm notifies the failover topic, SNS invokes the function asynchronously, "
+        "and the function requests the promotion within its timeout",
+        setting=path,
+        advice=f"lower functions[{function.index}].timeout_seconds "
+        f"({function.timeout_seconds}) of {function.name}: the decision is bounded by it",
+    )
+
+
+def _failover_function(spec: Spec) -> Function | None:
+    return next((f for f in spec.functions if f.name == spec.failover.function), None)
+
+
+def _manual(setting: SpecPath, inputs: dict[str, Any], advice: str) -> Figure:
+    return Figure(
+        name="decision",
+        seconds=UNBOUNDED,
+        source_url=LAMBDA_SNS_URL,
+        spec_inputs=inputs,
+        arithmetic="a person decides",
+        note="no automatic invocation of the failover function",
+        setting=setting,
+        advice=advice,
+    )
+
+
+def promotion(spec: Spec) -> Figure:
+    """Promotion after the loss of the primary region.
+
+    A managed switchover needs the primary's writer, which a regional loss takes away; without
+    allow_data_loss the failover function refuses and pages on-call, so nothing bounds it.
+    """
+    allow = spec.failover.allow_data_loss
+    if not allow:
+        return Figure(
+            name="promotion",
+            seconds=UNBOUNDED,
+            source_url=AURORA_SWITCHOVER.url,
+            spec_inputs={"failover.allow_data_loss": allow},
+            arithmetic="a switchover needs the lost primary: the function refuses",
+            note=AURORA_SWITCHOVER.says,
+            setting=("failover", "allow_data_loss"),
+            advice="set failover.allow_data_loss: true: an unplanned failover loses at most "
+            "the replication lag",
+        )
+    return Figure(
+        name="promotion",
+        seconds=AURORA_PROMOTION.seconds,
+        source_url=AURORA_PROMOTION.url,
+        spec_inputs={"failover.allow_data_loss": allow},
+        arithmetic="Aurora unplanned failover (AllowDataLoss): under a minute",
+        note=AURORA_PROMOTION.says,
+    )
+
+
+def _estimate(
+    spec: Spec,
+    component: str,
+    label: str,
+    rpo: tuple[Figure, ...],
+    rto: tuple[Figure, ...],
+    notes: tuple[str, ...] = (),
+    not_counted: tuple[Figure, ...] = (),
+) -> ComponentEstimate:
+    return ComponentEstimate(
+        component=component,
+        label=label,
+        objective=spec.objectives.for_component(component),
+        rpo=rpo,
+        rto_steps=rto,
+        notes=notes,
+        not_counted=not_counted,
+    )
+
+
+def _database(spec: Spec) -> ComponentEstimate:
+    lag = Figure(
+        name="replication lag",
+        seconds=AURORA_REPLICATION_LAG.seconds,
+        source_url=AURORA_REPLICATION_LAG.url,
+        spec_inputs={"database.engine": spec.database.engine},
+        arithmetic="typically under 1 s",
+        # Whoever promotes after a regional loss (the function or a person), the writes not
+        # yet replicated are lost; only a switchover, which needs a healthy primary, is 0.
+        note=f"{AURORA_REPLICATION_LAG.says}; {AURORA_SWITCHOVER.says}",
+    )
+    steps = (detection(spec), health_alarm(spec), decision(spec), promotion(spec))
+    return _estimate(spec, "database", "database", (lag,), steps)
+
+
+def _table(spec: Spec, table: Table) -> ComponentEstimate:
+    rpo = _table_rpo(spec, table)
+    label = f"table {table.name}"
+    return _estimate(spec, "tables", label, (rpo,), (detection(spec), traffic_shift(spec)))
+
+
+def _table_rpo(spec: Spec, table: Table) -> Figure:
+    consistency: SpecPath = ("tables", table.index, "consistency")
+    inputs = {
+        format_path(consistency): table.consistency,
+        "regions.secondaries": list(spec.regions.secondaries),
+    }
+    if table.consistency != "strong":
+        can_be_strong = len(spec.regions.all) == MRSC_REGIONS
+        return Figure(
+            name="replication lag",
+            seconds=DYNAMODB_REPLICATION.seconds,
+            source_url=DYNAMODB_REPLICATION.url,
+            spec_inputs=inputs,
+            arithmetic="eventual consistency: typically within a second",
+            note=DYNAMODB_REPLICATION.says,
+            setting=consistency if can_be_strong else ("regions", "secondaries"),
+            advice=(
+                f"set consistency: strong on table {table.name}: multi-Region strong "
+                "consistency has RPO 0"
+                if can_be_strong
+                else f"table {table.name} replicates asynchronously; RPO 0 needs consistency: "
+                f"strong, which needs exactly {MRSC_REGIONS} regions"
+            ),
+        )
+    if len(spec.regions.all) != MRSC_REGIONS:
+        return Figure(
+            name="replication",
+            seconds=UNBOUNDED,
+            source_url=DYNAMODB_REPLICATION.url,
+            spec_inputs=inputs,
+            arithmetic=f"strong consistency with {len(spec.regions.all)} regions",
+            note="multi-Region strong consistency cannot be created with this many regions",
+            setting=("regions", "secondaries"),
+            advice=f"consistency: strong on table {table.name} needs exactly {MRSC_REGIONS} "
+            f"regions, the spec has {len(spec.regions.all)}",
+        )
+    return Figure(
+        name="replication",
+        seconds=0.0,
+        source_url=DYNAMODB_REPLICATION.url,
+        spec_inputs=inputs,
+        arithmetic="strong consistency: writes commit in more than one region",
+        note=DYNAMODB_REPLICATION.says,
+    )
+
+
+def _bucket(spec: Spec, bucket: Bucket) -> ComponentEstimate:
+    rto = (detection(spec), traffic_shift(spec))
+    return _estimate(spec, "buckets", f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
+
+
+def _bucket_rpo(bucket: Bucket) -> Figure:
+    path: SpecPath = ("storage", "buckets", bucket.index, "replication")
+    if not bucket.replicated:
+        return Figure(
+            name="replication",
+            seconds=UNBOUNDED,
+            source_url=S3_REPLICATION_URL,
+            spec_inputs={format_path(path): None},
+            arithmetic="not replicated",
+            note="objects exist only in the primary region",
+            setting=("storage", "buckets", bucket.index),
+            advice=f"add replication: {{rtc: true}} to bucket {bucket.name}: without "
+            "replication its objects exist only in the primary region",
+        )
+    inputs = {format_path((*path, "rtc")): bucket.rtc}
+    if not bucket.rtc:
+        return Figure(
+            name="replication",
+            seconds=UNBOUNDED,
+            source_url=S3_REPLICATION_URL,
+            spec_inputs=inputs,
+            arithmetic="replication without RTC",
+            note="most objects replicate quickly, but S3 states no bound without RTC",
+            setting=path,
+            advice=f"enable rtc on bucket {bucket.name}: replication without RTC has no time bound",
+        )
+    return Figure(
+        name="replication",
+        seconds=S3_RTC.seconds,
+        source_url=S3_RTC.url,
+        spec_inputs=inputs,
+        arithmetic="RTC: 99.99 % within 15 min",
+        note=S3_RTC.says,
+    )
+
+
+def _backups(spec: Spec) -> ComponentEstimate:
+    backup = spec.backup
+    schedule: SpecPath = ("backup", "schedule")
+    inputs = {
+        format_path(schedule): backup.schedule,
+        "backup.copy_to_secondaries": backup.copy_to_secondaries,
+    }
+    if not backup.copy_to_secondaries:
+        rpo = Figure(
+            name="backup period",
+            seconds=UNBOUNDED,
+            source_url=AWS_BACKUP_PLAN_URL,
+            spec_inputs=inputs,
+            arithmetic="recovery points stay in the primary region",
+            note="a regional failure takes the primary's vault with it",
+            setting=("backup", "copy_to_secondaries"),
+            advice="set backup.copy_to_secondaries: true: recovery points in the failed "
+            "region are out of reach",
+        )
+    else:
+        rpo = _backup_period(backup.schedule, inputs)
+    notes = (
+        "restoring a recovery point is not part of the failover path and depends on the "
+        "data size: no RTO is estimated",
+    )
+    return _estimate(spec, "backups", "backups", (rpo,), (), notes=notes)
+
+
+def _backup_period(expression: str, inputs: dict[str, Any]) -> Figure:
+    try:
+        period = schedule_period(expression)
+        arithmetic = f"longest gap between runs of {expression}"
+        advice = (
+            f"run backup.schedule more often: recovery points are up to {fmt_seconds(period)} apart"
+        )
+    except UnsupportedSchedule as unsupported:
+        period, arithmetic = UNBOUNDED, f"not modelled: {unsupported}"
+        advice = "use a rate() or a plain cron() backup.schedule (no L, W or #)"
+    return Figure(
+        name="backup period",
+        seconds=period,
+        source_url=AWS_BACKUP_PLAN_URL,
+        spec_inputs=inputs,
+        arithmetic=arithmetic,
+        # The compiled plan lets a job start up to an hour late (AWS Backup's minimum
+        # start window), which the DR090 design leaves out of the figure.
+        note="a recovery point per scheduled run, copied to every secondary; the schedule "
+        "is a cron expression in UTC (EventBridge syntax)",
+        setting=("backup", "schedule"),
+        advice=advice,
+    )
+
+
+def _dns(spec: Spec) -> ComponentEstimate:
+    return _estimate(spec, "dns", "dns", (), (detection(spec), traffic_shift(spec)))
+
+
+def _failover(spec: Spec) -> ComponentEstimate:
+    steps = (
+        detection(spec),
+        health_alarm(spec),
+        decision(spec),
+        promotion(spec),
+        traffic_shift(spec),
+    )
+    loss = Figure(
+        name="promotion data loss",
+        seconds=(
+            AURORA_REPLICATION_LAG.seconds
+            if spec.failover.allow_data_loss
+            else AURORA_SWITCHOVER.seconds
+        ),
+        source_url=AURORA_SWITCHOVER.url,
+        spec_inputs={"failover.allow_data_loss": spec.failover.allow_data_loss},
+        arithmetic="failover loses the replication lag"
+        if spec.failover.allow_data_loss
+        else "switchover loses nothing",
+        note=AURORA_SWITCHOVER.says,
+    )
+    return _estimate(
+        spec,
+        "failover",
+        "failover",
+        (loss,),
+        steps,
+        notes=(
+            "steps counted serially: DNS starts moving clients at detection, in parallel "
+            "with the promotion, so the total is an upper bound",
+        ),
+        not_counted=tuple(_monitor_schedules(spec)),
+    )
+
+
+def _monitor_schedules(spec: Spec) -> list[Figure]:
+    """Scheduled functions (the health monitor): shown, but they only page on-call."""
+    figures = []
+    for function in spec.functions:
+        if function.schedule is None:
+            continue
+        path: SpecPath = ("functions", function.index, "schedule")
+        try:
+            period = schedule_period(function.schedule)
+        except UnsupportedSchedule:
+            period = UNBOUNDED
+        figures.append(
+            Figure(
+                name=f"{function.name} schedule",
+                seconds=period,
+                source_url=EVENTBRIDGE_SCHEDULES_URL,
+                spec_inputs={format_path(path): function.schedule},
+                arithmetic=f"longest gap between runs of {function.schedule}",
+                note="its alarm notifies the alert topic only; it does not start the failover",
+            )
+        )
+    return figures
+
+
+def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
+    """Every component's estimate, in report order."""
+    return (
+        _database(spec),
+        *(_table(spec, table) for table in spec.tables),
+        *(_bucket(spec, bucket) for bucket in spec.buckets),
+        _backups(spec),
+        _dns(spec),
+        _failover(spec),
+    )
+
+
+def sum_text(figures: tuple[Figure, ...]) -> str:
+    """`detection 30 s + traffic shift 60 s = 90 s`: the arithmetic of a total."""
+    total = _total(figures)
+    terms = " + ".join(f"{f.name} {fmt_seconds(f.seconds)}" for f in figures)
+    return f"{terms} = {fmt_seconds(total)}" if len(figures) > 1 else terms
+
+
+def spec_inputs_text(inputs: Mapping[str, Any]) -> str:
+    """`a.b=1, c=true` for reports: YAML spellings of the values."""
+    return ", ".join(f"{path}={_yaml_value(value)}" for path, value in inputs.items())
+
+
+def _yaml_value(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+    return str(value)

@@ -1,0 +1,278 @@
+"""The recovery-objective estimates as text, JSON and Markdown (`dr-compiler objectives`).
+
+Every format shows, per component, the RPO and RTO figures with their arithmetic, the spec
+values they used and the AWS page each comes from, the totals, the objective and the margin.
+The JSON form is also the `objectives` section of policy-report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from dr_compiler.model import Spec
+from dr_compiler.objectives import (
+    ComponentEstimate,
+    Figure,
+    estimate,
+    fmt_seconds,
+    spec_inputs_text,
+    sum_text,
+)
+from dr_compiler.topology import build_graph, to_mermaid
+
+FORMATS = ("text", "json", "markdown")
+
+
+def render(spec: Spec, fmt: str) -> str:
+    estimates = estimate(spec)
+    if fmt == "json":
+        document = {"format": "dr-compiler-objectives/v1", "spec": spec.file}
+        document.update(objectives_dict(estimates))
+        return json.dumps(document, indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return markdown(estimates) + "\n" + mermaid_section(spec)
+    return text(spec.file, estimates)
+
+
+def passed(estimates: tuple[ComponentEstimate, ...]) -> bool:
+    return all(e.meets_objectives for e in estimates)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def _number(seconds: float | None) -> int | float | None:
+    """Seconds for JSON: integral values as ints, unbounded as null (see `unbounded`)."""
+    if seconds is None or math.isinf(seconds):
+        return None
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+def figure_dict(figure: Figure) -> dict[str, Any]:
+    return {
+        "name": figure.name,
+        "seconds": _number(figure.seconds),
+        "unbounded": figure.unbounded,
+        "arithmetic": figure.arithmetic,
+        "source": figure.source_url,
+        "spec_inputs": dict(figure.spec_inputs),
+        "note": figure.note,
+    }
+
+
+def _metric(figures: tuple[Figure, ...], objective: int, margin: float | None) -> dict[str, Any]:
+    total = sum((f.seconds for f in figures), 0.0) if figures else None
+    return {
+        "applies": bool(figures),
+        "seconds": _number(total),
+        "unbounded": total is not None and math.isinf(total),
+        "objective": objective,
+        "margin": _number(margin),
+        "arithmetic": sum_text(figures) if figures else "",
+        "figures": [figure_dict(f) for f in figures],
+    }
+
+
+def estimate_dict(component: ComponentEstimate) -> dict[str, Any]:
+    margins = component.margins
+    return {
+        "component": component.component,
+        "label": component.label,
+        "rpo": _metric(component.rpo, component.objective.rpo_seconds, margins["rpo"]),
+        "rto": _metric(component.rto_steps, component.objective.rto_seconds, margins["rto"]),
+        "meets_objectives": component.meets_objectives,
+        "breaches": [
+            {
+                "metric": b.metric,
+                "seconds": _number(b.computed),
+                "unbounded": math.isinf(b.computed),
+                "objective": b.objective,
+                "setting": _path_text(b.setting),
+                "advice": b.advice,
+            }
+            for b in component.breaches()
+        ],
+        "notes": list(component.notes),
+        "not_counted": [figure_dict(f) for f in component.not_counted],
+    }
+
+
+def objectives_dict(estimates: tuple[ComponentEstimate, ...]) -> dict[str, Any]:
+    """The `objectives` section of policy-report.json (and the body of the JSON format)."""
+    return {"passed": passed(estimates), "components": [estimate_dict(e) for e in estimates]}
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    from dr_compiler.loader import format_path
+
+    return format_path(path)
+
+
+# --- Text -----------------------------------------------------------------------------------
+
+
+def _status(component: ComponentEstimate) -> str:
+    return "ok" if component.meets_objectives else "OVER"
+
+
+def _summary_rows(estimates: tuple[ComponentEstimate, ...]) -> list[tuple[str, ...]]:
+    rows = []
+    for e in estimates:
+        margins = e.margins
+        rows.append(
+            (
+                e.label,
+                fmt_seconds(e.rpo_seconds),
+                fmt_seconds(e.objective.rpo_seconds),
+                _margin_text(margins["rpo"]),
+                fmt_seconds(e.rto_seconds),
+                fmt_seconds(e.objective.rto_seconds),
+                _margin_text(margins["rto"]),
+                _status(e),
+            )
+        )
+    return rows
+
+
+SUMMARY_HEADER = ("component", "RPO", "objective", "margin", "RTO", "objective", "margin", "")
+
+
+def _margin_text(margin: float | None) -> str:
+    if margin is None:
+        return "n/a"
+    if math.isinf(margin):
+        return "-unbounded" if margin < 0 else "unbounded"
+    return fmt_seconds(margin) if margin >= 0 else f"-{fmt_seconds(-margin)}"
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        for row in (header, *rows)
+    ]
+
+
+def text(spec_file: str, estimates: tuple[ComponentEstimate, ...]) -> str:
+    verdict = "met" if passed(estimates) else "NOT met"
+    lines = [f"Recovery objectives of {spec_file}: {verdict}", ""]
+    lines += _table(_summary_rows(estimates), SUMMARY_HEADER)
+    for component in estimates:
+        lines += ["", *_component_text(component)]
+    return "\n".join(lines) + "\n"
+
+
+def _component_text(component: ComponentEstimate) -> Iterator[str]:
+    objective = component.objective
+    yield (
+        f"{component.label}: objective RPO {fmt_seconds(objective.rpo_seconds)}, "
+        f"RTO {fmt_seconds(objective.rto_seconds)}"
+    )
+    for metric, figures, target, margin in (
+        ("RPO", component.rpo, objective.rpo_seconds, component.margins["rpo"]),
+        ("RTO", component.rto_steps, objective.rto_seconds, component.margins["rto"]),
+    ):
+        if not figures:
+            yield f"  {metric}  n/a"
+            continue
+        for index, figure in enumerate(figures):
+            head = metric if index == 0 else ""
+            yield (
+                f"  {head:<4} {figure.name:<20} {fmt_seconds(figure.seconds):>10}  "
+                f"{figure.arithmetic}"
+            )
+            if figure.spec_inputs:
+                yield f"{'':<8}spec: {spec_inputs_text(figure.spec_inputs)}"
+            yield f"{'':<8}source: {figure.source_url}"
+        yield (
+            f"  {metric} total: {sum_text(figures)}; objective {fmt_seconds(target)}, "
+            f"margin {_margin_text(margin)}"
+        )
+    for figure in component.not_counted:
+        yield (
+            f"  not counted: {figure.name} {fmt_seconds(figure.seconds)} ({figure.note}); "
+            f"source: {figure.source_url}"
+        )
+    for breach in component.breaches():
+        yield f"  ! {breach.metric} over the objective: {breach.advice}"
+    for note in component.notes:
+        yield f"  note: {note}"
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def _link(url: str) -> str:
+    page = url.rstrip("/").rsplit("/", 1)[-1].split("#")[0].removesuffix(".html")
+    return f"[{page}]({url})"
+
+
+def summary_markdown(estimates: tuple[ComponentEstimate, ...], heading: str = "##") -> str:
+    """The verdict and one row per component (the policy report's section)."""
+    verdict = "✅ objectives met" if passed(estimates) else "❌ objectives not met"
+    lines = [
+        f"{heading} Recovery objectives: {verdict}",
+        "",
+        "| " + " | ".join(SUMMARY_HEADER[:-1]) + " | status |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in _summary_rows(estimates)]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(estimates: tuple[ComponentEstimate, ...], heading: str = "##") -> str:
+    """The summary, then every component's figures with their sources."""
+    lines = [summary_markdown(estimates, heading).rstrip("\n")]
+    for component in estimates:
+        lines += ["", *_component_markdown(component, heading + "#")]
+    return "\n".join(lines) + "\n"
+
+
+def _component_markdown(component: ComponentEstimate, heading: str) -> Iterator[str]:
+    yield f"{heading} {component.label}"
+    yield ""
+    yield "| | step | seconds | arithmetic | spec inputs | source |"
+    yield "|---|---|---:|---|---|---|"
+    for metric, figures in (("RPO", component.rpo), ("RTO", component.rto_steps)):
+        if not figures:
+            yield f"| {metric} | n/a | | | | |"
+            continue
+        for index, figure in enumerate(figures):
+            inputs = spec_inputs_text(figure.spec_inputs)
+            yield (
+                f"| {metric if index == 0 else ''} | {_cell(figure.name)} | "
+                f"{fmt_seconds(figure.seconds)} | {_cell(figure.arithmetic)} | "
+                f"{_cell(inputs) if inputs else ''} | {_link(figure.source_url)} |"
+            )
+    yield ""
+    margins = component.margins
+    for metric, figures, target, margin in (
+        ("RPO", component.rpo, component.objective.rpo_seconds, margins["rpo"]),
+        ("RTO", component.rto_steps, component.objective.rto_seconds, margins["rto"]),
+    ):
+        if figures:
+            yield (
+                f"- {metric}: {_cell(sum_text(figures))}; objective {fmt_seconds(target)}, "
+                f"margin {_margin_text(margin)}"
+            )
+    for figure in component.not_counted:
+        yield (
+            f"- not counted: {figure.name} {fmt_seconds(figure.seconds)} ({_cell(figure.note)}), "
+            f"{_link(figure.source_url)}"
+        )
+    for breach in component.breaches():
+        yield f"- ❌ {breach.metric} over the objective: {_cell(breach.advice)}"
+    for note in component.notes:
+        yield f"- note: {_cell(note)}"
+
+
+def mermaid_section(spec: Spec, heading: str = "##") -> str:
+    """The topology as a fenced Mermaid block (it renders on code-hosting pages)."""
+    return f"{heading} Topology\n\n```mermaid\n{to_mermaid(build_graph(spec))}```\n"
