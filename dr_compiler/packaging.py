@@ -12,6 +12,7 @@ This module is imported by every `build`, so it imports only the standard librar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -54,9 +55,27 @@ class FunctionPackage:
 
 
 def package_function(source_dir: Path) -> FunctionPackage:
-    """Zip `source_dir` deterministically."""
-    source_dir = Path(source_dir)
+    """Zip `source_dir` deterministically.
+
+    A build packages each function twice (policy DR070 checks that it packages; the compiler
+    needs its key), so packages are memoised on the folder and a digest of every file's
+    content: hashing is cheap next to deflating, and any edit gives a fresh zip.
+    """
+    source_dir = Path(source_dir).resolve()
     files = _source_files(source_dir)
+    return _package(source_dir, _fingerprint(source_dir, files))
+
+
+def _fingerprint(source_dir: Path, files: list[str]) -> tuple[tuple[str, bytes], ...]:
+    return tuple(
+        (relative, hashlib.sha256((source_dir / relative).read_bytes()).digest())
+        for relative in files
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _package(source_dir: Path, fingerprint: tuple[tuple[str, bytes], ...]) -> FunctionPackage:
+    files = [relative for relative, _ in fingerprint]
     zip_bytes = _build_zip(source_dir, files)
     return FunctionPackage(
         zip_bytes=zip_bytes,
