@@ -59,7 +59,9 @@ def test_recursive_alias_stops_at_the_depth_bound(tmp_path: Path) -> None:
 
 def test_wide_alias_expansion_stops_at_the_node_bound(tmp_path: Path) -> None:
     rows = ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"]
-    rows += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(5)]
+    rows += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(5)
+    ]
     spec = write(tmp_path / "s.yaml", "\n".join(rows) + "\n")
     with pytest.raises(InputError, match=f"more than {MAX_NODES} nodes"):
         load_spec(spec)

@@ -92,7 +92,14 @@ CASES = [
     ("tag value too long", _with(("metadata", "tags", "Owner"), "x" * 257), False),
     ("aws: tag prefix reserved", _with(("metadata", "tags"), {"aws:x": "y"}), False),
     ("TLS 1.0 policy", _with(("api", "ssl_policy"), "ELBSecurityPolicy-2016-08"), False),
-    ("waiver reason too short", _with(("policy", "waivers"), [{"rule": "DR052", "resource": "x", "reason": "ok", "expires": "2030-01-01"}]), False),
+    (
+        "waiver reason too short",
+        _with(
+            ("policy", "waivers"),
+            [{"rule": "DR052", "resource": "x", "reason": "ok", "expires": "2030-01-01"}],
+        ),
+        False,
+    ),
 ]
 
 

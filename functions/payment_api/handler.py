@@ -4,8 +4,8 @@ Routes:
     GET  /health    dependency checks; 200 when the table and the database answer, else 503
     POST /payments  validate, record PENDING idempotently, enqueue for the processor; 202
 
-Environment: TABLE_TRANSACTIONS, QUEUE_PAYMENTS_URL, DB_ENDPOINT, DB_PORT, AWS_REGION (set by Lambda),
-DB_CONNECT_TIMEOUT_SECONDS (optional, default 1).
+Environment: TABLE_TRANSACTIONS, QUEUE_PAYMENTS_URL, DB_ENDPOINT, DB_PORT, AWS_REGION (set by
+Lambda), DB_CONNECT_TIMEOUT_SECONDS (optional, default 1).
 
 Only the standard library and boto3, which the python3.12 runtime provides.
 """
@@ -160,7 +160,9 @@ def health(event: dict[str, Any]) -> dict[str, Any]:
 def check_table() -> str:
     """'ok', or a short reason; details stay in the log, not in a public response."""
     try:
-        table = client("dynamodb").describe_table(TableName=os.environ["TABLE_TRANSACTIONS"])["Table"]
+        table = client("dynamodb").describe_table(TableName=os.environ["TABLE_TRANSACTIONS"])[
+            "Table"
+        ]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "ClientError")
         log("ERROR", "table check failed", error=str(exc))

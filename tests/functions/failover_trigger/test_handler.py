@@ -217,7 +217,9 @@ def test_invalid_requests_are_rejected_before_anything_happens(
     assert result["status"] == "invalid"
     assert result["action"] == "none"
     assert (
-        boto3.client("dynamodb", region_name="us-west-2").scan(TableName=TABLE_FAILOVER_EVENTS)["Items"]
+        boto3.client("dynamodb", region_name="us-west-2").scan(TableName=TABLE_FAILOVER_EVENTS)[
+            "Items"
+        ]
         == []
     )
 

@@ -1,0 +1,460 @@
+"""What StackSets need before the first deploy, the way `cdk bootstrap` prepares an account.
+
+Two pieces, both idempotent (a second run changes nothing):
+
+- a plain stack in the administering account with the StackSet administration role and the
+  execution role. The execution role cannot come from a self-managed StackSet: StackSets assume
+  it to deploy anything at all. Target accounts other than the administering one get it from
+  `bootstrap --trust <administering account>` run with their own credentials.
+- a StackSet with the artifact bucket (customer KMS key with rotation, versioning, public
+  access blocked, TLS only) in every target account and region. `deploy` uploads the Lambda
+  zips there, and the administration region's bucket also carries templates too large to
+  send inline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
+
+from dr_compiler.compiler.naming import artifact_bucket, physical_name
+from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
+from dr_compiler.deploy.bundle import operation_preferences
+from dr_compiler.deploy.executor import DeployFailed, StackSetRequest, StackSetWriter
+from dr_compiler.deploy.operations import Poller
+from dr_compiler.deploy.plan import Action, DesiredStackSet, Target, counted, plan_stack_set
+from dr_compiler.deploy.progress import Progress
+from dr_compiler.deploy.state import read_stack_set
+from dr_compiler.errors import Location, Problem
+from dr_compiler.model import Spec
+
+TEMPLATE_VERSION = "2010-09-09"
+CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
+# The AWS-provided policy of AWS's own sample execution role: the execution role deploys every
+# service the compiled templates use, so a narrower list would have to track every builder.
+EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"
+NONCURRENT_ARTIFACT_DAYS = 30
+WAITER = {"Delay": 5, "MaxAttempts": 720}
+
+
+@dataclass(frozen=True)
+class BootstrapSummary:
+    stack: str
+    stack_action: str
+    stack_set: str
+    stack_set_action: str
+    operations: int
+
+    def __str__(self) -> str:
+        lines = [f"bootstrap stack {self.stack}: {self.stack_action}"]
+        if self.stack_set:
+            lines.append(
+                f"bootstrap StackSet {self.stack_set}: {self.stack_set_action} "
+                f"({counted(self.operations, 'StackSet operation')})"
+            )
+        return "\n".join(lines)
+
+
+def roles_stack_name(spec: Spec) -> str:
+    return physical_name(spec, "bootstrap", "roles")
+
+
+def artifacts_stack_set_name(spec: Spec) -> str:
+    return physical_name(spec, "bootstrap")
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _condition(name: str) -> dict[str, Any]:
+    return {"Fn::Equals": [{"Ref": name}, "true"]}
+
+
+def _flag_parameter(description: str) -> dict[str, Any]:
+    return {"Type": "String", "AllowedValues": ["true", "false"], "Description": description}
+
+
+def _tags(spec: Spec) -> list[dict[str, str]]:
+    tags = {**spec.metadata.tags, "Environment": spec.environment}
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+def artifact_resources(spec: Spec, condition: str | None = None) -> dict[str, Any]:
+    """The artifact bucket and its key, named for the region the template is deployed in."""
+    # One template serves every region of the StackSet, so the region in the name is the
+    # pseudo parameter: naming.artifact_bucket gives exactly the names `deploy` uploads to.
+    bucket_name = artifact_bucket(spec, "${AWS::Region}")
+    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    resources: dict[str, Any] = {
+        "ArtifactKey": {
+            "Type": "AWS::KMS::Key",
+            **retained,
+            "Properties": {
+                "Description": f"dr-compiler artifacts of {spec.app} {spec.environment}",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                            },
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            },
+        },
+        "ArtifactKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": f"alias/{physical_name(spec, 'artifacts')}",
+                "TargetKeyId": {"Ref": "ArtifactKey"},
+            },
+        },
+        "ArtifactBucket": {
+            "Type": "AWS::S3::Bucket",
+            **retained,
+            "Properties": {
+                "BucketName": _sub(bucket_name),
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {
+                            "ServerSideEncryptionByDefault": {
+                                "SSEAlgorithm": "aws:kms",
+                                "KMSMasterKeyID": {"Fn::GetAtt": ["ArtifactKey", "Arn"]},
+                            },
+                            "BucketKeyEnabled": True,
+                        }
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            # Keys are content hashes: a noncurrent version is never read again.
+                            "Id": "ExpireNoncurrentArtifacts",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {
+                                "NoncurrentDays": NONCURRENT_ARTIFACT_DAYS
+                            },
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                        }
+                    ]
+                },
+                "Tags": _tags(spec),
+            },
+        },
+        "ArtifactBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "ArtifactBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["ArtifactBucket", "Arn"]},
+                                _sub("${ArtifactBucket.Arn}/*"),
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+    if condition:
+        for resource in resources.values():
+            resource["Condition"] = condition
+    return resources
+
+
+def artifacts_template(spec: Spec) -> dict[str, Any]:
+    """The bootstrap StackSet's template: one artifact bucket per account and region."""
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"dr-compiler bootstrap: artifact bucket of {spec.app} {spec.environment}",
+        "Resources": artifact_resources(spec),
+        "Outputs": {
+            "ArtifactBucketName": {"Value": {"Ref": "ArtifactBucket"}},
+            "ArtifactKeyArn": {"Value": {"Fn::GetAtt": ["ArtifactKey", "Arn"]}},
+        },
+    }
+
+
+def roles_template(spec: Spec) -> dict[str, Any]:
+    """The plain stack: StackSet roles, and the administration region's bucket when the
+    administering account is not itself a target."""
+    assume_execution_role = _sub(f"arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}")
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"dr-compiler bootstrap: StackSet roles for {spec.app} {spec.environment}",
+        "Parameters": {
+            "AdministratorAccountId": {
+                "Type": "String",
+                "AllowedPattern": "^[0-9]{12}$",
+                "Description": "the account whose administration role may use the execution role",
+            },
+            "CreateAdministrationRole": _flag_parameter(f"create {ADMINISTRATION_ROLE}"),
+            "CreateExecutionRole": _flag_parameter(f"create {EXECUTION_ROLE}"),
+            "CreateArtifactBucket": _flag_parameter("create this region's artifact bucket"),
+        },
+        "Conditions": {
+            "CreateAdministrationRole": _condition("CreateAdministrationRole"),
+            "CreateExecutionRole": _condition("CreateExecutionRole"),
+            "CreateArtifactBucket": _condition("CreateArtifactBucket"),
+        },
+        "Resources": {
+            "AdministrationRole": {
+                "Type": "AWS::IAM::Role",
+                "Condition": "CreateAdministrationRole",
+                "Properties": {
+                    "RoleName": ADMINISTRATION_ROLE,
+                    "AssumeRolePolicyDocument": _trust({"Service": "cloudformation.amazonaws.com"}),
+                    "Policies": [
+                        {
+                            "PolicyName": "AssumeExecutionRole",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "sts:AssumeRole",
+                                        "Resource": assume_execution_role,
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                    "Tags": _tags(spec),
+                },
+            },
+            "ExecutionRole": {
+                "Type": "AWS::IAM::Role",
+                "Condition": "CreateExecutionRole",
+                "Properties": {
+                    "RoleName": EXECUTION_ROLE,
+                    "AssumeRolePolicyDocument": _trust(
+                        {"AWS": _sub("arn:${AWS::Partition}:iam::${AdministratorAccountId}:root")}
+                    ),
+                    "ManagedPolicyArns": [_sub(EXECUTION_POLICY)],
+                    "Tags": _tags(spec),
+                },
+            },
+            **artifact_resources(spec, condition="CreateArtifactBucket"),
+        },
+    }
+
+
+def _trust(principal: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": dict(principal), "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+def render(template: Mapping[str, Any]) -> str:
+    return json.dumps(template, indent=2, sort_keys=True) + "\n"
+
+
+# Deploying
+
+
+def bootstrap(
+    spec: Spec,
+    clients: AwsClients,
+    progress: Progress,
+    poller: Poller,
+    trust: str | None = None,
+) -> BootstrapSummary:
+    """Deploy the roles stack; then, in the administering account, the artifact StackSet."""
+    stack = roles_stack_name(spec)
+    parameters = _roles_parameters(spec, clients, stack, trust)
+    stack_action = deploy_stack(
+        clients.client("cloudformation"), stack, roles_template(spec), parameters
+    )
+    if trust is not None:
+        return BootstrapSummary(stack, stack_action, "", "", 0)
+    action, operations = _deploy_artifacts(spec, clients, progress, poller)
+    return BootstrapSummary(stack, stack_action, artifacts_stack_set_name(spec), action, operations)
+
+
+def _deploy_artifacts(
+    spec: Spec, clients: AwsClients, progress: Progress, poller: Poller
+) -> tuple[str, int]:
+    name = artifacts_stack_set_name(spec)
+    template = artifacts_template(spec)
+    targets = tuple(
+        Target(account, region)
+        for account in spec.deployment.accounts
+        for region in spec.regions.all
+    )
+    desired = DesiredStackSet(name, 0, template, targets)
+    plan = plan_stack_set(desired, read_stack_set(clients.client("cloudformation"), name))
+    progress.wave(0, [name])
+    if not plan.changed:
+        for target in targets:
+            progress.update(name, target, "unchanged")
+        return Action.UNCHANGED.value, 0
+    writer = StackSetWriter(clients, progress, poller, operation_preferences(spec), CAPABILITIES)
+    request = StackSetRequest(
+        name,
+        f"dr-compiler bootstrap: {spec.app} {spec.environment}",
+        {"TemplateBody": render(template)},
+    )
+    operations, failures = writer.apply(request, desired, plan)
+    if failures:
+        raise DeployFailed(
+            [
+                Problem(
+                    Location(spec.file),
+                    f"{name} failed in account {f.target.account} region {f.target.region}: "
+                    f"{f.reason}",
+                )
+                for f in failures
+            ]
+        )
+    return plan.action.value, operations
+
+
+def _roles_parameters(
+    spec: Spec, clients: AwsClients, stack: str, trust: str | None
+) -> dict[str, str]:
+    caller = clients.account_id
+    owned = _stack_resources(clients.client("cloudformation"), stack)
+    iam = clients.client("iam")
+    administering = trust is None
+    target = caller in spec.deployment.accounts
+
+    def may_create(role: str, logical_id: str) -> bool:
+        # A role this stack made stays in it; a role made by anyone else is left alone.
+        return logical_id in owned or not _role_exists(iam, role)
+
+    return {
+        "AdministratorAccountId": trust or caller,
+        "CreateAdministrationRole": _flag(
+            administering and may_create(ADMINISTRATION_ROLE, "AdministrationRole")
+        ),
+        "CreateExecutionRole": _flag(
+            (target or not administering) and may_create(EXECUTION_ROLE, "ExecutionRole")
+        ),
+        "CreateArtifactBucket": _flag(administering and not target),
+    }
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _role_exists(iam: Any, role: str) -> bool:
+    try:
+        iam.get_role(RoleName=role)
+    except ClientError as error:
+        if error_code(error) == "NoSuchEntity":
+            return False
+        raise
+    return True
+
+
+def _stack_resources(cfn: Any, stack: str) -> set[str]:
+    existing = _describe_stack(cfn, stack)
+    if existing is None:
+        return set()
+    pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+    return {
+        str(summary["LogicalResourceId"])
+        for page in pages
+        for summary in page.get("StackResourceSummaries", [])
+    }
+
+
+# Plain stacks
+
+
+def deploy_stack(
+    cfn: Any, name: str, template: Mapping[str, Any], parameters: Mapping[str, str]
+) -> str:
+    """Create or update a plain stack and wait; "unchanged" when template and parameters match."""
+    existing = _describe_stack(cfn, name)
+    if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":
+        # A stack whose creation failed can only be deleted; creating it again is the retry.
+        cfn.delete_stack(StackName=name)
+        _wait(cfn, "stack_delete_complete", name)
+        existing = None
+    arguments = {
+        "StackName": name,
+        "TemplateBody": render(template),
+        "Parameters": [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())
+        ],
+        "Capabilities": list(CAPABILITIES),
+    }
+    if existing is None:
+        cfn.create_stack(**arguments)
+        _wait(cfn, "stack_create_complete", name)
+        return Action.CREATE.value
+    if _deployed_template(cfn, name) == template and _stack_parameters(existing) == parameters:
+        return Action.UNCHANGED.value
+    cfn.update_stack(**arguments)
+    _wait(cfn, "stack_update_complete", name)
+    return Action.UPDATE.value
+
+
+def _describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
+    try:
+        return dict(cfn.describe_stacks(StackName=name)["Stacks"][0])
+    except ClientError as error:
+        if error_code(error) == "ValidationError" and "does not exist" in str(error):
+            return None
+        raise
+
+
+def _deployed_template(cfn: Any, name: str) -> Any:
+    # botocore already decodes a JSON TemplateBody into a dict; a string means YAML or text.
+    body = cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body
+
+
+def _stack_parameters(stack: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
+        for p in stack.get("Parameters", [])
+    }
+
+
+def _wait(cfn: Any, waiter: str, name: str) -> None:
+    try:
+        cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig=WAITER)
+    except WaiterError:
+        stack = _describe_stack(cfn, name) or {}
+        raise DeployFailed(
+            f"stack {name} is {stack.get('StackStatus', 'gone')}: "
+            f"{stack.get('StackStatusReason', 'see its events in the CloudFormation console')}"
+        ) from None

@@ -1,0 +1,231 @@
+"""What `deploy` deploys: the manifest, its templates and the function zips, as one value.
+
+A bundle comes from a build in memory (`from_build`), or from a directory that `build` wrote
+(`from_directory`), so CI can deploy exactly the templates a reviewer saw. Either way the
+manifest decides everything about ordering; nothing here reads the spec's services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dr_compiler.compiler import compile_spec
+from dr_compiler.compiler.naming import ACCOUNT, physical_name, stack_set_name
+from dr_compiler.errors import InputError, Location, Problem
+from dr_compiler.model import Spec
+from dr_compiler.packaging import FunctionPackage
+from dr_compiler.pipeline import BuildResult, package_functions
+
+MANIFEST = "manifest.json"
+SUPPORTED_PERMISSION_MODEL = "SELF_MANAGED"
+
+
+@dataclass(frozen=True)
+class ParameterFlow:
+    """Template parameter `name` takes output `output` of StackSet `stack_set` in `region`."""
+
+    name: str
+    stack_set: str
+    region: str
+    output: str
+
+
+@dataclass(frozen=True)
+class StackSetSource:
+    """One StackSet of the manifest with its template."""
+
+    name: str
+    stack: str
+    wave: int
+    template_file: str
+    body: bytes
+    transport: str
+    regions: tuple[str, ...]
+    parameters: tuple[ParameterFlow, ...]
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return dict(json.loads(self.body))
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    function: str
+    key: str
+    package: FunctionPackage
+
+
+@dataclass(frozen=True)
+class Bundle:
+    spec: Spec
+    administration_region: str
+    accounts: tuple[str, ...]
+    operation_preferences: Mapping[str, Any]
+    capabilities: tuple[str, ...]
+    stack_sets: tuple[StackSetSource, ...]
+    artifacts: tuple[Artifact, ...]
+
+    @property
+    def waves(self) -> tuple[tuple[int, tuple[StackSetSource, ...]], ...]:
+        numbers = sorted({s.wave for s in self.stack_sets})
+        return tuple(
+            (number, tuple(s for s in self.stack_sets if s.wave == number)) for number in numbers
+        )
+
+    def artifact_bucket(self, account: str, region: str) -> str:
+        # naming.artifact_bucket with the account placeholder filled in, as CloudFormation would
+        return physical_name(self.spec, "artifacts", region=region, account=True).replace(
+            ACCOUNT, account
+        )
+
+    def artifacts_in(self, stack_set: StackSetSource) -> tuple[Artifact, ...]:
+        """The zips a template refers to (keys are content hashes: a substring test is exact)."""
+        text = stack_set.body.decode()
+        return tuple(a for a in self.artifacts if a.key in text)
+
+    def description(self, stack_set: StackSetSource) -> str:
+        return f"dr-compiler: {self.spec.app} {self.spec.environment} {stack_set.stack}"
+
+
+def from_build(result: BuildResult) -> Bundle:
+    """The bundle of a successful in-memory build (`pipeline.build(..., write=False)`)."""
+    return _bundle(result.spec, json.loads(result.files[MANIFEST]), result.files, Path("<build>"))
+
+
+def from_directory(spec: Spec, directory: Path) -> Bundle:
+    """The bundle of `build`'s output folder, checked against its manifest byte for byte."""
+    manifest_file = directory / MANIFEST
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        files = {
+            entry["template"]: (directory / entry["template"]).read_bytes()
+            for entry in manifest["stack_sets"]
+        }
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(
+            Problem(Location(str(manifest_file)), f"not a dr-compiler build output: {error}")
+        ) from None
+    for entry in manifest["stack_sets"]:
+        if hashlib.sha256(files[entry["template"]]).hexdigest() != entry["template_sha256"]:
+            raise InputError(
+                Problem(
+                    Location(str(directory / entry["template"])),
+                    "changed since the build wrote its manifest; run `dr-compiler build` again",
+                )
+            )
+    return _bundle(spec, manifest, files, directory)
+
+
+def _bundle(
+    spec: Spec, manifest: Mapping[str, Any], files: Mapping[str, bytes], origin: Path
+) -> Bundle:
+    _check_manifest(spec, manifest, origin)
+    return Bundle(
+        spec=spec,
+        administration_region=str(manifest["administration_region"]),
+        accounts=tuple(manifest["targets"]["accounts"]),
+        operation_preferences=dict(manifest["operation_preferences"]),
+        capabilities=tuple(manifest["capabilities"]),
+        stack_sets=tuple(
+            sorted(
+                (_stack_set(entry, files[entry["template"]]) for entry in manifest["stack_sets"]),
+                key=lambda s: (s.wave, s.name),
+            )
+        ),
+        artifacts=_artifacts(spec, manifest, origin),
+    )
+
+
+def _check_manifest(spec: Spec, manifest: Mapping[str, Any], origin: Path) -> None:
+    where = Location(str(origin / MANIFEST))
+    if (manifest.get("app"), manifest.get("environment")) != (spec.app, spec.environment):
+        raise InputError(
+            Problem(
+                where,
+                f"built for {manifest.get('app')} {manifest.get('environment')}, "
+                f"not for {spec.app} {spec.environment} ({spec.file})",
+            )
+        )
+    require_account_targets(spec)
+
+
+def require_account_targets(spec: Spec) -> None:
+    """Refuse service-managed StackSets and OU targets, which these commands do not drive.
+
+    Service-managed StackSets target OUs whose accounts are known only after deployment, and
+    their execution roles trust only CloudFormation: outputs could not be read back to feed
+    the next wave.
+    """
+    if spec.deployment.permission_model.upper() != SUPPORTED_PERMISSION_MODEL or not (
+        spec.deployment.accounts
+    ):
+        raise InputError(
+            Problem(
+                Location(spec.file),
+                "deploy supports self-managed StackSets with deployment.accounts; this spec "
+                f"uses {spec.deployment.permission_model} with organizational units",
+            )
+        )
+
+
+def operation_preferences(spec: Spec) -> dict[str, Any]:
+    """The spec's StackSet operation preferences (the manifest carries the same values)."""
+    deployment = spec.deployment
+    return {
+        "RegionConcurrencyType": deployment.region_concurrency,
+        "MaxConcurrentCount": deployment.max_concurrent,
+        "FailureToleranceCount": deployment.failure_tolerance,
+    }
+
+
+def stack_set_waves(spec: Spec) -> tuple[tuple[int, str], ...]:
+    """(wave, StackSet name) of every StackSet the spec compiles to, in wave order.
+
+    Compiles without running policies: `status` and `destroy` must work on a deployment even
+    when its spec has since started to break a rule.
+    """
+    packages = package_functions(spec)
+    compiled = compile_spec(spec, {name: p.s3_key(name) for name, p in packages.items()})
+    return tuple(sorted((s.wave, stack_set_name(spec, s.stack.key)) for s in compiled.stacks))
+
+
+def _stack_set(entry: Mapping[str, Any], body: bytes) -> StackSetSource:
+    return StackSetSource(
+        name=str(entry["name"]),
+        stack=str(entry["stack"]),
+        wave=int(entry["wave"]),
+        template_file=str(entry["template"]),
+        body=body,
+        transport=str(entry["template_transport"]),
+        regions=tuple(entry["regions"]),
+        parameters=tuple(
+            ParameterFlow(p["name"], p["stack_set"], p["region"], p["output"])
+            for p in entry["parameters"]
+        ),
+    )
+
+
+def _artifacts(spec: Spec, manifest: Mapping[str, Any], origin: Path) -> tuple[Artifact, ...]:
+    packages = package_functions(spec)
+    artifacts = []
+    for entry in manifest["artifacts"]:
+        package = packages.get(entry["function"])
+        if package is None or package.sha256 != entry["sha256"]:
+            raise InputError(
+                Problem(
+                    Location(str(origin / MANIFEST)),
+                    f"function {entry['function']}: its source ({entry['source']}) changed "
+                    "since the build; run `dr-compiler build` again",
+                )
+            )
+        artifacts.append(Artifact(entry["function"], entry["key"], package))
+    return tuple(artifacts)

@@ -1,0 +1,437 @@
+"""Running a plan: wave by wave, StackSet by StackSet, with the clients passed in.
+
+Each wave is planned just before it runs, from fresh state, with the parameter values read from
+the outputs of the waves before it. That is what makes `deploy` resumable: after a failure,
+running it again finds the finished waves unchanged (no operation), and carries on where it
+stopped. A StackSet whose plan is unchanged gets no operation and no upload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dr_compiler.deploy.aws import (
+    ADMINISTRATION_ROLE,
+    EXECUTION_ROLE,
+    AwsClients,
+    error_code,
+    error_message,
+    is_refusal,
+    partition,
+)
+from dr_compiler.deploy.bundle import Bundle, ParameterFlow, StackSetSource
+from dr_compiler.deploy.operations import InstanceResult, Poller, run_operation
+from dr_compiler.deploy.plan import (
+    Action,
+    DeployedStackSet,
+    DesiredStackSet,
+    InstanceChange,
+    ParameterValue,
+    PendingValue,
+    Plan,
+    StackSetPlan,
+    Target,
+    counted,
+    make_plan,
+    plan_stack_set,
+)
+from dr_compiler.deploy.progress import Progress
+from dr_compiler.deploy.state import OutputsUnavailable, read_outputs, read_stack_set
+from dr_compiler.errors import EXIT_INVALID, DrCompilerError, Location, Problem
+
+ZIP_CONTENT_TYPE = "application/zip"
+JSON_CONTENT_TYPE = "application/json"
+# HeadObject has no body, so a missing key shows as the bare HTTP status.
+MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class DeployFailed(DrCompilerError):
+    """A StackSet operation or an upload failed; later waves were not started (exit 1)."""
+
+    exit_code = EXIT_INVALID
+
+
+@dataclass(frozen=True)
+class StackSetOutcome:
+    name: str
+    action: Action
+    operations: int = 0
+    uploads: int = 0
+    failures: tuple[InstanceResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeploySummary:
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    operations: int
+    uploads: int
+
+    @classmethod
+    def of(cls, outcomes: Sequence[StackSetOutcome]) -> DeploySummary:
+        def named(action: Action) -> tuple[str, ...]:
+            return tuple(o.name for o in outcomes if o.action is action)
+
+        return cls(
+            named(Action.CREATE),
+            named(Action.UPDATE),
+            named(Action.UNCHANGED),
+            sum(o.operations for o in outcomes),
+            sum(o.uploads for o in outcomes),
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"deployed: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged ({counted(self.operations, 'StackSet operation')}, "
+            f"{counted(self.uploads, 'upload')})"
+        )
+
+
+@dataclass(frozen=True)
+class StackSetRequest:
+    """What CreateStackSet/UpdateStackSet need besides the plan."""
+
+    name: str
+    description: str
+    template: Mapping[str, str]  # {"TemplateBody": ...} or {"TemplateURL": ...}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One StackSet operation to run: the boto3 method, its instances, its arguments."""
+
+    method: str
+    targets: list[Target]
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StackSetWriter:
+    """Applies one StackSet's plan: create or update it, then add, update, remove instances."""
+
+    clients: AwsClients
+    progress: Progress
+    poller: Poller
+    preferences: Mapping[str, Any]
+    capabilities: tuple[str, ...]
+
+    @property
+    def cfn(self) -> Any:
+        return self.clients.client("cloudformation")
+
+    def apply(
+        self, request: StackSetRequest, desired: DesiredStackSet, plan: StackSetPlan
+    ) -> tuple[int, tuple[InstanceResult, ...]]:
+        """Run the plan's operations in order; stop at the first that fails.
+
+        Returns the number of operations started and the failed instances.
+        """
+        if plan.action is Action.CREATE:
+            failures = self._create(request, desired)
+            if failures:
+                return 0, failures
+        operations = 0
+        for step in self._steps(request, desired, plan):
+            operations += 1
+            outcome = run_operation(
+                self.cfn,
+                step.method,
+                request.name,
+                step.targets,
+                self.progress,
+                self.poller,
+                step.arguments,
+            )
+            if not outcome.succeeded:
+                return operations, outcome.failures
+        return operations, ()
+
+    def _steps(
+        self, request: StackSetRequest, desired: DesiredStackSet, plan: StackSetPlan
+    ) -> list[Step]:
+        """The operations the plan needs, in order: the StackSet, then its instances."""
+        steps: list[Step] = []
+        if plan.updates_stack_set:
+            # No Accounts/Regions: UpdateStackSet then updates every instance, which also
+            # retries any left OUTDATED by an earlier failure.
+            added = {i.target for i in plan.instances_to("add")}
+            removed = {i.target for i in plan.instances_to("remove")}
+            existing = sorted((set(desired.targets) - added) | removed)
+            arguments = {
+                **request.template,
+                **self._stack_set_arguments(desired),
+                "OperationPreferences": self._preferences(desired.targets),
+            }
+            steps.append(Step("update_stack_set", existing, arguments))
+        steps.extend(self._instance_steps("create_stack_instances", plan.instances_to("add")))
+        updates = [
+            i for i in plan.instances_to("update") if i.changes or not plan.updates_stack_set
+        ]
+        steps.extend(self._instance_steps("update_stack_instances", updates))
+        steps.extend(self._instance_steps("delete_stack_instances", plan.instances_to("remove")))
+        return steps
+
+    def _create(
+        self, request: StackSetRequest, desired: DesiredStackSet
+    ) -> tuple[InstanceResult, ...]:
+        for target in desired.targets:
+            self.progress.update(request.name, target, "pending", "CreateStackSet")
+        try:
+            self.cfn.create_stack_set(
+                StackSetName=request.name,
+                Description=request.description,
+                PermissionModel="SELF_MANAGED",
+                **request.template,
+                **self._stack_set_arguments(desired),
+            )
+        except ClientError as error:
+            if is_refusal(error):
+                raise
+            reason = f"CreateStackSet: {error_message(error)}"
+            for target in desired.targets:
+                self.progress.update(request.name, target, "failed", reason)
+            return tuple(InstanceResult(t, "FAILED", reason) for t in desired.targets)
+        return ()
+
+    def _stack_set_arguments(self, desired: DesiredStackSet) -> dict[str, Any]:
+        administration_role = (
+            f"arn:{partition(self.clients.region)}:iam::{self.clients.account_id}:role/"
+            f"{ADMINISTRATION_ROLE}"
+        )
+        return {
+            "Parameters": _parameter_list(desired.parameters),
+            "Capabilities": list(self.capabilities),
+            "AdministrationRoleARN": administration_role,
+            "ExecutionRoleName": EXECUTION_ROLE,
+        }
+
+    def _instance_steps(self, method: str, changes: Sequence[InstanceChange]) -> list[Step]:
+        """One call per account and set of overrides: a call gives all its regions the same."""
+        steps: list[Step] = []
+        for (account, overrides), targets in _groups(changes).items():
+            arguments: dict[str, Any] = {
+                "Accounts": [account],
+                "Regions": [t.region for t in targets],
+                "OperationPreferences": self._preferences(targets),
+            }
+            if method == "delete_stack_instances":
+                arguments["RetainStacks"] = False
+            else:
+                arguments["ParameterOverrides"] = _parameter_list(dict(overrides))
+            steps.append(Step(method, targets, arguments))
+        return steps
+
+    def _preferences(self, targets: Sequence[Target]) -> dict[str, Any]:
+        regions = list(dict.fromkeys(t.region for t in targets))
+        return {**self.preferences, "RegionOrder": regions}
+
+
+def _groups(
+    changes: Sequence[InstanceChange],
+) -> dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]]:
+    """Instances that one call can serve: same account, same parameter overrides."""
+    groups: dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]] = {}
+    for change in changes:
+        key = (change.target.account, tuple(sorted(change.overrides.items())))
+        groups.setdefault(key, []).append(change.target)
+    return groups
+
+
+def _parameter_list(values: Mapping[str, ParameterValue]) -> list[dict[str, str]]:
+    for name, value in values.items():
+        if isinstance(value, PendingValue):
+            raise DeployFailed(f"parameter {name} has no value yet: {value}")
+    return [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in sorted(values.items())]
+
+
+@dataclass(frozen=True)
+class Executor:
+    bundle: Bundle
+    clients: AwsClients
+    poller: Poller = field(default_factory=Poller)
+    _states: dict[str, DeployedStackSet | None] = field(default_factory=dict, repr=False)
+    _outputs: dict[tuple[str, Target], dict[str, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def cfn(self) -> Any:
+        return self.clients.client("cloudformation")
+
+    def writer(self, progress: Progress) -> StackSetWriter:
+        return StackSetWriter(
+            self.clients,
+            progress,
+            self.poller,
+            self.bundle.operation_preferences,
+            self.bundle.capabilities,
+        )
+
+    def plan(self) -> Plan:
+        """The whole plan against what is deployed now; values of undeployed waves pending."""
+        desired = [self.desired(s, pending_ok=True) for s in self.bundle.stack_sets]
+        return make_plan(desired, {s.name: self.state(s.name) for s in self.bundle.stack_sets})
+
+    def deploy(self, progress: Progress) -> DeploySummary:
+        """Deploy wave by wave; stop before the next wave when anything in one failed."""
+        outcomes: list[StackSetOutcome] = []
+        for number, stack_sets in self.bundle.waves:
+            progress.wave(number, [s.name for s in stack_sets])
+            wave = [self._deploy_stack_set(source, progress) for source in stack_sets]
+            outcomes.extend(wave)
+            failures = [(o.name, f) for o in wave for f in o.failures]
+            if failures:
+                raise DeployFailed(_failure_report(self.bundle.spec.file, number, failures))
+        return DeploySummary.of(outcomes)
+
+    def _deploy_stack_set(self, source: StackSetSource, progress: Progress) -> StackSetOutcome:
+        desired = self.desired(source, pending_ok=False)
+        plan = plan_stack_set(desired, self.state(source.name))
+        if not plan.changed:
+            for target in desired.targets:
+                progress.update(source.name, target, "unchanged")
+            return StackSetOutcome(source.name, plan.action)
+        uploads, failed = self._upload_artifacts(source, desired.targets, progress)
+        if failed:
+            return StackSetOutcome(source.name, plan.action, 0, uploads, failed)
+        request = StackSetRequest(
+            source.name, self.bundle.description(source), self._template_argument(source)
+        )
+        try:
+            operations, failed = self.writer(progress).apply(request, desired, plan)
+        finally:
+            # What this StackSet looks like, and what its instances output, may have changed.
+            self._states.pop(source.name, None)
+            for key in [k for k in self._outputs if k[0] == source.name]:
+                del self._outputs[key]
+        return StackSetOutcome(source.name, plan.action, operations, uploads, failed)
+
+    # Desired state
+
+    def desired(self, source: StackSetSource, *, pending_ok: bool) -> DesiredStackSet:
+        targets = tuple(
+            Target(account, region) for account in self.bundle.accounts for region in source.regions
+        )
+        overrides = {
+            target: {
+                flow.name: self._value(flow, target.account, pending_ok)
+                for flow in source.parameters
+            }
+            for target in targets
+        }
+        return DesiredStackSet(source.name, source.wave, source.template, targets, overrides)
+
+    def _value(self, flow: ParameterFlow, account: str, pending_ok: bool) -> ParameterValue:
+        """The output behind a parameter; pending (for `plan`) while it cannot be read yet."""
+        try:
+            outputs = self._instance_outputs(flow.stack_set, Target(account, flow.region))
+            if flow.output not in outputs:
+                raise OutputsUnavailable(
+                    f"{flow.stack_set} in {account}/{flow.region} has no output {flow.output} "
+                    f"for parameter {flow.name}"
+                )
+        except OutputsUnavailable:
+            if pending_ok:
+                return PendingValue(flow.stack_set, flow.region, flow.output)
+            raise
+        return outputs[flow.output]
+
+    def _instance_outputs(self, stack_set: str, target: Target) -> dict[str, str]:
+        key = (stack_set, target)
+        if key not in self._outputs:
+            state = self.state(stack_set)
+            instance = (
+                next((i for i in state.instances if i.target == target), None) if state else None
+            )
+            if instance is None:
+                raise OutputsUnavailable(f"{stack_set} has no stack instance in {target} yet")
+            self._outputs[key] = read_outputs(self.clients, stack_set, instance)
+        return self._outputs[key]
+
+    def state(self, name: str) -> DeployedStackSet | None:
+        if name not in self._states:
+            self._states[name] = read_stack_set(self.cfn, name)
+        return self._states[name]
+
+    # Uploads
+
+    def _upload_artifacts(
+        self, source: StackSetSource, targets: Sequence[Target], progress: Progress
+    ) -> tuple[int, tuple[InstanceResult, ...]]:
+        uploads = 0
+        failures = []
+        for target in targets:
+            bucket = self.bundle.artifact_bucket(target.account, target.region)
+            s3 = self.clients.for_account(target.account).client("s3", target.region)
+            try:
+                for artifact in self.bundle.artifacts_in(source):
+                    uploads += _put_if_absent(
+                        s3, bucket, artifact.key, artifact.package.zip_bytes, ZIP_CONTENT_TYPE
+                    )
+            except ClientError as error:
+                if is_refusal(error):
+                    raise
+                reason = _upload_failure(bucket, error)
+                progress.update(source.name, target, "failed", reason)
+                failures.append(InstanceResult(target, "FAILED", reason))
+        return uploads, tuple(failures)
+
+    def _template_argument(self, source: StackSetSource) -> dict[str, str]:
+        if source.transport != "s3":
+            return {"TemplateBody": source.body.decode()}
+        # Templates over the 51,200-byte inline limit go through the administering account's
+        # artifact bucket in the administration region, the one CloudFormation reads from.
+        region = self.clients.region
+        bucket = self.bundle.artifact_bucket(self.clients.account_id, region)
+        key = f"templates/{source.name}/{source.sha256}.json"
+        try:
+            _put_if_absent(
+                self.clients.client("s3", region), bucket, key, source.body, JSON_CONTENT_TYPE
+            )
+        except ClientError as error:
+            if is_refusal(error):
+                raise
+            raise DeployFailed(f"{source.name}: {_upload_failure(bucket, error)}") from None
+        return {"TemplateURL": s3_url(bucket, region, key)}
+
+
+def _put_if_absent(s3: Any, bucket: str, key: str, body: bytes, content_type: str) -> int:
+    """Upload unless the key exists: keys are content hashes, so an existing key is identical."""
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return 0
+    except ClientError as error:
+        if error_code(error) not in MISSING_OBJECT_CODES:
+            raise
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+    return 1
+
+
+def _upload_failure(bucket: str, error: ClientError) -> str:
+    if error_code(error) == "NoSuchBucket":
+        return f"artifact bucket {bucket} does not exist: run `dr-compiler bootstrap` first"
+    return f"upload to {bucket} failed: {error_code(error)}: {error_message(error)}"
+
+
+def s3_url(bucket: str, region: str, key: str) -> str:
+    suffix = "amazonaws.com.cn" if partition(region) == "aws-cn" else "amazonaws.com"
+    return f"https://{bucket}.s3.{region}.{suffix}/{key}"
+
+
+def _failure_report(
+    spec_file: str, wave: int, failures: Sequence[tuple[str, InstanceResult]]
+) -> list[Problem]:
+    lines = [
+        f"wave {wave}: {stack_set} failed in account {f.target.account} region "
+        f"{f.target.region}: {f.reason or f.status}"
+        for stack_set, f in failures
+    ]
+    lines.append(
+        f"waves before {wave} are deployed; fix the cause and run `dr-compiler deploy` "
+        "again to resume"
+    )
+    return [Problem(Location(spec_file), line) for line in lines]

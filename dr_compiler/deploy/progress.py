@@ -1,0 +1,136 @@
+"""Progress of StackSet operations per stack instance: pending, running, succeeded, failed.
+
+On a terminal it is a rich table redrawn in place; anywhere else (CI logs, pipes, tests) it is
+one plain line per change of state, so logs stay readable and greppable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from dr_compiler.deploy.plan import Target
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+STATE_STYLES = {
+    "pending": "dim",
+    "running": "yellow",
+    "succeeded": "green",
+    "unchanged": "dim green",
+    "failed": "bold red",
+}
+
+
+class Progress(Protocol):
+    def wave(self, number: int, stack_sets: Sequence[str]) -> None: ...
+
+    def update(self, stack_set: str, target: Target, state: str, detail: str = "") -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    wave: int
+    state: str
+    detail: str
+
+
+class LineProgress:
+    """One line per state change."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._wave = 0
+        self._rows: dict[tuple[str, Target], Row] = {}
+
+    def wave(self, number: int, stack_sets: Sequence[str]) -> None:
+        self._wave = number
+        print(f"wave {number}: {', '.join(stack_sets)}", file=self.stream, flush=True)
+
+    def update(self, stack_set: str, target: Target, state: str, detail: str = "") -> None:
+        row = Row(self._wave, state, detail)
+        if self._rows.get((stack_set, target)) == row:
+            return
+        self._rows[(stack_set, target)] = row
+        suffix = f" ({detail})" if detail else ""
+        print(f"  {stack_set} {target}: {state}{suffix}", file=self.stream, flush=True)
+
+    def message(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class LiveProgress:
+    """A table of every stack instance touched so far, redrawn in place."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._wave = 0
+        self._rows: dict[tuple[str, Target], Row] = {}
+        self._live = Live(
+            self._table(), console=Console(file=stream), refresh_per_second=4, transient=False
+        )
+        self._live.start()
+
+    def wave(self, number: int, stack_sets: Sequence[str]) -> None:
+        self._wave = number
+
+    def update(self, stack_set: str, target: Target, state: str, detail: str = "") -> None:
+        self._rows[(stack_set, target)] = Row(self._wave, state, detail)
+        self._live.update(self._table())
+
+    def message(self, text: str) -> None:
+        self._live.console.print(text, markup=False, highlight=False)
+
+    def close(self) -> None:
+        self._live.stop()
+
+    def _table(self) -> Table:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        for column in ("wave", "StackSet", "account", "region", "state", ""):
+            table.add_column(column)
+        for (stack_set, target), row in self._rows.items():
+            table.add_row(
+                str(row.wave),
+                stack_set,
+                target.account,
+                target.region,
+                f"[{STATE_STYLES.get(row.state, '')}]{row.state}[/]",
+                row.detail,
+            )
+        return table
+
+
+class ProgressDisplay:
+    """`with ProgressDisplay(out) as progress:` picks the display for the stream."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._progress: Progress | None = None
+
+    def __enter__(self) -> Progress:
+        is_terminal = getattr(self.stream, "isatty", lambda: False)()
+        self._progress = LiveProgress(self.stream) if is_terminal else LineProgress(self.stream)
+        return self._progress
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.close()

@@ -1,0 +1,102 @@
+"""Reading what is deployed: StackSets, their stack instances, and the instances' stack outputs.
+
+Everything here only reads; the results are the plain values `plan` compares against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dr_compiler.deploy.aws import AwsClients, error_code
+from dr_compiler.deploy.plan import DeployedInstance, DeployedStackSet, Target
+from dr_compiler.errors import EXIT_INVALID, DrCompilerError
+
+MISSING_STACK_SET = "StackSetNotFoundException"
+# StackSets name an instance's stack StackSet-<name>-<uuid>; moto 5.2 names it StackSet:<name>.
+INSTANCE_STACK_NAME = r"StackSet[-:]{name}(-[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}})?"
+
+
+class OutputsUnavailable(DrCompilerError):
+    """An earlier wave's stack instance cannot supply its outputs yet (exit 1)."""
+
+    exit_code = EXIT_INVALID
+
+
+def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
+    """The StackSet `name` in the administration region, or None when it does not exist."""
+    try:
+        stack_set = cfn.describe_stack_set(StackSetName=name)["StackSet"]
+    except ClientError as error:
+        if error_code(error) == MISSING_STACK_SET:
+            return None
+        raise
+    return DeployedStackSet(
+        name=name,
+        template_body=str(stack_set.get("TemplateBody", "")),
+        parameters=_parameters(stack_set.get("Parameters", [])),
+        instances=read_instances(cfn, name),
+    )
+
+
+def read_instances(cfn: Any, name: str) -> tuple[DeployedInstance, ...]:
+    summaries = [
+        summary
+        for page in cfn.get_paginator("list_stack_instances").paginate(StackSetName=name)
+        for summary in page.get("Summaries", [])
+    ]
+    return tuple(sorted((_instance(cfn, name, s) for s in summaries), key=lambda i: i.target))
+
+
+def _instance(cfn: Any, name: str, summary: Mapping[str, Any]) -> DeployedInstance:
+    # Only DescribeStackInstance returns the ParameterOverrides that `plan` compares.
+    instance = cfn.describe_stack_instance(
+        StackSetName=name,
+        StackInstanceAccount=summary["Account"],
+        StackInstanceRegion=summary["Region"],
+    )["StackInstance"]
+    return DeployedInstance(
+        target=Target(str(instance["Account"]), str(instance["Region"])),
+        status=str(instance.get("Status", "")),
+        detailed_status=str(instance.get("StackInstanceStatus", {}).get("DetailedStatus", "")),
+        reason=str(instance.get("StatusReason", "") or ""),
+        overrides=_parameters(instance.get("ParameterOverrides", [])),
+        stack_id=str(instance.get("StackId", "") or ""),
+    )
+
+
+def _parameters(parameters: list[Mapping[str, Any]]) -> dict[str, str]:
+    return {str(p["ParameterKey"]): str(p.get("ParameterValue", "")) for p in parameters}
+
+
+def read_outputs(clients: AwsClients, stack_set: str, instance: DeployedInstance) -> dict[str, str]:
+    """The outputs of a stack instance's stack, read in its own account and region."""
+    if instance.status != "CURRENT":
+        raise OutputsUnavailable(
+            f"{stack_set} in {instance.target} is {instance.status} "
+            f"{instance.detailed_status}: {instance.reason or 'not deployed yet'}"
+        )
+    cfn = clients.for_account(instance.target.account).client(
+        "cloudformation", instance.target.region
+    )
+    stack = _instance_stack(cfn, stack_set, instance)
+    return {str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in stack.get("Outputs", [])}
+
+
+def _instance_stack(cfn: Any, stack_set: str, instance: DeployedInstance) -> Mapping[str, Any]:
+    if instance.stack_id:
+        try:
+            return dict(cfn.describe_stacks(StackName=instance.stack_id)["Stacks"][0])
+        except ClientError as error:
+            if error_code(error) != "ValidationError":
+                raise
+    # moto 5.2 reports a StackId that no stack carries; the stack's name still identifies it.
+    pattern = re.compile(INSTANCE_STACK_NAME.format(name=re.escape(stack_set)))
+    for page in cfn.get_paginator("describe_stacks").paginate():
+        for stack in page.get("Stacks", []):
+            if pattern.fullmatch(stack["StackName"]) and stack["StackStatus"] != "DELETE_COMPLETE":
+                return dict(stack)
+    raise OutputsUnavailable(f"{stack_set} in {instance.target}: its stack was not found")

@@ -1,0 +1,152 @@
+"""Fixtures of the deploy tests: a moto server per test, a spec for moto's account, and helpers
+that run the command line and read the server back with plain boto3.
+
+The deploy code never learns it talks to moto: AWS_ENDPOINT_URL points every boto3 client at
+the server, as it would at any endpoint.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from dr_compiler.cli import run
+from tests.deploy.moto_compat import adapt_build
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"  # moto's default account: the stack instances land there
+ADMIN_REGION = "us-east-1"
+REGIONS = ("us-east-1", "us-west-2")
+DOMAIN = "api.dev.payments.example.com"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": ADMIN_REGION,
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A spec for moto's account and its moto-compatible build folder."""
+
+    spec: Path
+    build_dir: Path
+
+    def cli(self, *args: str) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        code = run([*args], out, err)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def rebuild(self, extra_yaml: str = "", certificates: dict[str, str] | None = None) -> None:
+        """Rewrite the spec (the moto spec plus `extra_yaml`) and build it again for moto."""
+        write_spec(self.spec, certificates or self.certificates(), extra_yaml)
+        build(self.spec, self.build_dir.parent)
+
+    def certificates(self) -> dict[str, str]:
+        return {
+            region: client("acm", region).list_certificates()["CertificateSummaryList"][0][
+                "CertificateArn"
+            ]
+            for region in REGIONS
+        }
+
+    def bootstrap(self) -> Result:
+        return self.cli("bootstrap", str(self.spec))
+
+    def deploy(self, *extra: str) -> Result:
+        return self.cli("deploy", str(self.spec), "--build-dir", str(self.build_dir), *extra)
+
+    def plan(self, *extra: str) -> Result:
+        return self.cli("plan", str(self.spec), "--build-dir", str(self.build_dir), *extra)
+
+
+def client(service: str, region: str = ADMIN_REGION) -> Any:
+    return boto3.client(service, region_name=region)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_spec(path: Path, certificates: dict[str, str], extra_yaml: str = "") -> None:
+    lines = [
+        f"extends: {REPO / 'specs' / 'dev.yaml'}",
+        "deployment:",
+        f'  accounts: ["{ACCOUNT}"]',
+        "api:",
+        "  certificate_arns:",
+        *(f"    {region}: {arn}" for region, arn in sorted(certificates.items())),
+    ]
+    path.write_text("\n".join(lines) + "\n" + extra_yaml)
+
+
+def build(spec: Path, out_base: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["build", str(spec), "--output-dir", str(out_base)], out, err)
+    assert code == 0, err.getvalue()
+    adapt_build(out_base / "dev")
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server with empty state, and the environment that points boto3 at it."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    # A threaded server keeps its state in this process's moto backends, which outlive it:
+    # reset them so that every test starts from an empty account.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    # The functions' sources are found relative to the current folder for a spec outside
+    # the repository (see paths.project_root_for).
+    monkeypatch.chdir(REPO)
+    try:
+        yield endpoint
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+        server.stop()
+
+
+@pytest.fixture
+def deployment(moto_server: str, tmp_path: Path) -> Deployment:
+    """A fresh moto server with a built (not yet bootstrapped) spec."""
+    certificates = {
+        region: client("acm", region).request_certificate(DomainName=DOMAIN)["CertificateArn"]
+        for region in REGIONS
+    }
+    spec = tmp_path / "moto.yaml"
+    write_spec(spec, certificates)
+    build(spec, tmp_path / "build")
+    return Deployment(spec, tmp_path / "build" / "dev")
+
+
+@pytest.fixture
+def deployed(deployment: Deployment) -> Deployment:
+    """`deployment`, bootstrapped and deployed."""
+    assert deployment.bootstrap().code == 0
+    result = deployment.deploy()
+    assert result.code == 0, result.out + result.err
+    return deployment

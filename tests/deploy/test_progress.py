@@ -1,0 +1,47 @@
+"""Progress: plain lines off a terminal, a live table on one."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from dr_compiler.deploy.plan import Target
+from dr_compiler.deploy.progress import LineProgress, LiveProgress, ProgressDisplay
+
+EAST = Target("123456789012", "us-east-1")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_lines_once_per_change_of_state() -> None:
+    stream = io.StringIO()
+    with ProgressDisplay(stream) as progress:
+        assert isinstance(progress, LineProgress)
+        progress.wave(2, ["payments-us-east-1-dev"])
+        progress.update("payments-us-east-1-dev", EAST, "running", "CreateStackInstances")
+        progress.update("payments-us-east-1-dev", EAST, "running", "CreateStackInstances")
+        progress.update(
+            "payments-us-east-1-dev", EAST, "failed", "Supplied certificate was not found"
+        )
+    assert stream.getvalue().splitlines() == [
+        "wave 2: payments-us-east-1-dev",
+        "  payments-us-east-1-dev 123456789012/us-east-1: running (CreateStackInstances)",
+        "  payments-us-east-1-dev 123456789012/us-east-1: failed "
+        "(Supplied certificate was not found)",
+    ]
+
+
+def test_a_terminal_gets_a_table_per_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    stream = Terminal()
+    with ProgressDisplay(stream) as progress:
+        assert isinstance(progress, LiveProgress)
+        progress.wave(1, ["payments-us-west-2-base-dev"])
+        progress.update("payments-us-west-2-base-dev", EAST, "succeeded", "CreateStackInstances")
+    text = stream.getvalue()
+    for cell in ("payments-us-west-2-base-dev", "123456789012", "us-east-1", "succeeded"):
+        assert cell in text
