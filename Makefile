@@ -13,12 +13,16 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip byte-compiles what it installs, but not an editable project: compileall does it here,
+# so a machine with PYTHONDONTWRITEBYTECODE set does not recompile the package on every run.
 $(VENV)/.installed-runtime: setup.cfg pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q dr_compiler
 	touch $@
 
 $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q dr_compiler
 	touch $@ $(VENV)/.installed-runtime
 
 build: $(VENV)/.installed-runtime

@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from dr_compiler.model import Spec
 from dr_compiler.objectives import UnsupportedSchedule, fmt_seconds, schedule_period
@@ -667,12 +667,12 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 def _attrs(**values: object) -> str:
     return "".join(
-        f" {key.rstrip('_').replace('_', '-')}={quoteattr(str(v))}" for key, v in values.items()
+        f' {key.rstrip("_").replace("_", "-")}="{escape(str(v))}"' for key, v in values.items()
     )
 
 
 def _text(x: int, y: int, text: str, **style: object) -> str:
-    return f"<text{_attrs(x=x, y=y, **style)}>{escape(text)}</text>"
+    return f"<text{_attrs(x=x, y=y, **style)}>{escape(text, quote=False)}</text>"
 
 
 def to_svg(graph: Graph) -> str:
