@@ -12,10 +12,13 @@ import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dr_compiler import __version__
 from dr_compiler.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, DrCompilerError
+
+if TYPE_CHECKING:
+    from dr_compiler.policies.engine import PolicyReport
 
 EXIT_INTERNAL = 3
 
@@ -173,19 +176,19 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dr_compiler.pipeline import build
 
     result = build(args.spec, out_base=args.output_dir, fail_on=args.fail_on)
-    if result.report.failed(args.fail_on):
-        return _report_outcome(result.report, args.fail_on, out, err, "")
-    _report_outcome(result.report, args.fail_on, out, err, "")
     stacks = result.compiled.stacks if result.compiled else ()
-    print(
+    written = (
         f"wrote {result.out_dir.as_posix()}/: {len(stacks)} templates in "
-        f"{max((s.wave for s in stacks), default=0)} waves, manifest.json, policy-report.json",
-        file=out,
+        f"{max((s.wave for s in stacks), default=0)} waves, manifest.json, policy-report.json, "
+        "topology.svg"
     )
-    return EXIT_OK
+    return _report_outcome(result.report, args.fail_on, out, err, written)
 
 
-def _report_outcome(report, fail_on: str, out: TextIO, err: TextIO, ok_message: str) -> int:  # type: ignore[no-untyped-def]
+def _report_outcome(
+    report: PolicyReport, fail_on: str, out: TextIO, err: TextIO, ok_message: str
+) -> int:
+    """Findings go to stderr when they fail the command, else to stdout; then the verdict."""
     from dr_compiler.report import render
 
     if report.findings or any(s.state != "applied" for s in report.waivers):
