@@ -1,21 +1,34 @@
 """The one place that knows where files outside the package live.
 
-`schemas/` ships beside the package in the repository (an editable install keeps it there);
-function sources are resolved against the spec's project root: the nearest ancestor of the
-spec file that holds `.git`, `pyproject.toml` or `setup.cfg`, else the current directory.
+`schemas/` and the compiler's own function (`functions/bucket_emptier`) sit beside the
+package in a checkout, which an editable install keeps; a wheel installs them as data files
+under `<prefix>/share/dr-compiler/` (setup.cfg, [options.data_files]). Function sources of a
+spec resolve against the spec's project root: the nearest ancestor of the spec file that
+holds `.git`, `pyproject.toml` or `setup.cfg`, else the current directory.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPOSITORY_ROOT = PACKAGE_DIR.parent
-SCHEMA_FILE = REPOSITORY_ROOT / "schemas" / "dr-spec.schema.json"
+SCHEMA_NAME = "dr-spec.schema.json"
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
-BUCKET_EMPTIER_SOURCE = REPOSITORY_ROOT / "functions" / "bucket_emptier"
+
+
+def _data_root() -> Path:
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "schemas" / SCHEMA_NAME).is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "dr-compiler"
+
+
+DATA_ROOT = _data_root()
+SCHEMA_FILE = DATA_ROOT / "schemas" / SCHEMA_NAME
+BUCKET_EMPTIER_SOURCE = DATA_ROOT / "functions" / "bucket_emptier"
 """The compiler's own function behind force_destroy: it ships with the compiler, not with
-the spec's project, so it resolves against this repository."""
+the spec's project."""
 
 
 def project_root_for(spec_file: str | Path) -> Path:
@@ -25,6 +38,15 @@ def project_root_for(spec_file: str | Path) -> Path:
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder
     return Path.cwd()
+
+
+def display_path(path: Path) -> str:
+    """A source folder as reports and the manifest show it: relative to its project or to
+    the compiler's data, never machine-specific."""
+    for base in (DATA_ROOT, project_root_for(path)):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return path.name
 
 
 def output_dir(environment: str, base: Path | None = None) -> Path:

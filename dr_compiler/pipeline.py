@@ -20,7 +20,7 @@ from dr_compiler.model import Spec, build_model
 from dr_compiler.packaging import FunctionPackage, package_function
 from dr_compiler.paths import (
     BUCKET_EMPTIER_SOURCE,
-    REPOSITORY_ROOT,
+    display_path,
     output_dir,
     project_root_for,
 )
@@ -61,14 +61,6 @@ def function_sources(spec: Spec) -> dict[str, Path]:
 
 def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
     return {name: package_function(source) for name, source in function_sources(spec).items()}
-
-
-def _display(source: Path) -> str:
-    """A source folder as the manifest shows it: relative, never machine-specific."""
-    for base in (project_root_for(source), REPOSITORY_ROOT):
-        if source.is_relative_to(base):
-            return source.relative_to(base).as_posix()
-    return source.name
 
 
 def compile_and_check(
@@ -127,7 +119,7 @@ def build(
     files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
     artifacts: dict[str, Any] = {
         name: {
-            "source": _display(function_sources(spec)[name]),
+            "source": display_path(function_sources(spec)[name]),
             "key": package.s3_key(name),
             "sha256": package.sha256,
             "bytes": len(package.zip_bytes),

@@ -19,7 +19,7 @@ from dr_compiler.compiler.services.bucket_emptier import FUNCTION as BUCKET_EMPT
 from dr_compiler.compiler.services.bucket_emptier import HANDLER as BUCKET_EMPTIER_HANDLER
 from dr_compiler.model import Spec
 from dr_compiler.packaging import PackagingError, package_function
-from dr_compiler.paths import BUCKET_EMPTIER_SOURCE, REPOSITORY_ROOT, project_root_for
+from dr_compiler.paths import BUCKET_EMPTIER_SOURCE, display_path, project_root_for
 from dr_compiler.policies.rule import Level, Rule, Severity, Violation
 
 YamlPath = tuple[str | int, ...]
@@ -57,11 +57,7 @@ def _targets(spec: Spec) -> list[_Target]:
     if spec.force_destroy:
         # The compiler's own function ships beside the compiler, not in the spec's project.
         where = ("lifecycle", "force_destroy")
-        shown = (
-            BUCKET_EMPTIER_SOURCE.relative_to(REPOSITORY_ROOT).as_posix()
-            if BUCKET_EMPTIER_SOURCE.is_relative_to(REPOSITORY_ROOT)
-            else str(BUCKET_EMPTIER_SOURCE)
-        )
+        shown = display_path(BUCKET_EMPTIER_SOURCE)
         targets.append(
             _Target(
                 BUCKET_EMPTIER, BUCKET_EMPTIER_SOURCE, shown, BUCKET_EMPTIER_HANDLER, where, where
