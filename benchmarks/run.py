@@ -23,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+BASELINE_IMPORTS = "import yaml, jsonschema, troposphere"
 SECONDARIES = [
     "us-west-2",
     "us-east-2",
@@ -48,26 +49,39 @@ def in_process(label: str, action, runs: int = 20) -> float:  # type: ignore[no-
     return median
 
 
-def process(label: str, argv: list[str], runs: int = 7) -> tuple[float, float]:
-    """Median wall seconds and the largest peak RSS (MB) of `python -m dr_compiler argv`."""
-    walls, peaks = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "dr_compiler", *argv],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one `python -m dr_compiler argv`, or of
+    `python argv` when argv starts with -c."""
+    command = (
+        [sys.executable, *argv] if argv[0] == "-c" else [sys.executable, "-m", "dr_compiler", *argv]
+    )
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        reason = child.stderr.read().decode() if child.stderr else ""
+        raise SystemExit(f"{' '.join(argv)}: exit {os.waitstatus_to_exitcode(status)}: {reason}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def processes(commands: dict[str, list[str]], rounds: int = 7) -> dict[str, float]:
+    """Median wall time per command. The commands take turns, round after round, so a
+    machine that speeds up or slows down mid-run skews them all alike and ratios hold."""
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
+    for _ in range(rounds):
+        for label, argv in commands.items():
+            wall, peak = run_once(argv)
+            walls[label].append(wall)
+            peaks[label] = max(peaks[label], peak)
+    medians = {label: statistics.median(samples) for label, samples in walls.items()}
+    for label in commands:
+        print(
+            f"{label:<48} median {medians[label]:6.3f} s   min {min(walls[label]):6.3f} s   "
+            f"peak {peaks[label]:6.1f} MB  (n={rounds})"
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - started)
-        peaks.append(usage.ru_maxrss / 1024)
-        if os.waitstatus_to_exitcode(status) != 0:
-            reason = child.stderr.read().decode() if child.stderr else ""
-            raise SystemExit(f"{label}: exit {os.waitstatus_to_exitcode(status)}: {reason}")
-    median = statistics.median(walls)
-    print(f"{label:<48} median {median:6.3f} s   peak {max(peaks):6.1f} MB  (n={runs})")
-    return median, max(peaks)
+    return medians
 
 
 def generated_spec(folder: Path, secondaries: list[str]) -> Path:
@@ -89,30 +103,41 @@ def generated_spec(folder: Path, secondaries: list[str]) -> Path:
 
 
 def main() -> None:
+    prod = REPO / "specs" / "prod.yaml"
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores\n")
+    # Whole processes first, while this process is small: a child's peak RSS counts the
+    # pages it shares with its parent until it execs.
+    with tempfile.TemporaryDirectory() as folder:
+        out = str(Path(folder) / "out")
+        two = generated_spec(Path(folder), SECONDARIES[:1])
+        ten = generated_spec(Path(folder), SECONDARIES)
+        medians = processes(
+            {
+                # The floor this machine sets: the libraries every build must import.
+                "baseline: import yaml, jsonschema, troposphere": ["-c", BASELINE_IMPORTS],
+                "build specs/prod.yaml (whole process)": ["build", str(prod), "--output-dir", out],
+                "build 2-region spec": ["build", str(two), "--output-dir", out],
+                "build 10-region spec": ["build", str(ten), "--output-dir", out],
+            }
+        )
+    ratio = medians["build 10-region spec"] / medians["build 2-region spec"]
+    print(f"10-region / 2-region wall time: {ratio:.2f}x\n")
+    _in_process_stages(prod)
+
+
+def _in_process_stages(prod: Path) -> None:
     from dr_compiler.loader import load_spec
     from dr_compiler.pipeline import compile_and_check, load_model, package_functions, template_set
     from dr_compiler.policies.engine import evaluate
     from dr_compiler.schema import validate
 
-    prod = REPO / "specs" / "prod.yaml"
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores\n")
     in_process("load + schema-validate specs/prod.yaml", lambda: validate(load_spec(prod)))
     spec = load_model(prod)
     _, compiled, _ = compile_and_check(spec)
+    assert compiled is not None, "the prod spec fails its policies"
     templates = template_set(compiled)
     in_process("policy evaluation (spec + templates), prod", lambda: evaluate(spec, templates))
     in_process("packaging every function, prod", lambda: package_functions(spec), runs=10)
-    print()
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out"
-        process(
-            "build specs/prod.yaml (whole process)", ["build", str(prod), "--output-dir", str(out)]
-        )
-        two = generated_spec(Path(folder), SECONDARIES[:1])
-        ten = generated_spec(Path(folder), SECONDARIES)
-        wall_2, _ = process("build 2-region spec", ["build", str(two), "--output-dir", str(out)])
-        wall_10, _ = process("build 10-region spec", ["build", str(ten), "--output-dir", str(out)])
-    print(f"\n10-region / 2-region wall time: {wall_10 / wall_2:.2f}x")
 
 
 if __name__ == "__main__":

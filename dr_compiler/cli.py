@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -363,4 +365,11 @@ def run(
 
 
 def main() -> None:
-    sys.exit(run())
+    """The console entry point. A command allocates many short-lived objects and keeps no
+    long-lived cycles, and the process ends when it is done: the cyclic collector and the
+    interpreter's teardown cost a build about a tenth of its time and buy nothing here."""
+    gc.disable()
+    code = run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -39,6 +39,7 @@ modelled (see `schedule_period`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -281,6 +282,7 @@ class UnsupportedSchedule(ValueError):
     """A cron feature the estimator does not model."""
 
 
+@functools.lru_cache(maxsize=32)
 def schedule_period(expression: str) -> float:
     """The longest gap between two runs of an EventBridge/AWS Backup schedule, in seconds.
 
