@@ -279,15 +279,7 @@ def _endpoints(ctx: StackContext) -> Iterator[AWSObject]:
         ids.ENDPOINT_SECURITY_GROUP,
         GroupDescription="Interface VPC endpoints: HTTPS from the functions only",
         VpcId=Ref(ids.VPC),
-        SecurityGroupIngress=[
-            Ingress(
-                IpProtocol="tcp",
-                FromPort=HTTPS,
-                ToPort=HTTPS,
-                SourceSecurityGroupId=GetAtt(ids.LAMBDA_SECURITY_GROUP, "GroupId"),
-                Description="HTTPS from the Lambda functions",
-            )
-        ],
+        SecurityGroupIngress=[_from_functions(HTTPS, "HTTPS from the Lambda functions")],
         SecurityGroupEgress=[_no_egress()],  # endpoints only answer; replies are stateful
     )
     for service in interface_services(ctx.spec):
@@ -344,21 +336,24 @@ def _lambda_security_group(ctx: StackContext) -> Iterator[AWSObject]:
     )
 
 
+def _from_functions(port: int, description: str) -> Ingress:
+    """Ingress on one TCP port from the Lambda security group: a reference, never a CIDR."""
+    return Ingress(
+        IpProtocol="tcp",
+        FromPort=port,
+        ToPort=port,
+        SourceSecurityGroupId=GetAtt(ids.LAMBDA_SECURITY_GROUP, "GroupId"),
+        Description=description,
+    )
+
+
 def _database_security_group(ctx: StackContext) -> Iterator[AWSObject]:
     port = ctx.spec.database.port
     yield SecurityGroup(
         ids.DATABASE_SECURITY_GROUP,
         GroupDescription="Database cluster: the database port from the Lambda functions only",
         VpcId=Ref(ids.VPC),
-        SecurityGroupIngress=[
-            Ingress(
-                IpProtocol="tcp",
-                FromPort=port,
-                ToPort=port,
-                SourceSecurityGroupId=GetAtt(ids.LAMBDA_SECURITY_GROUP, "GroupId"),
-                Description="Database port from the Lambda functions",
-            )
-        ],
+        SecurityGroupIngress=[_from_functions(port, "Database port from the Lambda functions")],
         SecurityGroupEgress=[_no_egress()],  # Aurora initiates nothing in the VPC
     )
 
