@@ -193,7 +193,7 @@ def _report_outcome(
     """Findings go to stderr when they fail the command, else to stdout; then the verdict."""
     from dr_compiler.report import render
 
-    if report.findings or any(s.state != "applied" for s in report.waivers):
+    if report.findings or report.waiver_problems():
         print(render(report, "text"), end="", file=err if report.failed(fail_on) else out)
     if report.failed(fail_on):
         return EXIT_INVALID

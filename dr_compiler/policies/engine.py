@@ -51,8 +51,13 @@ class PolicyReport:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
+    def waiver_problems(self) -> tuple[WaiverStatus, ...]:
+        """Expired and stale waivers: reported as warnings, so `--fail-on warning` fails on them."""
+        return tuple(s for s in self.waivers if s.state != "applied")
+
     def failed(self, fail_on: str = "error") -> bool:
-        return bool(self.errors() or (fail_on == "warning" and self.warnings()))
+        warned = bool(self.warnings() or self.waiver_problems())
+        return bool(self.errors() or (fail_on == "warning" and warned))
 
 
 def check_spec(spec: Spec, rules: Iterable[Rule]) -> list[Finding]:

@@ -89,8 +89,7 @@ def sarif_document(report: PolicyReport) -> dict[str, Any]:
                 {"physicalLocation": _physical(s.location.file, s.location.line, s.location.column)}
             ],
         }
-        for s in report.waivers
-        if s.state != "applied"
+        for s in report.waiver_problems()
     ]
     return {
         "$schema": SARIF_SCHEMA,

@@ -46,19 +46,16 @@ def render(report: PolicyReport) -> str:
             for finding in group:
                 out.extend(_finding_lines(finding))
             out.append("")
-    for status in report.waivers:
-        if status.state != "applied":
-            waiver = status.waiver
-            out.append(
-                f"{status.location}: waiver {waiver.rule} {waiver.resource} is {status.state}"
-                + (
-                    f" (expired {waiver.expires})"
-                    if status.state == "expired"
-                    else " (matches nothing)"
-                )
-            )
+    for status in report.waiver_problems():
+        waiver = status.waiver
+        detail = f"expired {waiver.expires}" if status.state == "expired" else "matches nothing"
+        out.append(
+            f"{status.location}: warning: waiver {waiver.rule} {waiver.resource} is "
+            f"{status.state} ({detail})"
+        )
     out.append(
         f"{len(report.rules)} rules, {len(report.errors())} errors, "
-        f"{len(report.warnings())} warnings, {len(report.waived)} waived"
+        f"{len(report.warnings()) + len(report.waiver_problems())} warnings, "
+        f"{len(report.waived)} waived"
     )
     return "\n".join(out) + "\n"

@@ -84,8 +84,8 @@ def test_text_groups_by_severity_and_reports_waiver_problems(report: PolicyRepor
     text = render(report, "text")
     assert text.startswith("Errors (1):\n")
     assert "in bad.us-east-1.primary.json: WrongRegionAlarm.AlarmActions[0]" in text
-    assert "waiver DR030 WrongRegionAlarm is expired (expired 2026-01-31)" in text
-    assert text.endswith("1 rules, 1 errors, 0 warnings, 2 waived\n")
+    assert "warning: waiver DR030 WrongRegionAlarm is expired (expired 2026-01-31)" in text
+    assert text.endswith("1 rules, 1 errors, 2 warnings, 2 waived\n")
 
 
 def test_markdown_is_a_table_with_the_verdict(report: PolicyReport) -> None:
