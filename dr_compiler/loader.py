@@ -8,7 +8,6 @@ value came from, including across `extends:` chains.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,7 +215,8 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key_node, value_node in _merged_pairs(node):
+        # `<<` merge keys are not part of the spec language: they stay ordinary (unknown) keys.
+        for key_node, value_node in node.value:
             key_location = _mark(self.file, key_node.start_mark)
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
@@ -245,11 +245,6 @@ class _Builder:
         except yaml.YAMLError as exc:
             self.problems.append(Problem(_mark(self.file, node.start_mark), f"bad value: {exc}"))
             return None
-
-
-def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-    """Mapping pairs; `<<` merge keys are not part of the spec language and stay ordinary keys."""
-    yield from node.value
 
 
 def _merge(

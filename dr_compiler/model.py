@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dr_compiler.errors import Location
-from dr_compiler.loader import SourceDocument, SourceMap, YamlPath
+from dr_compiler.loader import SourceDocument, SourceMap
 
 DEFAULT_RUNTIME = "python3.12"
 
@@ -480,6 +480,3 @@ def _policy(raw: dict[str, Any]) -> Policy:
             for i, w in enumerate(raw.get("waivers", []))
         ),
     )
-
-
-__all__ = ["Spec", "YamlPath", "build_model"]
