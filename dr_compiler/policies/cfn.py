@@ -14,6 +14,11 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def is_true(value: Any) -> bool:
+    """CloudFormation accepts booleans and their string forms."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def text_of(value: Any) -> str | None:
     """A plain string, or the template string of an `Fn::Sub`; None for other intrinsics."""
     if isinstance(value, str):
@@ -24,6 +29,20 @@ def text_of(value: Any) -> str | None:
     return None
 
 
+def att_target(inner: Any) -> Any:
+    """The logical id an `Fn::GetAtt` argument (`[Id, Attr]` or `"Id.Attr"`) names."""
+    return inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+
+
+def get_att(value: Any) -> tuple[str, str] | None:
+    """(logical id, attribute) when `value` is an `Fn::GetAtt` of both, else None."""
+    if not isinstance(value, Mapping) or "Fn::GetAtt" not in value:
+        return None
+    inner = value["Fn::GetAtt"]
+    parts = inner if isinstance(inner, list) else str(inner).split(".", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def referenced_ids(value: Any) -> set[str]:
     """Logical ids that `value` reaches through Ref, Fn::GetAtt or ${Id} inside Fn::Sub."""
     found: set[str] = set()
@@ -32,8 +51,7 @@ def referenced_ids(value: Any) -> set[str]:
             if key == "Ref" and isinstance(inner, str):
                 found.add(inner)
             elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
-                found.add(target)
+                found.add(att_target(inner))
             elif key == "Fn::Sub":
                 text = inner if isinstance(inner, str) else inner[0]
                 found |= {part.split("}")[0].split(".")[0] for part in text.split("${")[1:]}
@@ -83,14 +101,17 @@ def iam_statements(
                 yield logical_id, ("PolicyDocument", "Statement", s_index), statement
 
 
-def physical_names(template: TemplateDoc) -> Iterator[tuple[str, str, str, str]]:
-    """(logical id, resource type, property, name text) of every explicit physical name."""
-    for logical_id, resource in template.resources():
-        props = resource.get("Properties", {})
-        for prop in NAME_PROPERTIES.get(resource["Type"], ()):
-            text = text_of(props.get(prop))
-            if text is not None:
-                yield logical_id, resource["Type"], prop, text
+def alarm_metrics(props: Mapping[str, Any]) -> Iterator[tuple[Any, Any, Any]]:
+    """(namespace, metric name, Dimensions) of an alarm's metric, when it names one, and of
+    each MetricStat of a metric-math alarm."""
+    if "MetricName" in props or "Namespace" in props:
+        yield props.get("Namespace"), props.get("MetricName"), props.get("Dimensions")
+    for query in as_list(props.get("Metrics")):
+        metric = (
+            (query.get("MetricStat") or {}).get("Metric") if isinstance(query, Mapping) else None
+        )
+        if isinstance(metric, Mapping):
+            yield metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions")
 
 
 # Resource type -> properties that hold a physical name the compiler chose.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dr_compiler.policies.cfn import text_of
+from dr_compiler.policies.cfn import att_target, text_of
 from dr_compiler.policies.rule import TemplateDoc, TemplateSet
 
 Target = tuple[TemplateDoc, str]
@@ -46,8 +46,7 @@ def local_target(template: TemplateDoc, value: Any) -> str | None:
     if "Ref" in value:
         target = value["Ref"]
     elif "Fn::GetAtt" in value:
-        inner = value["Fn::GetAtt"]
-        target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+        target = att_target(value["Fn::GetAtt"])
     else:
         return None
     return target if target in template.body.get("Resources", {}) else None

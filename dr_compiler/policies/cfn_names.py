@@ -8,6 +8,7 @@ the same account for every stack of a build, so two texts that both carry it sti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,6 +16,8 @@ from dr_compiler.policies.cfn import NAME_PROPERTIES, as_list, text_of
 from dr_compiler.policies.rule import TemplateDoc
 
 ACCOUNT = "${AWS::AccountId}"
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+"""A literal account id."""
 REGION = "${AWS::Region}"
 
 # Pseudo parameters a Ref inside Fn::Join or an Fn::Sub variable map may name.
@@ -64,6 +67,11 @@ def rendered_name(value: Any, region: str) -> str | None:
     return None if text is None else rendered(text, region)
 
 
+def resource_name(template: TemplateDoc, logical_id: str, prop: str) -> str | None:
+    """The rendered name that property `prop` of resource `logical_id` holds, if readable."""
+    return rendered_name(template.properties(logical_id).get(prop), template.region)
+
+
 def named_resources(template: TemplateDoc) -> Iterator[tuple[str, str, str, str]]:
     """(logical id, resource type, property, rendered name) of every explicit physical name
     (the properties of cfn.NAME_PROPERTIES), with Fn::Join names read too."""
@@ -87,26 +95,32 @@ def has_token_run(name: str, run: str) -> bool:
     return any(words[i : i + width] == wanted for i in range(len(words) - width + 1))
 
 
-def _tags(value: Any) -> dict[str, Any]:
-    """A tag property as a dict: CloudFormation writes lists of {Key, Value} or plain maps."""
-    if isinstance(value, Mapping):
+def tags_of(value: Any) -> dict[str, Any] | None:
+    """Key -> value of a tag property in either form CloudFormation takes (a list of
+    {Key, Value}, or a map); None when an intrinsic function computes it and it cannot be
+    read."""
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return {
+            t["Key"]: t.get("Value")
+            for t in value
+            if isinstance(t, Mapping) and isinstance(t.get("Key"), str)
+        }
+    if isinstance(value, Mapping) and not any(k == "Ref" or k.startswith("Fn::") for k in value):
         return dict(value)
-    return {
-        tag.get("Key"): tag.get("Value")
-        for tag in as_list(value)
-        if isinstance(tag, Mapping) and "Key" in tag
-    }
+    return None
 
 
 def tag_value(resource: Mapping[str, Any], key: str) -> Any:
     """The value of tag `key` on a resource (or on any replica of a global table), or None."""
     props = resource.get("Properties", {})
     for prop in _TAG_PROPERTIES:
-        tags = _tags(props.get(prop))
+        tags = tags_of(props.get(prop)) or {}
         if key in tags:
             return tags[key]
     for replica in as_list(props.get("Replicas")):
-        tags = _tags(replica.get("Tags")) if isinstance(replica, Mapping) else {}
+        tags = (tags_of(replica.get("Tags")) if isinstance(replica, Mapping) else None) or {}
         if key in tags:
             return tags[key]
     return None

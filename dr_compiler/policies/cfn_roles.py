@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler.policies.cfn import as_list, iam_statements, referenced_ids, text_of
+from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.rule import TemplateDoc
 
 Statement = tuple[str, tuple[str | int, ...], Mapping[str, Any]]
@@ -39,6 +40,14 @@ def aws_managed_policies(role: Mapping[str, Any]) -> set[str]:
         if text is not None and _AWS_MANAGED in text:
             names.add(text.rsplit("/", 1)[-1])
     return names
+
+
+def function_role(template: TemplateDoc, props: Mapping[str, Any]) -> str | None:
+    """The IAM role of `template` that a Lambda function's Role (a Ref/GetAtt) names, if any."""
+    role = local_target(template, props.get("Role"))
+    if role is not None and template.body["Resources"][role].get("Type") == "AWS::IAM::Role":
+        return role
+    return None
 
 
 def role_statements(template: TemplateDoc, role_id: str) -> Iterator[Statement]:

@@ -15,7 +15,6 @@ from dr_compiler.model import Spec, Waiver
 from dr_compiler.policies.registry import rules_for_packs
 from dr_compiler.policies.rule import (
     Finding,
-    Level,
     Rule,
     Severity,
     TemplateRef,
@@ -120,10 +119,6 @@ def evaluate(
     return PolicyReport(
         spec.file, rules, targets, tuple(active), tuple(waived), tuple(statuses), spec
     )
-
-
-def spec_rules(spec: Spec) -> tuple[Rule, ...]:
-    return tuple(r for r in rules_for_packs(spec.policy.packs) if r.level is not Level.TEMPLATE)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -112,6 +112,15 @@ class Violation:
     property_path: tuple[str | int, ...] = ()
 
 
+def resource_violation(
+    template: TemplateDoc, logical_id: str, message: str, *path: str | int
+) -> Violation:
+    """A template violation of resource `logical_id`, which is also the waivable name."""
+    return Violation(
+        message, logical_id, template=template, logical_id=logical_id, property_path=path
+    )
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str

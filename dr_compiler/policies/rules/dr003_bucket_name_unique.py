@@ -8,18 +8,22 @@ another account's bucket, nor with the same bucket in another region of the buil
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from dr_compiler.policies.cfn_names import ACCOUNT, has_token_run, named_resources, tokens
+from dr_compiler.policies.cfn_names import (
+    ACCOUNT,
+    ACCOUNT_ID,
+    has_token_run,
+    named_resources,
+    tokens,
+)
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
 BUCKET = "AWS::S3::Bucket"
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 def _has_account(name: str) -> bool:
-    return any(word == ACCOUNT or _ACCOUNT_ID.match(word) for word in tokens(name))
+    return any(word == ACCOUNT or ACCOUNT_ID.match(word) for word in tokens(name))
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:

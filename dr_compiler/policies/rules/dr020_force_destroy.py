@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dr_compiler.policies.cfn import as_list, referenced_ids
+from dr_compiler.policies.cfn import as_list, is_true, referenced_ids
 from dr_compiler.policies.cfn_names import name_text
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 BUCKET = "AWS::S3::Bucket"
 DB_CLUSTER = "AWS::RDS::DBCluster"
@@ -40,17 +48,6 @@ POLICY_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy")
 ALB_PROTECTION = "deletion_protection.enabled"
 
 
-def _is_true(value: Any) -> bool:
-    """CloudFormation accepts booleans and their string forms."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
-
-
 def _policies(
     template: TemplateDoc, logical_id: str, resource: Mapping[str, Any]
 ) -> Iterator[Violation]:
@@ -61,7 +58,7 @@ def _policies(
         if value == "Delete" or (value is None and not snapshots):
             continue
         shown = value if value is not None else "unset (Snapshot)"
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"{what} {logical_id} has {attribute} {shown} with force_destroy: use Delete",
@@ -94,7 +91,7 @@ def _emptier(
     name = name_text(resource.get("Properties", {}).get("BucketName"))
     emptiers = (r for _, r in template.resources() if _is_custom_resource(r))
     if not any(_empties(logical_id, name, emptier) for emptier in emptiers):
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"bucket {logical_id} has no bucket-emptying custom resource naming it and "
@@ -107,8 +104,8 @@ def _protection(
 ) -> Iterator[Violation]:
     props = resource.get("Properties", {})
     kind = resource["Type"]
-    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and _is_true(props.get("DeletionProtection")):
-        yield _violation(
+    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and is_true(props.get("DeletionProtection")):
+        yield resource_violation(
             template,
             logical_id,
             f"{DATA_STORES[kind]} {logical_id} has DeletionProtection true with force_destroy",
@@ -116,8 +113,8 @@ def _protection(
         )
     elif kind == GLOBAL_TABLE:
         for index, replica in enumerate(as_list(props.get("Replicas"))):
-            if _is_true(replica.get("DeletionProtectionEnabled")):
-                yield _violation(
+            if is_true(replica.get("DeletionProtectionEnabled")):
+                yield resource_violation(
                     template,
                     logical_id,
                     f"replica {replica.get('Region', index)} of global table {logical_id} has "
@@ -128,8 +125,8 @@ def _protection(
                 )
     elif kind == LOAD_BALANCER:
         for index, attribute in enumerate(as_list(props.get("LoadBalancerAttributes"))):
-            if attribute.get("Key") == ALB_PROTECTION and _is_true(attribute.get("Value")):
-                yield _violation(
+            if attribute.get("Key") == ALB_PROTECTION and is_true(attribute.get("Value")):
+                yield resource_violation(
                     template,
                     logical_id,
                     f"load balancer {logical_id} has {ALB_PROTECTION} true with force_destroy",

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler.model import Spec
-from dr_compiler.policies.cfn import as_list
+from dr_compiler.policies.cfn import as_list, is_true
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 DB_CLUSTER = "AWS::RDS::DBCluster"
@@ -51,11 +51,6 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
         )
 
 
-def _is_true(value: Any) -> bool:
-    """CloudFormation accepts booleans and their string forms."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
 def _policy_violations(
     template: TemplateDoc, logical_id: str, resource: Mapping[str, Any]
 ) -> Iterator[Violation]:
@@ -80,7 +75,7 @@ def _protection_violations(
 ) -> Iterator[Violation]:
     props = resource.get("Properties", {})
     kind = resource["Type"]
-    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and not _is_true(props.get("DeletionProtection")):
+    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and not is_true(props.get("DeletionProtection")):
         what = "Aurora global cluster" if kind == GLOBAL_CLUSTER else "Aurora cluster"
         yield Violation(
             f"{what} {logical_id} has no DeletionProtection in production",
@@ -108,7 +103,7 @@ def _table_protection(
 ) -> Iterator[Violation]:
     """PITR and deletion protection, on a table or on one replica of a global table."""
     pitr = props.get("PointInTimeRecoverySpecification") or {}
-    if not _is_true(pitr.get("PointInTimeRecoveryEnabled")):
+    if not is_true(pitr.get("PointInTimeRecoveryEnabled")):
         yield Violation(
             f"{what}table {logical_id} has no point-in-time recovery in production",
             logical_id,
@@ -116,7 +111,7 @@ def _table_protection(
             logical_id=logical_id,
             property_path=(*base, "PointInTimeRecoverySpecification"),
         )
-    if not _is_true(props.get("DeletionProtectionEnabled")):
+    if not is_true(props.get("DeletionProtectionEnabled")):
         yield Violation(
             f"{what}table {logical_id} has no DeletionProtectionEnabled in production",
             logical_id,

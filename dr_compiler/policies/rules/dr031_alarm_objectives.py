@@ -9,11 +9,11 @@ AuroraGlobalDBReplicationLag alarm's threshold is at most the spec's database RP
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from dr_compiler.model import Spec
-from dr_compiler.policies.cfn import as_list
+from dr_compiler.policies.cfn import alarm_metrics
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
 ROUTE53_NAMESPACE = "AWS/Route53"
@@ -37,15 +37,6 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
         )
 
 
-def _metrics(props: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
-    """(namespace, metric name) of a plain alarm, and of each metric of a metric-math alarm."""
-    if "MetricName" in props or "Namespace" in props:
-        yield props.get("Namespace"), props.get("MetricName")
-    for query in as_list(props.get("Metrics")):
-        metric = (query.get("MetricStat") or {}).get("Metric") or {}
-        yield metric.get("Namespace"), metric.get("MetricName")
-
-
 def _number(value: Any) -> float | None:
     try:
         return float(value)
@@ -57,8 +48,8 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     spec = templates.spec
     for template, logical_id, resource in templates.all_resources("AWS::CloudWatch::Alarm"):
         props = resource.get("Properties", {})
-        metrics = list(_metrics(props))
-        namespaces = {namespace for namespace, _ in metrics}
+        metrics = list(alarm_metrics(props))
+        namespaces = {namespace for namespace, _, _ in metrics}
         if ROUTE53_NAMESPACE in namespaces and template.region != ROUTE53_METRICS_REGION:
             yield Violation(
                 f"alarm {logical_id} watches an AWS/Route53 metric from {template.region}: "
@@ -68,7 +59,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
                 logical_id=logical_id,
                 property_path=("Namespace",) if "Namespace" in props else ("Metrics",),
             )
-        if spec is None or REPLICATION_LAG_METRIC not in {name for _, name in metrics}:
+        if spec is None or REPLICATION_LAG_METRIC not in {name for _, name, _ in metrics}:
             continue
         threshold = _number(props.get("Threshold"))
         if threshold is None or threshold > rpo_ms(spec):

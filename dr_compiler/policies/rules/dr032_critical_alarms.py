@@ -26,10 +26,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dr_compiler.policies.cfn import as_list
+from dr_compiler.policies.cfn import alarm_metrics, as_list, get_att
 from dr_compiler.policies.cfn_imports import local_target
-from dr_compiler.policies.cfn_names import rendered_name
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.cfn_names import rendered_name, resource_name
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 ALARM = "AWS::CloudWatch::Alarm"
 
@@ -48,7 +56,7 @@ class Target:
         if self.logical_id is not None and template is self.template:
             if self.attribute is None and _is_ref(value, self.logical_id):
                 return True
-            if self.attribute is not None and _get_att(value) == (self.logical_id, self.attribute):
+            if self.attribute is not None and get_att(value) == (self.logical_id, self.attribute):
                 return True
         return self.name is not None and rendered_name(value, template.region) == self.name
 
@@ -65,45 +73,18 @@ def _is_ref(value: Any, logical_id: str) -> bool:
     return isinstance(value, Mapping) and value.get("Ref") == logical_id
 
 
-def _get_att(value: Any) -> tuple[str, str] | None:
-    if not isinstance(value, Mapping) or "Fn::GetAtt" not in value:
-        return None
-    inner = value["Fn::GetAtt"]
-    parts = inner if isinstance(inner, list) else str(inner).split(".", 1)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
 def _dimensions(raw: Any) -> dict[str, Any]:
     return {d.get("Name"): d.get("Value") for d in as_list(raw) if isinstance(d, Mapping)}
-
-
-def _alarm_metrics(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Metric]:
-    """The metric of a single-metric alarm, or each MetricStat of a metric-math alarm."""
-    if "MetricName" in props:
-        yield Metric(
-            template,
-            props.get("Namespace"),
-            props["MetricName"],
-            _dimensions(props.get("Dimensions")),
-        )
-    for query in as_list(props.get("Metrics")):
-        metric = (
-            (query.get("MetricStat") or {}).get("Metric") if isinstance(query, Mapping) else None
-        )
-        if isinstance(metric, Mapping):
-            yield Metric(
-                template,
-                metric.get("Namespace"),
-                metric.get("MetricName"),
-                _dimensions(metric.get("Dimensions")),
-            )
 
 
 def _metrics_by_region(templates: TemplateSet) -> dict[str, list[Metric]]:
     found: dict[str, list[Metric]] = {}
     for template, _, alarm in templates.all_resources(ALARM):
-        metrics = _alarm_metrics(template, alarm.get("Properties", {}))
-        found.setdefault(template.region, []).extend(metrics)
+        metrics = alarm_metrics(alarm.get("Properties", {}))
+        found.setdefault(template.region, []).extend(
+            Metric(template, namespace, name, _dimensions(dimensions))
+            for namespace, name, dimensions in metrics
+        )
     return found
 
 
@@ -121,16 +102,6 @@ def _watched(
     )
 
 
-def _name(template: TemplateDoc, logical_id: str, prop: str) -> str | None:
-    return rendered_name(template.properties(logical_id).get(prop), template.region)
-
-
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
-
-
 def _shown(name: str | None) -> str:
     return f" ({name})" if name else ""
 
@@ -139,12 +110,12 @@ def _secondary_clusters(template: TemplateDoc, metrics: list[Metric]) -> Iterato
     if template.phase != "attach":
         return
     for logical_id, _ in template.resources("AWS::RDS::DBCluster"):
-        name = _name(template, logical_id, "DBClusterIdentifier")
+        name = resource_name(template, logical_id, "DBClusterIdentifier")
         target = Target(template, name, logical_id)
         if not _watched(
             metrics, "AWS/RDS", "AuroraGlobalDBReplicationLag", {"DBClusterIdentifier": target}
         ):
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"secondary Aurora cluster {logical_id}{_shown(name)} has no AWS/RDS "
@@ -154,10 +125,10 @@ def _secondary_clusters(template: TemplateDoc, metrics: list[Metric]) -> Iterato
 
 def _functions(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     for logical_id, _ in template.resources("AWS::Lambda::Function"):
-        name = _name(template, logical_id, "FunctionName")
+        name = resource_name(template, logical_id, "FunctionName")
         target = Target(template, name, logical_id)
         if not _watched(metrics, "AWS/Lambda", "Errors", {"FunctionName": target}):
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"Lambda function {logical_id}{_shown(name)} has no AWS/Lambda Errors alarm "
@@ -181,13 +152,13 @@ def _dead_letter_queue(template: TemplateDoc, arn: Any) -> tuple[str | None, str
     of this template, or an ARN text whose name may be a queue of this template too."""
     dlq_id = local_target(template, arn)
     if dlq_id is not None:
-        return dlq_id, _name(template, dlq_id, "QueueName")
+        return dlq_id, resource_name(template, dlq_id, "QueueName")
     text = rendered_name(arn, template.region)
     name = text.rsplit(":", 1)[-1] if text else None
     same_name = (
         lid
         for lid, _ in template.resources("AWS::SQS::Queue")
-        if _name(template, lid, "QueueName") == name
+        if resource_name(template, lid, "QueueName") == name
     )
     return next(same_name, None) if name else None, name
 
@@ -212,7 +183,7 @@ def _dead_letter_queues(template: TemplateDoc, metrics: list[Metric]) -> Iterato
         where, path = (
             (dlq_id, ()) if dlq_id else (source_id, ("RedrivePolicy", "deadLetterTargetArn"))
         )
-        yield _violation(
+        yield resource_violation(
             template,
             where,
             f"dead-letter queue {dlq_id or name or arn} of {source_id} has no AWS/SQS "
@@ -233,7 +204,7 @@ def _destination_name(template: TemplateDoc, destination: Any) -> str | None:
     """A destination bucket ARN's name: of a bucket of this template, or after `:::`."""
     local = local_target(template, destination)
     if local is not None:
-        return _name(template, local, "BucketName")
+        return resource_name(template, local, "BucketName")
     text = rendered_name(destination, template.region)
     return text.rsplit(":::", 1)[-1] if text and ":::" in text else None
 
@@ -241,7 +212,7 @@ def _destination_name(template: TemplateDoc, destination: Any) -> str | None:
 def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     for logical_id, bucket in template.resources("AWS::S3::Bucket"):
         props = bucket.get("Properties", {})
-        name = _name(template, logical_id, "BucketName")
+        name = resource_name(template, logical_id, "BucketName")
         rules = as_list((props.get("ReplicationConfiguration") or {}).get("Rules"))
         for index, rule in enumerate(rules):
             if not _metrics_enabled(rule):
@@ -253,7 +224,7 @@ def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Viola
             if isinstance(rule.get("Id"), str):
                 dimensions["RuleId"] = Target(template, rule["Id"])
             if not _watched(metrics, "AWS/S3", "OperationsFailedReplication", dimensions):
-                yield _violation(
+                yield resource_violation(
                     template,
                     logical_id,
                     f"bucket {logical_id} replication rule {rule.get('Id', index)} reports "
@@ -269,7 +240,7 @@ def _health_checks(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Vio
     for logical_id, _ in template.resources("AWS::Route53::HealthCheck"):
         target = Target(template, None, logical_id)
         if not _watched(metrics, "AWS/Route53", "HealthCheckStatus", {"HealthCheckId": target}):
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"health check {logical_id} has no AWS/Route53 HealthCheckStatus alarm on its "

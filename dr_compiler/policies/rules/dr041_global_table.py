@@ -13,22 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dr_compiler.policies.cfn import as_list
+from dr_compiler.policies.cfn import as_list, is_true
 from dr_compiler.policies.cfn_names import rendered_name
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
-
-
-def _is_true(value: Any) -> bool:
-    """CloudFormation accepts booleans and their string forms."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
 
 
 def _coverage(
@@ -37,14 +34,14 @@ def _coverage(
     if templates.spec is not None:
         for region in templates.spec.regions.all:
             if region not in regions:
-                yield _violation(
+                yield resource_violation(
                     template,
                     logical_id,
                     f"global table {logical_id} has no replica in {region}",
                     "Replicas",
                 )
     elif len(regions) < 2:
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"global table {logical_id} has {len(regions)} replica(s): a DR table needs at "
@@ -57,8 +54,8 @@ def _replica(
     template: TemplateDoc, logical_id: str, index: int, replica: Mapping[str, Any], region: str
 ) -> Iterator[Violation]:
     pitr = replica.get("PointInTimeRecoverySpecification") or {}
-    if not _is_true(pitr.get("PointInTimeRecoveryEnabled")):
-        yield _violation(
+    if not is_true(pitr.get("PointInTimeRecoveryEnabled")):
+        yield resource_violation(
             template,
             logical_id,
             f"replica {region} of global table {logical_id} has no point-in-time recovery",
@@ -67,7 +64,7 @@ def _replica(
             "PointInTimeRecoverySpecification",
         )
     if not (replica.get("SSESpecification") or {}).get("KMSMasterKeyId"):
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"replica {region} of global table {logical_id} has no SSESpecification."
@@ -80,15 +77,15 @@ def _replica(
 
 def _table(template: TemplateDoc, logical_id: str, props: Mapping[str, Any]) -> Iterator[Violation]:
     sse = props.get("SSESpecification") or {}
-    if not _is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
-        yield _violation(
+    if not is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
+        yield resource_violation(
             template,
             logical_id,
             f"global table {logical_id} SSESpecification is not SSEEnabled true with SSEType KMS",
             "SSESpecification",
         )
     if not (props.get("StreamSpecification") or {}).get("StreamViewType"):
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"global table {logical_id} has no StreamSpecification: replication needs a stream",

@@ -16,9 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.cfn_imports import import_name, local_target
-from dr_compiler.policies.cfn_names import rendered_name
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.cfn_names import rendered_name, resource_name
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 DB_CLUSTER = "AWS::RDS::DBCluster"
 GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
@@ -26,20 +35,8 @@ KEY_TYPES = frozenset({"AWS::KMS::Key", "AWS::KMS::Alias"})
 CREDENTIALS = ("MasterUsername", "MasterUserPassword")
 
 
-def _is_true(value: Any) -> bool:
-    """CloudFormation accepts booleans and their string forms."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
-
-
 def _identifier(template: TemplateDoc, logical_id: str) -> str | None:
-    value = template.properties(logical_id).get("GlobalClusterIdentifier")
-    return rendered_name(value, template.region)
+    return resource_name(template, logical_id, "GlobalClusterIdentifier")
 
 
 def _joins(template: TemplateDoc, cluster_id: str, global_id: str) -> bool:
@@ -64,7 +61,7 @@ def _primary(templates: TemplateSet, identifiers: set[str]) -> Iterator[Violatio
                     path=("database",),
                 )
             for cluster_id in clusters:
-                yield _violation(
+                yield resource_violation(
                     template,
                     cluster_id,
                     f"Aurora cluster {cluster_id} of the primary template has no "
@@ -77,7 +74,7 @@ def _primary(templates: TemplateSet, identifiers: set[str]) -> Iterator[Violatio
             if identifier is not None:
                 identifiers.add(identifier)
             if not any(_joins(template, cluster_id, global_id) for cluster_id in clusters):
-                yield _violation(
+                yield resource_violation(
                     template,
                     global_id,
                     f"global cluster {global_id} has no DBCluster of the primary template "
@@ -105,7 +102,7 @@ def _secondary_cluster(
     identifier = _identifier(template, cluster_id)
     if identifiers and identifier not in identifiers:
         expected = " or ".join(f"'{i}'" for i in sorted(identifiers))
-        yield _violation(
+        yield resource_violation(
             template,
             cluster_id,
             f"secondary cluster {cluster_id} GlobalClusterIdentifier "
@@ -113,15 +110,15 @@ def _secondary_cluster(
             f"expected the primary's global cluster {expected}",
             "GlobalClusterIdentifier",
         )
-    if not _is_true(props.get("StorageEncrypted")):
-        yield _violation(
+    if not is_true(props.get("StorageEncrypted")):
+        yield resource_violation(
             template,
             cluster_id,
             f"secondary cluster {cluster_id} is not StorageEncrypted",
             "StorageEncrypted",
         )
     if not _own_region_key(template, props.get("KmsKeyId")):
-        yield _violation(
+        yield resource_violation(
             template,
             cluster_id,
             f"secondary cluster {cluster_id} KmsKeyId is not a KMS key of its own region "
@@ -130,7 +127,7 @@ def _secondary_cluster(
         )
     for credential in CREDENTIALS:
         if credential in props:
-            yield _violation(
+            yield resource_violation(
                 template,
                 cluster_id,
                 f"secondary cluster {cluster_id} sets {credential}: a secondary cluster "
@@ -142,7 +139,7 @@ def _secondary_cluster(
 def _attach(template: TemplateDoc, identifiers: set[str]) -> Iterator[Violation]:
     for cluster_id, resource in template.resources(DB_CLUSTER):
         if resource.get("Properties", {}).get("GlobalClusterIdentifier") is None:
-            yield _violation(
+            yield resource_violation(
                 template,
                 cluster_id,
                 f"Aurora cluster {cluster_id} in {template.region} is not joined to the "

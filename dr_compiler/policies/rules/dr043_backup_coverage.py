@@ -20,9 +20,17 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from dr_compiler.model import Spec
-from dr_compiler.policies.cfn import as_list
-from dr_compiler.policies.cfn_names import rendered_name, tag_value
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.cfn import as_list, get_att
+from dr_compiler.policies.cfn_names import rendered_name, resource_name, tag_value
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 SELECTION = "AWS::Backup::BackupSelection"
 PLAN = "AWS::Backup::BackupPlan"
@@ -57,23 +65,9 @@ STORES: dict[str, Store] = {
 }
 
 
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
-
-
-def _get_att(value: Any) -> tuple[str, str] | None:
-    if not isinstance(value, Mapping) or "Fn::GetAtt" not in value:
-        return None
-    inner = value["Fn::GetAtt"]
-    parts = inner if isinstance(inner, list) else str(inner).split(".", 1)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
 def _arn_matches(template: TemplateDoc, entry: Any, logical_id: str, store: Store) -> bool:
     """Whether a selection's Resources entry designates this data store."""
-    if _get_att(entry) == (logical_id, store.arn_attribute):
+    if get_att(entry) == (logical_id, store.arn_attribute):
         return True
     text = rendered_name(entry, template.region)
     if text is None:
@@ -81,7 +75,7 @@ def _arn_matches(template: TemplateDoc, entry: Any, logical_id: str, store: Stor
     if text == "*":
         return True
     parts = _colon_free(text).split(":", 5)
-    name = rendered_name(template.properties(logical_id).get(store.name_property), template.region)
+    name = resource_name(template, logical_id, store.name_property)
     if len(parts) != 6 or name is None or parts[2] != store.service:
         return False
     # S3 ARNs carry no region; the others must name this one (or match it by wildcard).
@@ -144,7 +138,7 @@ def _coverage(template: TemplateDoc) -> Iterator[Violation]:
     for logical_id, resource in template.resources(*STORES):
         store = STORES[resource["Type"]]
         if not any(_selects(template, s, logical_id, store) for s in selections):
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"{store.what} {logical_id} is in no AWS Backup selection: nothing backs it "
@@ -157,9 +151,7 @@ def _vaults(templates: TemplateSet) -> dict[str, str]:
     found: dict[str, str] = {}
     for template in templates.by_phase("base"):
         for logical_id, _ in template.resources(VAULT):
-            name = rendered_name(
-                template.properties(logical_id).get("BackupVaultName"), template.region
-            )
+            name = resource_name(template, logical_id, "BackupVaultName")
             if name is not None:
                 found.setdefault(template.region, name)
     return found
@@ -181,7 +173,7 @@ def _copies(spec: Spec, template: TemplateDoc, vaults: dict[str, str]) -> Iterat
         for index, rule in enumerate(rules):
             for region in secondaries:
                 if not _copies_to(template, rule, region, vaults[region]):
-                    yield _violation(
+                    yield resource_violation(
                         template,
                         logical_id,
                         f"backup plan {logical_id} rule {rule.get('RuleName', index)} has no "

@@ -15,7 +15,7 @@ from dr_compiler.policies.cfn_imports import (
     local_target,
     resolve,
 )
-from dr_compiler.policies.cfn_roles import actions, allows, role_statements
+from dr_compiler.policies.cfn_roles import actions, allows, function_role, role_statements
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 ANYWHERE = "0.0.0.0/0"
@@ -171,8 +171,8 @@ class _Checker:
             from dr_compiler.compiler.services.network import services_called
 
             return services_called(self.templates.spec)
-        role = local_target(template, props.get("Role"))
-        if role is None or template.body["Resources"][role]["Type"] != "AWS::IAM::Role":
+        role = function_role(template, props)
+        if role is None:
             return ()
         prefixes = {
             action.split(":")[0].lower()

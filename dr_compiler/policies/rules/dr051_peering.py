@@ -12,18 +12,25 @@ receives as a parameter.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import referenced_ids, text_of
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.cfn_names import ACCOUNT_ID
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+    resource_violation,
+)
 
 PEERING = "AWS::EC2::VPCPeeringConnection"
 ROUTE = "AWS::EC2::Route"
 ROUTE_TABLE = "AWS::EC2::RouteTable"
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
@@ -39,12 +46,6 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
                     path=("network", "cidrs", region),
                 )
         seen.append((region, network))
-
-
-def _violation(template: TemplateDoc, logical_id: str, message: str, *path: str) -> Violation:
-    return Violation(
-        message, logical_id, template=template, logical_id=logical_id, property_path=path
-    )
 
 
 def _public_tables(template: TemplateDoc) -> set[str]:
@@ -100,7 +101,7 @@ class _Checker:
         vpc = next((lid for lid, _ in template.resources("AWS::EC2::VPC")), "Vpc")
         for region in self.spec.regions.secondaries:
             if region not in regions:
-                yield _violation(
+                yield resource_violation(
                     template,
                     vpc,
                     f"network.peering is true but {template.file} requests no VPC peering "
@@ -112,7 +113,7 @@ class _Checker:
     ) -> Iterator[Violation]:
         peer_region = text_of(props.get("PeerRegion"))
         if not peer_region:
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"peering connection {logical_id} has no PeerRegion: the request goes to a VPC "
@@ -135,7 +136,7 @@ class _Checker:
             return
         if self.spec is not None and self.spec.deployment.accounts == (owner,):
             return
-        yield _violation(
+        yield resource_violation(
             template,
             logical_id,
             f"peering connection {logical_id} peers with account {owner} without PeerRoleArn: "
@@ -148,7 +149,7 @@ class _Checker:
     ) -> Iterator[Violation]:
         routes = _routes_through(template, lambda value: logical_id in referenced_ids(value))
         if not routes:
-            yield _violation(
+            yield resource_violation(
                 template,
                 logical_id,
                 f"peering connection {logical_id} is never routed: no route in {template.file} "
@@ -158,7 +159,7 @@ class _Checker:
         routed = set().union(*(referenced_ids(p.get("RouteTableId")) for _, p in routes))
         private = {lid for lid, _ in template.resources(ROUTE_TABLE)} - _public_tables(template)
         for table in sorted(private - routed):
-            yield _violation(
+            yield resource_violation(
                 template,
                 table,
                 f"private route table {table} has no route through peering connection "
@@ -168,7 +169,7 @@ class _Checker:
         for route_id, props in routes:
             destination = text_of(props.get("DestinationCidrBlock"))
             if peer_cidr and destination != peer_cidr:
-                yield _violation(
+                yield resource_violation(
                     template,
                     route_id,
                     f"route {route_id} sends {destination} through {logical_id}, but the "
@@ -200,7 +201,7 @@ class _Checker:
             if not primary_cidr or text_of(r[2].get("DestinationCidrBlock")) == primary_cidr
         ]
         if not back:
-            yield _violation(
+            yield resource_violation(
                 primary,
                 logical_id,
                 f"no attach stack of {peer_region} routes {primary_cidr or 'the primary CIDR'} "

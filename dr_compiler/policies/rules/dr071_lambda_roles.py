@@ -9,9 +9,11 @@ from typing import Any
 from dr_compiler.policies.cfn import text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_roles import (
+    Statement,
     actions,
     allows,
     aws_managed_policies,
+    function_role,
     role_statements,
     wildcard_actions,
 )
@@ -25,14 +27,7 @@ LOG_ACTIONS = frozenset({"logs:createlogstream", "logs:putlogevents"})
 LOGGING_MANAGED_POLICIES = frozenset({BASIC_EXECUTION, VPC_ACCESS})
 
 
-def _role(template: TemplateDoc, props: Mapping[str, Any]) -> str | None:
-    role = local_target(template, props.get("Role"))
-    if role is not None and template.body["Resources"][role].get("Type") == "AWS::IAM::Role":
-        return role
-    return None
-
-
-def _grants_logs(statements: list[tuple[str, tuple[str | int, ...], Mapping[str, Any]]]) -> bool:
+def _grants_logs(statements: list[Statement]) -> bool:
     granted: set[str] = set()
     for _, _, statement in statements:
         if allows(statement):
@@ -97,7 +92,7 @@ def _on_failure_destination(template: TemplateDoc, fid: str, props: Mapping[str,
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     for template, fid, function in templates.all_resources("AWS::Lambda::Function"):
         props = function.get("Properties", {})
-        role = _role(template, props)
+        role = function_role(template, props)
         if role is None:
             yield Violation(
                 f"function {fid} Role is not the Arn of an IAM role of this stack: "

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dr_compiler.policies.cfn_names import tags_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 REQUIRED_KEYS = ("Environment", "CostCenter", "Criticality")
@@ -74,22 +75,6 @@ def tag_property(kind: str) -> str | None:
     return str(tagging.get("tagProperty", "/properties/Tags")).rsplit("/", 1)[-1]
 
 
-def _tags(value: Any) -> dict[str, Any] | None:
-    """Key -> value of a tag property in either form (list of Key/Value, or a map); None
-    when it is computed by an intrinsic function and cannot be read."""
-    if value is None:
-        return {}
-    if isinstance(value, list):
-        return {
-            t["Key"]: t.get("Value")
-            for t in value
-            if isinstance(t, Mapping) and isinstance(t.get("Key"), str)
-        }
-    if isinstance(value, Mapping) and not any(k == "Ref" or k.startswith("Fn::") for k in value):
-        return dict(value)
-    return None
-
-
 def _problem(tags: dict[str, Any] | None, wanted: Mapping[str, str | None]) -> str | None:
     if tags is None:
         return "is computed by an intrinsic function and cannot be checked"
@@ -129,7 +114,7 @@ def _violations(template: TemplateDoc, wanted: Mapping[str, str | None]) -> Iter
     for logical_id, resource in template.resources():
         kind = resource.get("Type", "")
         for path, value in _tag_sites(kind, resource.get("Properties", {})):
-            problem = _problem(_tags(value), wanted)
+            problem = _problem(tags_of(value), wanted)
             if problem:
                 where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
                 yield Violation(
