@@ -139,6 +139,27 @@ class StackContext:
         """Production, or any spec without force_destroy, keeps its data on delete."""
         return self.spec.metadata.production or not self.spec.force_destroy
 
+    def data_policies(self, kept: str = "Retain") -> dict[str, str]:
+        """Deletion and replacement policies of a resource holding data: `kept` (Retain, or
+        Snapshot) when the stack keeps its data, else Delete."""
+        return deletion_policies(kept if self.retain_data else "Delete")
+
+    @property
+    def key_arn(self) -> AWSHelperFn:
+        """The region's customer key (imported from the base stack inside an attach stack)."""
+        return self.get_att(ids.KMS_KEY, "Arn")
+
+    @property
+    def scope(self) -> str:
+        """The region token of per-region names; "global" for the global stack, which can
+        share us-east-1 with the primary stack."""
+        return "global" if self.phase is Phase.GLOBAL else self.region
+
+
+def deletion_policies(policy: str) -> dict[str, str]:
+    """DeletionPolicy and UpdateReplacePolicy, always set together."""
+    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
 
 def export_name(spec: Spec, stack: StackId, output: str) -> str:
     return f"{stack_set_name(spec, stack.key)}-{output}"

@@ -32,7 +32,6 @@ BACKUP_ROLE = "BackupRole"
 REPLICATION_ROLE = "ReplicationRole"
 HOSTED_ZONE = "HostedZone"
 BUCKET_EMPTIER = "BucketEmptierFunction"
-BUCKET_EMPTIER_ROLE = "BucketEmptierRole"
 
 
 def public_subnet(az: int) -> str:

@@ -32,10 +32,15 @@ def cfn(name: str) -> str | AWSHelperFn:
     return Sub(name) if "${" in name else name
 
 
+def arn_text(service: str, region: str, resource: str, *, account: bool = True) -> str:
+    """The text of an ARN in the stack's partition, with `${...}` placeholders for Fn::Sub."""
+    account_part = ACCOUNT if account else ""
+    return f"arn:${{AWS::Partition}}:{service}:{region}:{account_part}:{resource}"
+
+
 def arn(service: str, region: str, resource: str, *, account: bool = True) -> Sub:
     """An ARN in the aws partition, e.g. arn("sqs", "us-east-1", "payments-payments-prod")."""
-    account_part = ACCOUNT if account else ""
-    return Sub(f"arn:${{AWS::Partition}}:{service}:{region}:{account_part}:{resource}")
+    return Sub(arn_text(service, region, resource, account=account))
 
 
 def rendered_length(name: str) -> int:
@@ -85,6 +90,23 @@ def function_name(spec: Spec, function: str) -> str:
 
 def bucket_name(spec: Spec, bucket: str, region: str) -> str:
     return physical_name(spec, bucket, region=region, account=True)
+
+
+def bucket_arn(spec: Spec, bucket: str, region: str, *, objects: bool = False) -> Sub:
+    """The computable ARN of a bucket (or of every object in it): S3 ARNs have no region
+    or account field, the name carries both."""
+    suffix = "/*" if objects else ""
+    return arn("s3", "", bucket_name(spec, bucket, region) + suffix, account=False)
+
+
+def target_group_name(spec: Spec) -> str:
+    """The API target group's name (32 characters at most, DR002); regional by nature."""
+    return physical_name(spec, "api")
+
+
+def health_check_name(spec: Spec, region: str) -> str:
+    """Name of `region`'s Route53 health check, and of the global stack's alarm on it."""
+    return physical_name(spec, "health-check", region=region)
 
 
 def backup_vault_name(spec: Spec, region: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from troposphere import AWSObject, Tags
 
 from dr_compiler.model import Spec
@@ -24,6 +26,11 @@ def spec_tags(spec: Spec) -> dict[str, str]:
     return {**spec.metadata.tags, "Environment": spec.environment}
 
 
+def sorted_tags(tags: Mapping[str, str]) -> Tags:
+    """A Key/Value tag list in key order, so templates do not depend on insertion order."""
+    return Tags(**{key: tags[key] for key in sorted(tags)})
+
+
 def apply_tags(resource: AWSObject, spec: Spec) -> None:
     """Set the spec's tags on `resource` if its type is taggable; builder tags win on conflict."""
     wanted = spec_tags(spec)
@@ -42,4 +49,4 @@ def apply_tags(resource: AWSObject, spec: Spec) -> None:
     if kind in _LIST_TAG_PROPERTIES:
         resource.properties[prop] = [{"Key": k, "Value": merged[k]} for k in sorted(merged)]
     else:
-        resource.properties[prop] = Tags(**{k: merged[k] for k in sorted(merged)})
+        resource.properties[prop] = sorted_tags(merged)

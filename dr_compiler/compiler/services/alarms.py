@@ -35,8 +35,8 @@ from dr_compiler.compiler.naming import (
     db_cluster_identifier,
     dead_letter_queue_name,
     function_name,
+    health_check_name,
     metric_namespace,
-    physical_name,
 )
 from dr_compiler.compiler.services import bucket_emptier
 from dr_compiler.model import Spec
@@ -49,13 +49,18 @@ PRIMARY_API_HEALTH_METRIC = "PrimaryApiHealthy"
 DimensionValue = str | AWSHelperFn
 
 
-def health_check_alarm_name(spec: Spec, region: str) -> str:
-    """Name of the global stack's alarm on `region`'s health check (the dashboard links it)."""
-    return physical_name(spec, "health-check", region=region)
-
-
 def health_check_alarm(region: str) -> str:
     return f"HealthCheck{ids.pascal(region)}Alarm"
+
+
+def replication_dimensions(spec: Spec, bucket: str, region: str) -> dict[str, str]:
+    """Dimensions of S3's replication metrics for a bucket's rule replicating to `region`
+    (bucket names contain `${AWS::AccountId}`)."""
+    return {
+        "SourceBucket": bucket_name(spec, bucket, spec.regions.primary),
+        "DestinationBucket": bucket_name(spec, bucket, region),
+        "RuleId": ids.replication_rule(region),
+    }
 
 
 def publishes_health_metrics(spec: Spec) -> bool:
@@ -144,50 +149,52 @@ def _function_alarms(ctx: StackContext) -> Iterator[Sourced]:
         yield from sourced([alarm], *path)
 
 
+def _queue_depth_alarm(
+    ctx: StackContext, logical_id: str, *, name: str, owner: str, held: str, queue: DimensionValue
+) -> Alarm:
+    """`dlq_depth` or more messages visible in a queue that only failures reach; `held`
+    says what they are, e.g. "messages in the dead-letter queue"."""
+    threshold = ctx.spec.monitoring.alarms.dlq_depth
+    return _alarm(
+        ctx,
+        logical_id,
+        name=name,
+        description=f"{owner} in {ctx.region}: {threshold} or more {held}",
+        namespace="AWS/SQS",
+        metric="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue},
+        statistic="Maximum",
+        comparison="GreaterThanOrEqualToThreshold",
+        threshold=threshold,
+        # SQS reports metrics only for active queues, and a queue holding messages is
+        # active: a gap means an empty, idle queue.
+        missing="notBreaching",
+    )
+
+
 def _failure_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
     """Asynchronous invocations that failed every retry land in the function's failure queue."""
-    threshold = ctx.spec.monitoring.alarms.dlq_depth
     for name, path in _functions_here(ctx):
-        alarm = _alarm(
+        alarm = _queue_depth_alarm(
             ctx,
             f"{ids.pascal(name)}FailureQueueAlarm",
             name=ctx.name(name, "failure-queue-depth"),
-            description=(
-                f"{name} in {ctx.region}: {threshold} or more failed asynchronous "
-                "invocations in its failure queue"
-            ),
-            namespace="AWS/SQS",
-            metric="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": GetAtt(ids.function_dead_letter_queue(name), "QueueName")},
-            statistic="Maximum",
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=threshold,
-            # Same as a queue's dead-letter queue: an idle, empty queue reports nothing.
-            missing="notBreaching",
+            owner=name,
+            held="failed asynchronous invocations in its failure queue",
+            queue=GetAtt(ids.function_dead_letter_queue(name), "QueueName"),
         )
         yield from sourced([alarm], *path)
 
 
 def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
-    threshold = ctx.spec.monitoring.alarms.dlq_depth
     for queue in ctx.spec.queues:
-        alarm = _alarm(
+        alarm = _queue_depth_alarm(
             ctx,
             f"{ids.pascal(queue.name)}DeadLetterQueueAlarm",
             name=ctx.name(queue.name, "dlq-depth"),
-            description=(
-                f"{queue.name} in {ctx.region}: {threshold} or more messages "
-                "in the dead-letter queue"
-            ),
-            namespace="AWS/SQS",
-            metric="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letter_queue_name(ctx.spec, queue.name)},
-            statistic="Maximum",
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=threshold,
-            # SQS reports metrics only for active queues, and a queue holding messages is
-            # active: a gap means an empty, idle dead-letter queue.
-            missing="notBreaching",
+            owner=queue.name,
+            held="messages in the dead-letter queue",
+            queue=dead_letter_queue_name(ctx.spec, queue.name),
         )
         yield from sourced([alarm], "queues", queue.index)
 
@@ -228,7 +235,6 @@ def _replication_failure_alarms(ctx: StackContext) -> Iterator[Sourced]:
     for bucket in spec.buckets:
         if not bucket.replicated:
             continue
-        source = bucket_name(spec, bucket.name, spec.regions.primary)
         for region in spec.regions.secondaries:
             alarm = _alarm(
                 ctx,
@@ -238,9 +244,8 @@ def _replication_failure_alarms(ctx: StackContext) -> Iterator[Sourced]:
                 namespace="AWS/S3",
                 metric="OperationsFailedReplication",
                 dimensions={
-                    "SourceBucket": cfn(source),
-                    "DestinationBucket": cfn(bucket_name(spec, bucket.name, region)),
-                    "RuleId": ids.replication_rule(region),
+                    key: cfn(value)
+                    for key, value in replication_dimensions(spec, bucket.name, region).items()
                 },
                 statistic="Sum",
                 comparison="GreaterThanOrEqualToThreshold",
@@ -285,7 +290,7 @@ def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
         alarm = _alarm(
             ctx,
             health_check_alarm(region),
-            name=health_check_alarm_name(spec, region),
+            name=health_check_name(spec, region),
             description=(
                 f"Route53 health check of the {region} load balancer "
                 f"({spec.dns.health_check.protocol} {spec.dns.health_check.path}) is failing"

@@ -33,20 +33,15 @@ from troposphere.elasticloadbalancingv2 import (
 
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
-from dr_compiler.compiler.naming import physical_name
-from dr_compiler.model import Route, Spec
+from dr_compiler.compiler.naming import target_group_name
+from dr_compiler.model import Route
 
 API_INVOKE_PERMISSION = "ApiInvokePermission"
 """The Lambda permission that lets the target group invoke the API function (built by
-lambda_functions, which also needs `target_group_name` for its source ARN)."""
+lambda_functions, which also needs `naming.target_group_name` for its source ARN)."""
 
 HTTPS_PORT = 443
 NOT_FOUND_BODY = json.dumps({"error": "not found"})
-
-
-def target_group_name(spec: Spec) -> str:
-    """The API target group's name (32 characters at most, DR002); regional by nature."""
-    return physical_name(spec, "api")
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:

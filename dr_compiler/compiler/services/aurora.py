@@ -43,7 +43,15 @@ from troposphere.secretsmanager import (
 from troposphere.validators import double
 
 from dr_compiler.compiler import ids
-from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
+from dr_compiler.compiler.context import (
+    Phase,
+    Requires,
+    Sourced,
+    StackContext,
+    StackId,
+    deletion_policies,
+    sourced,
+)
 from dr_compiler.compiler.naming import (
     db_cluster_identifier,
     db_secret_name,
@@ -119,7 +127,7 @@ def _secondary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | So
         ids.DB_CLUSTER,
         GlobalClusterIdentifier=global_cluster_identifier(ctx.spec),
         **_cluster_properties(ctx),
-        **_data_policies(ctx),
+        **ctx.data_policies("Snapshot"),
     )
     yield from sourced([cluster, *_instances(ctx)], *_SPEC_PATH)
     yield from _outputs()
@@ -131,7 +139,7 @@ def _secret(ctx: StackContext) -> Secret:
         ids.DB_SECRET,
         Name=db_secret_name(ctx.spec),
         Description=f"{ctx.spec.app} {ctx.spec.environment} Aurora master credentials",
-        KmsKeyId=GetAtt(ids.KMS_KEY, "Arn"),
+        KmsKeyId=ctx.key_arn,
         GenerateSecretString=GenerateSecretString(
             SecretStringTemplate=f'{{"username": "{database.master_username}"}}',
             GenerateStringKey="password",
@@ -146,8 +154,7 @@ def _secret(ctx: StackContext) -> Secret:
         ],
         # The secret outlives the cluster when the cluster's snapshot is kept: that snapshot
         # restores with these credentials.
-        DeletionPolicy=_retain(ctx),
-        UpdateReplacePolicy=_retain(ctx),
+        **ctx.data_policies(),
     )
 
 
@@ -172,7 +179,7 @@ def _primary_cluster(ctx: StackContext) -> DBCluster:
         MasterUserPassword=_secret_field("password"),
         DatabaseName=database.database_name,
         **_cluster_properties(ctx),
-        **_data_policies(ctx),
+        **ctx.data_policies("Snapshot"),
     )
 
 
@@ -193,7 +200,7 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
             MinCapacity=database.min_acu, MaxCapacity=database.max_acu
         ),
         "StorageEncrypted": True,
-        "KmsKeyId": ctx.get_att(ids.KMS_KEY, "Arn"),
+        "KmsKeyId": ctx.key_arn,
         "DBSubnetGroupName": ctx.ref(ids.DB_SUBNET_GROUP),
         "VpcSecurityGroupIds": [ctx.get_att(ids.DATABASE_SECURITY_GROUP, "GroupId")],
         # Kept on secondaries too: a promoted secondary becomes the writer and must keep backups.
@@ -202,15 +209,6 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
         "DeletionProtection": ctx.spec.metadata.production,
         "EnableCloudwatchLogsExports": LOG_EXPORTS,
     }
-
-
-def _data_policies(ctx: StackContext) -> dict[str, str]:
-    policy = "Snapshot" if ctx.retain_data else "Delete"
-    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
-
-
-def _retain(ctx: StackContext) -> str:
-    return "Retain" if ctx.retain_data else "Delete"
 
 
 def _instances(ctx: StackContext) -> list[DBInstance]:
@@ -223,8 +221,7 @@ def _instances(ctx: StackContext) -> list[DBInstance]:
             DBInstanceClass=INSTANCE_CLASS,
             Engine=database.engine,
             PubliclyAccessible=False,
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            **deletion_policies("Delete"),
         )
         for index in range(database.instances_per_region)
     ]

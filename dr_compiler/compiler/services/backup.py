@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub
+from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref
 from troposphere.backup import (
     BackupPlan,
     BackupPlanResourceType,
@@ -37,7 +37,7 @@ from troposphere.iam import Role
 
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
-from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_name
+from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_arn
 
 BACKUP_SELECTION = "BackupSelection"
 VAULT_OUTPUT = "BackupVaultArn"
@@ -65,13 +65,11 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced
 
 
 def _vault(ctx: StackContext) -> BackupVault:
-    policy = "Retain" if ctx.retain_data else "Delete"
     return BackupVault(
         ids.BACKUP_VAULT,
         BackupVaultName=backup_vault_name(ctx.spec, ctx.region),
-        EncryptionKeyArn=GetAtt(ids.KMS_KEY, "Arn"),
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        EncryptionKeyArn=ctx.key_arn,
+        **ctx.data_policies(),
     )
 
 
@@ -93,9 +91,7 @@ def _role(ctx: StackContext) -> Role:
         RoleName=ctx.name("backup", regional=True),
         Description=f"AWS Backup for {ctx.spec.app} {ctx.spec.environment}",
         AssumeRolePolicyDocument=iam.service_trust("backup.amazonaws.com"),
-        ManagedPolicyArns=[
-            Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}") for name in MANAGED_POLICIES
-        ],
+        ManagedPolicyArns=[iam.managed_policy_arn(name) for name in MANAGED_POLICIES],
     )
 
 
@@ -151,8 +147,5 @@ def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
     return [
         GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
         *(GetAtt(ids.table(table.name), "Arn") for table in spec.tables),
-        *(
-            Sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name(spec, bucket.name, ctx.region)}")
-            for bucket in spec.buckets
-        ),
+        *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
     ]

@@ -13,21 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from awacs.aws import Allow, Condition, Policy, Statement, StringEquals
+from awacs.aws import Condition, Policy
 from awacs.kms import Decrypt, GenerateDataKey
 from awacs.s3 import DeleteObject, DeleteObjectVersion, ListBucketVersions
 from awacs.sqs import SendMessage
-from troposphere import AWSObject, GetAtt, Ref, Sub
-from troposphere.awslambda import Code, DeadLetterConfig, Function, LoggingConfig
+from troposphere import AWSObject, GetAtt
 from troposphere.cloudformation import CustomResource
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
-from troposphere.sqs import Queue
 
 from dr_compiler.compiler import iam, ids, naming
-from dr_compiler.compiler.context import StackContext, sourced
-from dr_compiler.compiler.services import s3, sqs
+from dr_compiler.compiler.context import StackContext, deletion_policies, sourced
+from dr_compiler.compiler.services import lambda_functions
 from dr_compiler.model import Bucket
 
 FUNCTION = "bucket-emptier"
@@ -38,14 +33,10 @@ TIMEOUT_SECONDS = 900
 SERVICE_TIMEOUT_SECONDS = TIMEOUT_SECONDS + 60
 """CloudFormation gives up on a custom resource after this (default 1 h); the function
 always answers before its own timeout, so this only bounds a crashed invocation."""
-FAILURE_RETENTION_SECONDS = 1_209_600
 
 FAILURE_QUEUE = ids.function_dead_letter_queue(FUNCTION)
-FAILURE_QUEUE_POLICY = f"{FAILURE_QUEUE}Policy"
-LOG_GROUP = ids.function_log_group(FUNCTION)
 BUCKET_ACTIONS = (ListBucketVersions,)
 OBJECT_ACTIONS = (DeleteObject, DeleteObjectVersion)
-_BASIC_EXECUTION = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 
 class BucketEmptier(CustomResource):
@@ -75,57 +66,30 @@ def artifact_key(ctx: StackContext) -> str:
 
 
 def _function_resources(ctx: StackContext) -> Iterator[AWSObject]:
-    spec = ctx.spec
-    function_name = naming.function_name(spec, FUNCTION)
-    key = ctx.get_att(ids.KMS_KEY, "Arn")
-    yield LogGroup(
-        LOG_GROUP,
-        LogGroupName=f"/aws/lambda/{function_name}",
-        RetentionInDays=spec.monitoring.log_retention_days,
-        KmsKeyId=key,
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-    )
+    # Nothing here holds data worth keeping: all of it goes with the stack.
+    policies = deletion_policies("Delete")
+    yield lambda_functions.log_group(ctx, FUNCTION, policies)
     # CloudFormation invokes custom-resource functions asynchronously, so an invocation
     # that fails outright (crash, out of memory) lands here instead of vanishing (DR071).
-    yield Queue(
-        FAILURE_QUEUE,
-        QueueName=ctx.name(FUNCTION, "failures"),
-        KmsMasterKeyId=key,
-        MessageRetentionPeriod=FAILURE_RETENTION_SECONDS,
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
+    yield from lambda_functions.failure_queue(ctx, FUNCTION, policies)
+    yield lambda_functions.execution_role(
+        ctx,
+        FUNCTION,
+        [lambda_functions.BASIC_EXECUTION],
+        "empty-buckets",
+        emptier_policy(ctx),
+        Description=f"Bucket emptier of {ctx.spec.app} {ctx.spec.environment} in {ctx.region}",
     )
-    yield sqs.tls_only_policy(FAILURE_QUEUE_POLICY, [FAILURE_QUEUE])
-    yield _role(ctx)
     # Not attached to the VPC: it must reach S3 and CloudFormation's presigned response URL
     # (public S3) from any stack, including a base stack whose egress is endpoints only, and it
     # touches no data path (it only lists and deletes object versions).
-    yield Function(
-        ids.BUCKET_EMPTIER,
-        FunctionName=function_name,
+    yield lambda_functions.lambda_function(
+        ctx,
+        FUNCTION,
         Description="Empties versioned buckets before CloudFormation deletes them",
-        Code=Code(
-            S3Bucket=naming.cfn(naming.artifact_bucket(spec, ctx.region)), S3Key=artifact_key(ctx)
-        ),
         Handler=HANDLER,
         Runtime=RUNTIME,
         Timeout=TIMEOUT_SECONDS,
-        Role=GetAtt(ids.BUCKET_EMPTIER_ROLE, "Arn"),
-        DeadLetterConfig=DeadLetterConfig(TargetArn=GetAtt(FAILURE_QUEUE, "Arn")),
-        LoggingConfig=LoggingConfig(LogGroup=Ref(LOG_GROUP)),
-    )
-
-
-def _role(ctx: StackContext) -> Role:
-    return Role(
-        ids.BUCKET_EMPTIER_ROLE,
-        # IAM role names are global: the region keeps each region's role distinct.
-        RoleName=ctx.name(FUNCTION, regional=True),
-        Description=f"Bucket emptier of {ctx.spec.app} {ctx.spec.environment} in {ctx.region}",
-        AssumeRolePolicyDocument=iam.service_trust("lambda.amazonaws.com"),
-        ManagedPolicyArns=[Sub(_BASIC_EXECUTION)],
-        Policies=[RolePolicy(PolicyName="empty-buckets", PolicyDocument=emptier_policy(ctx))],
     )
 
 
@@ -137,37 +101,28 @@ def emptier_policy(ctx: StackContext) -> Policy:
     """
     spec, region = ctx.spec, ctx.region
     names = [b.name for b in spec.buckets]
-    return Policy(
-        Version="2012-10-17",
-        Statement=[
-            Statement(
-                Sid="ListBucketVersions",
-                Effect=Allow,
-                Action=list(BUCKET_ACTIONS),
-                Resource=[s3.bucket_arn(spec, name, region) for name in names],
+    return iam.policy(
+        [
+            iam.allow(
+                "ListBucketVersions",
+                BUCKET_ACTIONS,
+                [naming.bucket_arn(spec, name, region) for name in names],
             ),
-            Statement(
-                Sid="DeleteObjectVersions",
-                Effect=Allow,
-                Action=list(OBJECT_ACTIONS),
-                Resource=[s3.bucket_arn(spec, name, region, objects=True) for name in names],
+            iam.allow(
+                "DeleteObjectVersions",
+                OBJECT_ACTIONS,
+                [naming.bucket_arn(spec, name, region, objects=True) for name in names],
             ),
-            Statement(
-                Sid="SendFailures",
-                Effect=Allow,
-                Action=[SendMessage],
-                Resource=[GetAtt(FAILURE_QUEUE, "Arn")],
-            ),
+            iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
             # Sending to a KMS-encrypted queue needs the key: data key for the message, and
             # Decrypt to reuse a cached data key.
-            Statement(
-                Sid="EncryptFailures",
-                Effect=Allow,
-                Action=[GenerateDataKey, Decrypt],
-                Resource=[ctx.get_att(ids.KMS_KEY, "Arn")],
-                Condition=Condition(StringEquals("kms:ViaService", f"sqs.{region}.amazonaws.com")),
+            iam.allow(
+                "EncryptFailures",
+                [GenerateDataKey, Decrypt],
+                [ctx.key_arn],
+                Condition=Condition(iam.via_service("sqs", region)),
             ),
-        ],
+        ]
     )
 
 
@@ -177,6 +132,6 @@ def _emptier(ctx: StackContext, bucket: Bucket) -> BucketEmptier:
         emptier_id(bucket.name),
         ServiceToken=GetAtt(ids.BUCKET_EMPTIER, "Arn"),
         ServiceTimeout=SERVICE_TIMEOUT_SECONDS,
-        BucketName=naming.cfn(s3.bucket_name(ctx.spec, bucket.name, ctx.region)),
+        BucketName=naming.cfn(naming.bucket_name(ctx.spec, bucket.name, ctx.region)),
         DependsOn=[ids.bucket(bucket.name)],
     )

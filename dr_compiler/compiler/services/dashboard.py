@@ -20,19 +20,19 @@ from typing import Any
 from troposphere.cloudwatch import Dashboard
 
 from dr_compiler.compiler.context import GLOBAL_REGION, Phase, Sourced, StackContext, sourced
-from dr_compiler.compiler.ids import replication_rule
 from dr_compiler.compiler.naming import (
-    bucket_name,
+    arn_text,
     cfn,
     db_cluster_identifier,
     dead_letter_queue_name,
     function_name,
+    health_check_name,
     metric_namespace,
 )
 from dr_compiler.compiler.services.alarms import (
     PRIMARY_API_HEALTH_METRIC,
-    health_check_alarm_name,
     publishes_health_metrics,
+    replication_dimensions,
 )
 from dr_compiler.model import Spec
 
@@ -99,8 +99,7 @@ def _metric_widget(
 
 def _health_check_widget(spec: Spec) -> Widget:
     alarms = [
-        "arn:${AWS::Partition}:cloudwatch:"
-        f"{GLOBAL_REGION}:${{AWS::AccountId}}:alarm:{health_check_alarm_name(spec, region)}"
+        arn_text("cloudwatch", GLOBAL_REGION, f"alarm:{health_check_name(spec, region)}")
         for region in spec.regions.all
     ]
     return {
@@ -175,16 +174,12 @@ def _s3_replication_widgets(spec: Spec) -> Iterator[Widget]:
     for bucket in spec.buckets:
         if not bucket.replicated:
             continue
-        source = bucket_name(spec, bucket.name, primary)
         failures = []
         for region in spec.regions.secondaries:
             dimensions = [
-                "SourceBucket",
-                source,
-                "DestinationBucket",
-                bucket_name(spec, bucket.name, region),
-                "RuleId",
-                replication_rule(region),
+                token
+                for pair in replication_dimensions(spec, bucket.name, region).items()
+                for token in pair
             ]
             yield _metric_widget(
                 f"S3 replication latency (s) {bucket.name} to {region}",

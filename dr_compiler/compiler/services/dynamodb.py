@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Tags
+from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref
 from troposphere.dynamodb import (
     AttributeDefinition,
     GlobalTable,
@@ -33,7 +33,7 @@ from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import table_name
 from dr_compiler.compiler.services import kms
-from dr_compiler.compiler.tagging import spec_tags
+from dr_compiler.compiler.tagging import sorted_tags, spec_tags
 from dr_compiler.model import Table
 
 
@@ -49,7 +49,6 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced
 
 def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
     keys = [(table.partition_key, "HASH"), *([(table.sort_key, "RANGE")] if table.sort_key else [])]
-    policy = "Retain" if ctx.retain_data else "Delete"
     strong = {"MultiRegionConsistency": "STRONG"} if table.consistency == "strong" else {}
     return GlobalTable(
         ids.table(table.name),
@@ -62,8 +61,7 @@ def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
         StreamSpecification=StreamSpecification(StreamViewType="NEW_AND_OLD_IMAGES"),
         SSESpecification=GlobalTableSSESpecification(SSEEnabled=True, SSEType="KMS"),
         Replicas=[_replica(ctx, region) for region in ctx.spec.regions.all],
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        **ctx.data_policies(),
         **strong,
     )
 
@@ -77,13 +75,13 @@ def _replica(ctx: StackContext, region: str) -> ReplicaSpecification:
         ),
         SSESpecification=ReplicaSSESpecification(KMSMasterKeyId=_replica_key(ctx, region)),
         DeletionProtectionEnabled=ctx.spec.metadata.production,
-        Tags=Tags(**{key: tags[key] for key in sorted(tags)}),
+        Tags=sorted_tags(tags),
     )
 
 
 def _replica_key(ctx: StackContext, region: str) -> AWSHelperFn:
     if region == ctx.region:
-        return GetAtt(ids.KMS_KEY, "Arn")
+        return ctx.key_arn
     return kms.key_alias_arn(ctx, region)
 
 

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 
 from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringLike
 from awacs.kms import Action as KmsAction
-from troposphere import AWSObject, GetAtt, Output, Ref, Sub
+from troposphere import AWSObject, Output, Ref, Sub
 from troposphere.kms import Alias, Key
 
-from dr_compiler.compiler import ids
+from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, StackContext
-from dr_compiler.compiler.naming import physical_name
+from dr_compiler.compiler.naming import arn, physical_name
 
-_ROOT = Principal("AWS", Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root"))
+_ROOT = Principal("AWS", arn("iam", "", "root"))
 
 # Services that use the key on the account's behalf. CloudWatch publishes alarms to the
 # encrypted topics; Logs encrypts log groups; the others encrypt their own stores.
@@ -29,12 +29,11 @@ def key_alias(ctx: StackContext, region: str | None = None) -> str:
     The global stack shares us-east-1 with the primary when the primary is us-east-1, so its
     key's alias says "global" instead of a region: aliases are unique per account and region.
     """
-    scope = region or ("global" if ctx.phase is Phase.GLOBAL else ctx.region)
-    return "alias/" + physical_name(ctx.spec, scope)
+    return "alias/" + physical_name(ctx.spec, region or ctx.scope)
 
 
 def key_alias_arn(ctx: StackContext, region: str) -> Sub:
-    return Sub(f"arn:${{AWS::Partition}}:kms:{region}:${{AWS::AccountId}}:{key_alias(ctx, region)}")
+    return arn("kms", region, key_alias(ctx, region))
 
 
 def key_policy(region: str) -> Policy:
@@ -45,9 +44,8 @@ def key_policy(region: str) -> Policy:
         KmsAction("GenerateDataKey*"),
         KmsAction("DescribeKey"),
     ]
-    return Policy(
-        Version="2012-10-17",
-        Statement=[
+    return iam.policy(
+        [
             Statement(
                 Sid="AccountAdministers",
                 Effect=Allow,
@@ -64,7 +62,7 @@ def key_policy(region: str) -> Policy:
                 Condition=Condition(
                     StringLike(
                         "kms:EncryptionContext:aws:logs:arn",
-                        Sub(f"arn:${{AWS::Partition}}:logs:{region}:${{AWS::AccountId}}:*"),
+                        arn("logs", region, "*"),
                     )
                 ),
             ),
@@ -75,7 +73,7 @@ def key_policy(region: str) -> Policy:
                 Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
                 Resource=["*"],
             ),
-        ],
+        ]
     )
 
 
@@ -87,9 +85,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
         Description=f"{ctx.spec.app} {ctx.spec.environment} {ctx.region}: data at rest",
         EnableKeyRotation=True,
         KeyPolicy=key_policy(ctx.region),
-        DeletionPolicy="Retain" if ctx.retain_data else "Delete",
-        UpdateReplacePolicy="Retain" if ctx.retain_data else "Delete",
         PendingWindowInDays=30 if ctx.retain_data else 7,
+        **ctx.data_policies(),
     )
     yield Alias(ids.KMS_ALIAS, AliasName=key_alias(ctx), TargetKeyId=Ref(ids.KMS_KEY))
-    yield Output("KmsKeyArn", Value=GetAtt(ids.KMS_KEY, "Arn"), Description="Region's customer key")
+    yield Output("KmsKeyArn", Value=ctx.key_arn, Description="Region's customer key")

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from awacs import cloudwatch, dynamodb, kms, rds, s3, secretsmanager, sns, sqs
-from awacs.aws import Allow, Condition, Policy, Statement, StringEquals
+from awacs.aws import Condition, Policy, Statement, StringEquals
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub, awslambda
 from troposphere.events import Rule, Target
 from troposphere.iam import Policy as RolePolicy
@@ -30,12 +30,9 @@ from troposphere.sqs import Queue
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import GLOBAL_REGION, Phase, Sourced, StackContext, sourced
-from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION, target_group_name
-from dr_compiler.compiler.services.sqs import tls_only_policy
+from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
+from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
 from dr_compiler.model import Function
-
-FAILURE_RETENTION_SECONDS = 14 * 24 * 3600
-"""SQS's maximum: failed async events stay inspectable and redrivable for two weeks."""
 
 # Lambda refuses an SQS batch above 10 without a batching window (the API's rule).
 UNBATCHED_MAX = 10
@@ -74,75 +71,100 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
     yield from sourced([_api_invoke_permission(ctx)], "api", "function")
 
 
-# Resources every function has.
+# What every function has, the spec's and the bucket emptier alike: a log group, a failure
+# queue, an execution role and the function, all named after the function.
+
+BASIC_EXECUTION = "service-role/AWSLambdaBasicExecutionRole"
+VPC_ACCESS_EXECUTION = "service-role/AWSLambdaVPCAccessExecutionRole"
+
+
+def log_group(ctx: StackContext, name: str, policies: dict[str, str]) -> LogGroup:
+    """The function's KMS-encrypted log group, under Lambda's default name."""
+    return LogGroup(
+        ids.function_log_group(name),
+        LogGroupName=f"/aws/lambda/{naming.function_name(ctx.spec, name)}",
+        RetentionInDays=ctx.spec.monitoring.log_retention_days,
+        KmsKeyId=ctx.key_arn,
+        **policies,
+    )
+
+
+def failure_queue(ctx: StackContext, name: str, policies: dict[str, str]) -> list[AWSObject]:
+    """Where an asynchronous invocation lands after failing every retry (DR071): an
+    encrypted, TLS-only queue keeping messages as long as SQS allows."""
+    queue_id = ids.function_dead_letter_queue(name)
+    return [
+        Queue(
+            queue_id,
+            QueueName=ctx.name(name, "failures"),
+            KmsMasterKeyId=ctx.key_arn,
+            MessageRetentionPeriod=DEAD_LETTER_RETENTION_SECONDS,
+            **policies,
+        ),
+        tls_only_policy(f"{queue_id}Policy", [queue_id]),
+    ]
+
+
+def execution_role(
+    ctx: StackContext,
+    name: str,
+    managed: list[str],
+    policy_name: str,
+    document: Policy,
+    **extra: Any,
+) -> Role:
+    """IAM is global: the role name carries the region so each region's copy is distinct."""
+    return Role(
+        ids.function_role(name),
+        RoleName=ctx.name(name, regional=True),
+        AssumeRolePolicyDocument=iam.service_trust("lambda.amazonaws.com"),
+        ManagedPolicyArns=[iam.managed_policy_arn(policy) for policy in managed],
+        Policies=[RolePolicy(PolicyName=policy_name, PolicyDocument=document)],
+        **extra,
+    )
+
+
+def lambda_function(ctx: StackContext, name: str, **properties: Any) -> awslambda.Function:
+    """The function, its code from the region's artifact bucket, wired to its role, log
+    group and failure queue."""
+    spec = ctx.spec
+    return awslambda.Function(
+        ids.function(name),
+        FunctionName=naming.function_name(spec, name),
+        Code=awslambda.Code(
+            S3Bucket=naming.cfn(naming.artifact_bucket(spec, ctx.region)),
+            S3Key=ctx.artifact_keys[name],
+        ),
+        Role=GetAtt(ids.function_role(name), "Arn"),
+        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(ids.function_log_group(name))),
+        DeadLetterConfig=awslambda.DeadLetterConfig(
+            TargetArn=GetAtt(ids.function_dead_letter_queue(name), "Arn")
+        ),
+        **properties,
+    )
 
 
 def _core(ctx: StackContext, function: Function) -> list[AWSObject]:
+    policies = ctx.data_policies()
     return [
-        _log_group(ctx, function),
+        log_group(ctx, function.name, policies),
         _role(ctx, function),
-        _failure_queue(ctx, function),
-        tls_only_policy(
-            f"{ids.function_dead_letter_queue(function.name)}Policy",
-            [ids.function_dead_letter_queue(function.name)],
-        ),
+        *failure_queue(ctx, function.name, policies),
         _function(ctx, function),
     ]
 
 
-def _retention(ctx: StackContext) -> dict[str, str]:
-    policy = "Retain" if ctx.retain_data else "Delete"
-    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
-
-
-def _log_group(ctx: StackContext, function: Function) -> LogGroup:
-    return LogGroup(
-        ids.function_log_group(function.name),
-        LogGroupName=f"/aws/lambda/{naming.function_name(ctx.spec, function.name)}",
-        RetentionInDays=ctx.spec.monitoring.log_retention_days,
-        KmsKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
-        **_retention(ctx),
-    )
-
-
-def _failure_queue(ctx: StackContext, function: Function) -> Queue:
-    return Queue(
-        ids.function_dead_letter_queue(function.name),
-        QueueName=ctx.name(function.name, "failures"),
-        KmsMasterKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
-        MessageRetentionPeriod=FAILURE_RETENTION_SECONDS,
-        **_retention(ctx),
-    )
-
-
-def _managed_policy(name: str) -> Sub:
-    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/service-role/{name}")
-
-
 def _role(ctx: StackContext, function: Function) -> Role:
-    """IAM is global: the role name carries the region so each region's copy is distinct."""
-    managed = [_managed_policy("AWSLambdaBasicExecutionRole")]
+    managed = [BASIC_EXECUTION]
     if function.vpc:
         # ENI management needs `*` resources; the AWS managed policy is the allow-listed way.
-        managed.append(_managed_policy("AWSLambdaVPCAccessExecutionRole"))
-    return Role(
-        ids.function_role(function.name),
-        RoleName=ctx.name(function.name, regional=True),
-        AssumeRolePolicyDocument=iam.service_trust("lambda.amazonaws.com"),
-        ManagedPolicyArns=managed,
-        Policies=[
-            RolePolicy(
-                PolicyName="access",
-                PolicyDocument=Policy(
-                    Version="2012-10-17", Statement=access_statements(ctx, function)
-                ),
-            )
-        ],
+        managed.append(VPC_ACCESS_EXECUTION)
+    return execution_role(
+        ctx, function.name, managed, "access", iam.policy(access_statements(ctx, function))
     )
 
 
 def _function(ctx: StackContext, function: Function) -> awslambda.Function:
-    spec = ctx.spec
     extra: dict[str, Any] = {}
     if function.vpc:
         extra["VpcConfig"] = awslambda.VPCConfig(
@@ -151,24 +173,15 @@ def _function(ctx: StackContext, function: Function) -> awslambda.Function:
         )
     if function.reserved_concurrency is not None:
         extra["ReservedConcurrentExecutions"] = function.reserved_concurrency
-    return awslambda.Function(
-        ids.function(function.name),
-        FunctionName=naming.function_name(spec, function.name),
+    return lambda_function(
+        ctx,
+        function.name,
         Runtime=function.runtime,
         Handler=function.handler,
         MemorySize=function.memory_mb,
         Timeout=function.timeout_seconds,
-        Code=awslambda.Code(
-            S3Bucket=naming.cfn(naming.artifact_bucket(spec, ctx.region)),
-            S3Key=ctx.artifact_keys[function.name],
-        ),
-        Role=GetAtt(ids.function_role(function.name), "Arn"),
-        KmsKeyArn=ctx.get_att(ids.KMS_KEY, "Arn"),
-        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(ids.function_log_group(function.name))),
+        KmsKeyArn=ctx.key_arn,
         Environment=awslambda.Environment(Variables=environment(ctx, function)),
-        DeadLetterConfig=awslambda.DeadLetterConfig(
-            TargetArn=GetAtt(ids.function_dead_letter_queue(function.name), "Arn")
-        ),
         **extra,
     )
 
@@ -229,11 +242,6 @@ def _table_arn(ctx: StackContext, table: str) -> Sub:
     return naming.arn("dynamodb", ctx.region, f"table/{naming.table_name(ctx.spec, table)}")
 
 
-def _bucket_arn(ctx: StackContext, bucket: str, suffix: str = "") -> Sub:
-    name = naming.bucket_name(ctx.spec, bucket, ctx.region)
-    return Sub(f"arn:${{AWS::Partition}}:s3:::{name}{suffix}")
-
-
 def _global_cluster_arn(ctx: StackContext) -> Sub:
     # Global clusters are not regional: their ARN has an empty region field.
     return naming.arn("rds", "", f"global-cluster:{naming.global_cluster_identifier(ctx.spec)}")
@@ -248,13 +256,9 @@ def _cluster_arns(ctx: StackContext) -> list[Sub]:
     ]
 
 
-def _statement(sid: str, actions: list[Any], resources: list[Any], **extra: Any) -> Statement:
-    return Statement(Sid=sid, Effect=Allow, Action=actions, Resource=resources, **extra)
-
-
 def _queue_statements(function: Function) -> list[Statement]:
     return [
-        _statement(
+        iam.allow(
             f"{mode.capitalize()}{ids.queue(queue)}",
             _QUEUE_ACTIONS[mode],
             [GetAtt(ids.queue(queue), "Arn")],
@@ -265,7 +269,7 @@ def _queue_statements(function: Function) -> list[Statement]:
 
 def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
     return [
-        _statement(
+        iam.allow(
             f"{'ReadWrite' if mode == 'read_write' else 'Read'}{ids.table(table)}",
             _TABLE_READ + (_TABLE_WRITE if mode == "read_write" else []),
             [_table_arn(ctx, table)],
@@ -279,8 +283,16 @@ def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]
     for bucket, mode in sorted(function.access.buckets.items()):
         objects = [s3.GetObject] + ([s3.PutObject, s3.DeleteObject] if mode == "read_write" else [])
         statements += [
-            _statement(f"List{ids.bucket(bucket)}", [s3.ListBucket], [_bucket_arn(ctx, bucket)]),
-            _statement(f"Objects{ids.bucket(bucket)}", objects, [_bucket_arn(ctx, bucket, "/*")]),
+            iam.allow(
+                f"List{ids.bucket(bucket)}",
+                [s3.ListBucket],
+                [naming.bucket_arn(ctx.spec, bucket, ctx.region)],
+            ),
+            iam.allow(
+                f"Objects{ids.bucket(bucket)}",
+                objects,
+                [naming.bucket_arn(ctx.spec, bucket, ctx.region, objects=True)],
+            ),
         ]
     return statements
 
@@ -291,7 +303,7 @@ def _database_statements(ctx: StackContext, function: Function) -> list[Statemen
         # The network path is the security groups'; the role only reads the credentials.
         secret = f"secret:{naming.db_secret_name(ctx.spec)}-??????"
         return [
-            _statement(
+            iam.allow(
                 "ReadDatabaseSecret",
                 [secretsmanager.GetSecretValue],
                 [naming.arn("secretsmanager", ctx.region, secret)],
@@ -300,14 +312,14 @@ def _database_statements(ctx: StackContext, function: Function) -> list[Statemen
     if mode not in ("describe", "failover"):
         return []
     statements = [
-        _statement(
+        iam.allow(
             "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
         ),
-        _statement("DescribeClusters", [rds.DescribeDBClusters], _cluster_arns(ctx)),
+        iam.allow("DescribeClusters", [rds.DescribeDBClusters], _cluster_arns(ctx)),
     ]
     if mode == "failover":
         statements.append(
-            _statement(
+            iam.allow(
                 "PromoteCluster", _RDS_PROMOTE, [_global_cluster_arn(ctx), *_cluster_arns(ctx)]
             )
         )
@@ -317,12 +329,12 @@ def _database_statements(ctx: StackContext, function: Function) -> list[Statemen
 def _monitoring_statements(ctx: StackContext, function: Function) -> list[Statement]:
     statements = []
     if function.access.alerts == "publish":
-        statements.append(_statement("PublishAlerts", [sns.Publish], [ctx.ref(ids.ALERT_TOPIC)]))
+        statements.append(iam.allow("PublishAlerts", [sns.Publish], [ctx.ref(ids.ALERT_TOPIC)]))
     if function.access.metrics == "publish":
         # PutMetricData has no resource to name: `*`, fenced in by the namespace condition
         # (the pattern AWS documents for it).
         statements.append(
-            _statement(
+            iam.allow(
                 "PublishMetrics",
                 [cloudwatch.PutMetricData],
                 ["*"],
@@ -345,14 +357,12 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
         *_bucket_statements(ctx, function),
         *_database_statements(ctx, function),
         *_monitoring_statements(ctx, function),
-        _statement(
+        iam.allow(
             "SendFailedEvents",
             [sqs.SendMessage],
             [GetAtt(ids.function_dead_letter_queue(function.name), "Arn")],
         ),
-        _statement(
-            "UseRegionKey", [kms.Decrypt, kms.GenerateDataKey], [ctx.get_att(ids.KMS_KEY, "Arn")]
-        ),
+        iam.allow("UseRegionKey", [kms.Decrypt, kms.GenerateDataKey], [ctx.key_arn]),
     ]
 
 
@@ -434,7 +444,7 @@ def _api_invoke_permission(ctx: StackContext) -> awslambda.Permission:
     AWS generates, but its name is ours: Lambda matches SourceArn as a pattern (ArnLike), so
     `targetgroup/<name>/*` in this account and region pins it to this target group.
     """
-    name = target_group_name(ctx.spec)
+    name = naming.target_group_name(ctx.spec)
     return awslambda.Permission(
         API_INVOKE_PERMISSION,
         FunctionName=Ref(ids.function(ctx.spec.api.function)),

@@ -62,6 +62,7 @@ from troposphere.logs import LogGroup
 
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
+from dr_compiler.compiler.naming import arn
 from dr_compiler.errors import Problem, SpecInvalidError
 from dr_compiler.model import Function, Spec
 
@@ -380,14 +381,12 @@ def _alb_security_group() -> Iterator[AWSObject]:
 
 
 def _flow_logs(ctx: StackContext) -> Iterator[AWSObject]:
-    policy = "Retain" if ctx.retain_data else "Delete"
     yield LogGroup(
         FLOW_LOG_GROUP,
         LogGroupName=ctx.name("vpc-flow-logs", regional=True),
         RetentionInDays=ctx.spec.network.flow_logs_retention_days,
-        KmsKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        KmsKeyId=ctx.key_arn,
+        **ctx.data_policies(),
     )
     yield Role(
         FLOW_LOG_ROLE,
@@ -437,9 +436,7 @@ def _flow_log_trust() -> PolicyDocument:
                         StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
                         ArnLike(
                             "aws:SourceArn",
-                            Sub(
-                                "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*"
-                            ),
+                            arn("ec2", "${AWS::Region}", "vpc-flow-log/*"),
                         ),
                     ]
                 ),

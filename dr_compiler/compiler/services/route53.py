@@ -40,7 +40,12 @@ from dr_compiler.compiler.context import (
     StackId,
     sourced,
 )
-from dr_compiler.compiler.naming import arn, failover_topic_name, function_name, physical_name
+from dr_compiler.compiler.naming import (
+    arn,
+    failover_topic_name,
+    function_name,
+    health_check_name,
+)
 from dr_compiler.model import Spec
 
 PRIMARY_RECORD = "FailoverRecordPrimary"
@@ -56,12 +61,17 @@ def workload_stack(spec: Spec, region: str) -> StackId:
     return StackId(phase, region)
 
 
+def _load_balancer_parameter(output: str, region: str) -> str:
+    """The global-stack parameter carrying `output` of `region`'s workload stack."""
+    return f"{output}{ids.pascal(region)}"
+
+
 def dns_name_parameter(region: str) -> str:
-    return f"{ids.LOAD_BALANCER_DNS_OUTPUT}{ids.pascal(region)}"
+    return _load_balancer_parameter(ids.LOAD_BALANCER_DNS_OUTPUT, region)
 
 
 def zone_id_parameter(region: str) -> str:
-    return f"{ids.LOAD_BALANCER_ZONE_OUTPUT}{ids.pascal(region)}"
+    return _load_balancer_parameter(ids.LOAD_BALANCER_ZONE_OUTPUT, region)
 
 
 def health_check_output(region: str) -> str:
@@ -79,7 +89,7 @@ def build(ctx: StackContext) -> Iterator[Item]:
     spec = ctx.spec
     yield from sourced([_hosted_zone(spec)], "dns", "zone")
     for region in spec.regions.all:
-        yield _dns_name_inbound(spec, region)
+        yield _load_balancer_inbound(spec, region, ids.LOAD_BALANCER_DNS_OUTPUT, "DNS name")
         yield from sourced([_health_check(spec, region)], "dns", "health_check")
         yield Output(
             health_check_output(region),
@@ -106,21 +116,12 @@ def _hosted_zone(spec: Spec) -> HostedZone:
     )
 
 
-def _dns_name_inbound(spec: Spec, region: str) -> Inbound:
+def _load_balancer_inbound(spec: Spec, region: str, output: str, what: str) -> Inbound:
     return Inbound(
-        dns_name_parameter(region),
+        _load_balancer_parameter(output, region),
         workload_stack(spec, region),
-        ids.LOAD_BALANCER_DNS_OUTPUT,
-        f"DNS name of the {region} load balancer",
-    )
-
-
-def _zone_id_inbound(spec: Spec, region: str) -> Inbound:
-    return Inbound(
-        zone_id_parameter(region),
-        workload_stack(spec, region),
-        ids.LOAD_BALANCER_ZONE_OUTPUT,
-        f"Canonical hosted zone id of the {region} load balancer",
+        output,
+        f"{what} of the {region} load balancer",
     )
 
 
@@ -141,7 +142,7 @@ def _health_check(spec: Spec, region: str) -> HealthCheck:
     return HealthCheck(
         ids.health_check(region),
         HealthCheckConfig=config,
-        HealthCheckTags=Tags(Name=physical_name(spec, "health-check", region=region)),
+        HealthCheckTags=Tags(Name=health_check_name(spec, region)),
     )
 
 
@@ -152,7 +153,9 @@ def _failover_records(spec: Spec) -> Iterator[Item]:
         (SECONDARY_RECORD, "SECONDARY", secondary),
     ):
         if spec.dns.ttl_seconds is None:
-            yield _zone_id_inbound(spec, region)
+            yield _load_balancer_inbound(
+                spec, region, ids.LOAD_BALANCER_ZONE_OUTPUT, "Canonical hosted zone id"
+            )
         yield from sourced([_record(spec, logical_id, failover, region)], "dns")
 
 
@@ -195,7 +198,7 @@ def _failover_topic(ctx: StackContext) -> Iterator[Item]:
                 ids.FAILOVER_TOPIC,
                 TopicName=failover_topic_name(spec),
                 DisplayName=f"{spec.app} {spec.environment} failover",
-                KmsMasterKeyId=ctx.get_att(ids.KMS_KEY, "Arn"),
+                KmsMasterKeyId=ctx.key_arn,
             )
         ],
         "failover",

@@ -16,12 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from awacs.aws import (
-    Allow,
     Condition,
     ForAnyValueStringEquals,
     Policy,
     Statement,
-    StringEquals,
     StringLike,
 )
 from awacs.kms import Decrypt, Encrypt
@@ -67,6 +65,7 @@ from troposphere.s3 import (
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import Phase, Requires, StackContext, StackId, sourced
+from dr_compiler.compiler.naming import bucket_arn
 from dr_compiler.compiler.services import kms
 from dr_compiler.model import Bucket as SpecBucket
 from dr_compiler.model import Spec
@@ -91,17 +90,6 @@ REPLICATION_SOURCE_KEY_ACTIONS = (Decrypt,)
 REPLICATION_DESTINATION_KEY_ACTIONS = (Encrypt, Decrypt)
 
 
-def bucket_name(spec: Spec, bucket: str, region: str) -> str:
-    """The physical name of a spec bucket in a region (contains `${AWS::AccountId}`)."""
-    return naming.bucket_name(spec, bucket, region)
-
-
-def bucket_arn(spec: Spec, bucket: str, region: str, *, objects: bool = False) -> Sub:
-    """The computable ARN of a bucket (or of every object in it)."""
-    suffix = "/*" if objects else ""
-    return Sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name(spec, bucket, region)}{suffix}")
-
-
 def build(ctx: StackContext) -> Iterator[Any]:
     if not (ctx.in_regional_base and ctx.spec.buckets):
         return
@@ -122,7 +110,6 @@ def _replicated(ctx: StackContext) -> list[SpecBucket]:
 
 def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObject | Output]:
     logical_id = ids.bucket(bucket.name)
-    policy = "Retain" if ctx.retain_data else "Delete"
     replication = (
         {"ReplicationConfiguration": _replication_configuration(ctx, bucket)}
         if ctx.phase is Phase.PRIMARY and bucket in _replicated(ctx)
@@ -130,13 +117,13 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
     )
     yield Bucket(
         logical_id,
-        BucketName=naming.cfn(bucket_name(ctx.spec, bucket.name, ctx.region)),
+        BucketName=naming.cfn(naming.bucket_name(ctx.spec, bucket.name, ctx.region)),
         VersioningConfiguration=VersioningConfiguration(Status=ENABLED),
         BucketEncryption=BucketEncryption(
             ServerSideEncryptionConfiguration=[
                 ServerSideEncryptionRule(
                     ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.get_att(ids.KMS_KEY, "Arn")
+                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.key_arn
                     ),
                     BucketKeyEnabled=True,
                 )
@@ -165,8 +152,7 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
                 )
             ]
         ),
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        **ctx.data_policies(),
         **replication,
     )
     yield BucketPolicy(
@@ -254,38 +240,34 @@ def replication_policy(ctx: StackContext) -> Policy:
     names = [b.name for b in _replicated(ctx)]
     secondaries = spec.regions.secondaries
     statements = [
-        Statement(
-            Sid="ReadSourceBuckets",
-            Effect=Allow,
-            Action=list(REPLICATION_SOURCE_BUCKET_ACTIONS),
-            Resource=[bucket_arn(spec, name, primary) for name in names],
+        iam.allow(
+            "ReadSourceBuckets",
+            REPLICATION_SOURCE_BUCKET_ACTIONS,
+            [bucket_arn(spec, name, primary) for name in names],
         ),
-        Statement(
-            Sid="ReadSourceObjects",
-            Effect=Allow,
-            Action=list(REPLICATION_SOURCE_OBJECT_ACTIONS),
-            Resource=[bucket_arn(spec, name, primary, objects=True) for name in names],
+        iam.allow(
+            "ReadSourceObjects",
+            REPLICATION_SOURCE_OBJECT_ACTIONS,
+            [bucket_arn(spec, name, primary, objects=True) for name in names],
         ),
-        Statement(
-            Sid="WriteReplicas",
-            Effect=Allow,
-            Action=list(REPLICATION_DESTINATION_OBJECT_ACTIONS),
-            Resource=[
+        iam.allow(
+            "WriteReplicas",
+            REPLICATION_DESTINATION_OBJECT_ACTIONS,
+            [
                 bucket_arn(spec, name, region, objects=True)
                 for region in secondaries
                 for name in names
             ],
         ),
-        Statement(
-            Sid="DecryptSourceObjects",
-            Effect=Allow,
-            Action=list(REPLICATION_SOURCE_KEY_ACTIONS),
-            Resource=[ctx.get_att(ids.KMS_KEY, "Arn")],
+        iam.allow(
+            "DecryptSourceObjects",
+            REPLICATION_SOURCE_KEY_ACTIONS,
+            [ctx.key_arn],
             Condition=_key_use_condition(spec, names, primary),
         ),
     ]
     statements.extend(_destination_key_statement(ctx, names, region) for region in secondaries)
-    return Policy(Version="2012-10-17", Statement=statements)
+    return iam.policy(statements)
 
 
 def _destination_key_statement(ctx: StackContext, names: list[str], region: str) -> Statement:
@@ -295,11 +277,10 @@ def _destination_key_statement(ctx: StackContext, names: list[str], region: str)
     resource is "any key of that region in this account", narrowed to the one key carrying
     the region's alias (kms:ResourceAliases), used by S3 in that region, for these buckets.
     """
-    return Statement(
-        Sid=f"EncryptReplicasIn{ids.pascal(region)}",
-        Effect=Allow,
-        Action=list(REPLICATION_DESTINATION_KEY_ACTIONS),
-        Resource=[Sub(f"arn:${{AWS::Partition}}:kms:{region}:${{AWS::AccountId}}:key/*")],
+    return iam.allow(
+        f"EncryptReplicasIn{ids.pascal(region)}",
+        REPLICATION_DESTINATION_KEY_ACTIONS,
+        [naming.arn("kms", region, "key/*")],
         Condition=_key_use_condition(
             ctx.spec,
             names,
@@ -322,7 +303,7 @@ def _key_use_condition(spec: Spec, names: list[str], region: str, *extra: Any) -
     ]
     return Condition(
         [
-            StringEquals("kms:ViaService", f"s3.{region}.amazonaws.com"),
+            iam.via_service("s3", region),
             StringLike("kms:EncryptionContext:aws:s3:arn", contexts),
             *extra,
         ]

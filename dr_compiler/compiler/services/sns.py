@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from troposphere import AWSObject, GetAtt, Output, Ref
+from troposphere import AWSObject, Output, Ref
 from troposphere.sns import SubscriptionResource, Topic
 
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, StackContext, sourced
 from dr_compiler.compiler.naming import alert_topic_name
-
-
-def _scope(ctx: StackContext) -> str:
-    return "global" if ctx.phase is Phase.GLOBAL else ctx.region
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
@@ -28,9 +24,9 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
         [
             Topic(
                 ids.ALERT_TOPIC,
-                TopicName=alert_topic_name(ctx.spec, _scope(ctx)),
+                TopicName=alert_topic_name(ctx.spec, ctx.scope),
                 DisplayName=f"{ctx.spec.app} {ctx.spec.environment} alerts",
-                KmsMasterKeyId=GetAtt(ids.KMS_KEY, "Arn"),
+                KmsMasterKeyId=ctx.key_arn,
             )
         ],
         "monitoring",

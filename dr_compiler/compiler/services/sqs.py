@@ -48,8 +48,7 @@ def build(ctx: StackContext) -> Iterator[object]:
 def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject | Output]:
     spec = ctx.spec
     queue_id, dlq_id = ids.queue(queue.name), ids.dead_letter_queue(queue.name)
-    policy = "Retain" if ctx.retain_data else "Delete"
-    key = ctx.get_att(ids.KMS_KEY, "Arn")
+    key = ctx.key_arn
     yield Queue(
         dlq_id,
         QueueName=naming.dead_letter_queue_name(spec, queue.name),
@@ -61,8 +60,7 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
             "redrivePermission": "byQueue",
             "sourceQueueArns": [queue_arn(ctx, naming.queue_name(spec, queue.name))],
         },
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        **ctx.data_policies(),
     )
     yield Queue(
         queue_id,
@@ -73,8 +71,7 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
         RedrivePolicy=RedrivePolicy(
             deadLetterTargetArn=GetAtt(dlq_id, "Arn"), maxReceiveCount=queue.max_receive_count
         ),
-        DeletionPolicy=policy,
-        UpdateReplacePolicy=policy,
+        **ctx.data_policies(),
     )
     yield tls_only_policy(f"{queue_id}Policy", [queue_id, dlq_id])
     for logical_id, label in ((queue_id, "queue"), (dlq_id, "dead-letter queue")):
