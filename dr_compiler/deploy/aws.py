@@ -94,8 +94,13 @@ def error_code(error: ClientError) -> str:
 
 
 def error_message(error: ClientError) -> str:
-    message = str(error.response.get("Error", {}).get("Message", "")).strip() or str(error)
-    return " ".join(message.split())
+    message = one_line(str(error.response.get("Error", {}).get("Message", "")))
+    return message or one_line(str(error))
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, newlines included, as one space."""
+    return " ".join(text.split())
 
 
 def is_throttling(code: str) -> bool:
@@ -115,15 +120,16 @@ def translate(error: Exception, last_call: str = "") -> AwsError | None:
     connection) do not, so `last_call`, the call that was being made, names it for them.
     """
     call = f"{last_call}: " if last_call else ""
+    text = one_line(str(error))
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return NoCredentials(
             "no AWS credentials: set AWS_PROFILE or pass --profile, or export "
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         )
     if isinstance(error, ProfileNotFound):
-        return NoCredentials(f"{error} (see ~/.aws/config)")
+        return NoCredentials(f"{text} (see ~/.aws/config)")
     if isinstance(error, EndpointConnectionError):
-        return AwsCallFailed(f"{call}cannot reach AWS: {error}")
+        return AwsCallFailed(f"{call}cannot reach AWS: {text}")
     if isinstance(error, ClientError):
         # The operation is certain; `last_call` adds its service when it is the same call.
         same = last_call.endswith(f":{error.operation_name}")
@@ -134,7 +140,7 @@ def translate(error: Exception, last_call: str = "") -> AwsError | None:
         return AwsCallFailed(f"{call}unreadable response from the endpoint: {first_line}")
     if isinstance(error, BotoCoreError) and not isinstance(error, ParamValidationError):
         # ParamValidationError is raised before any call: a bug here, not AWS's answer.
-        return AwsCallFailed(f"{call}AWS call failed: {error}")
+        return AwsCallFailed(f"{call}AWS call failed: {text}")
     return None
 
 

@@ -24,11 +24,11 @@ from botocore.exceptions import ClientError, WaiterError
 from dr_compiler.compiler.naming import artifact_bucket, physical_name
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
 from dr_compiler.deploy.bundle import operation_preferences
-from dr_compiler.deploy.executor import DeployFailed, StackSetRequest, StackSetWriter
-from dr_compiler.deploy.operations import Poller
+from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter
+from dr_compiler.deploy.operations import DeployFailed, Poller, failure_line
 from dr_compiler.deploy.plan import Action, DesiredStackSet, Target, counted, plan_stack_set
 from dr_compiler.deploy.progress import Progress
-from dr_compiler.deploy.state import read_stack_set
+from dr_compiler.deploy.state import parameter_values, read_stack_set
 from dr_compiler.errors import Location, Problem
 from dr_compiler.model import Spec
 
@@ -204,7 +204,7 @@ def artifacts_template(spec: Spec) -> dict[str, Any]:
 
 def roles_template(spec: Spec) -> dict[str, Any]:
     """The plain stack: StackSet roles, and the administration region's bucket when the
-    administering account is not itself a target."""
+    artifact StackSet does not make it (the administering account is not a target there)."""
     assume_execution_role = _sub(f"arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}")
     return {
         "AWSTemplateFormatVersion": TEMPLATE_VERSION,
@@ -326,16 +326,7 @@ def _deploy_artifacts(
     )
     operations, failures = writer.apply(request, desired, plan)
     if failures:
-        raise DeployFailed(
-            [
-                Problem(
-                    Location(spec.file),
-                    f"{name} failed in account {f.target.account} region {f.target.region}: "
-                    f"{f.reason}",
-                )
-                for f in failures
-            ]
-        )
+        raise DeployFailed([Problem(Location(spec.file), failure_line(name, f)) for f in failures])
     return plan.action.value, operations
 
 
@@ -347,6 +338,9 @@ def _roles_parameters(
     iam = clients.client("iam")
     administering = trust is None
     target = caller in spec.deployment.accounts
+    # `deploy` sends large templates through the caller's bucket in this region; the artifact
+    # StackSet makes it only when this account is a target and this region one of the spec's.
+    bucket_from_stack_set = target and clients.region in spec.regions.all
 
     def may_create(role: str, logical_id: str) -> bool:
         # A role this stack made stays in it; a role made by anyone else is left alone.
@@ -360,7 +354,7 @@ def _roles_parameters(
         "CreateExecutionRole": _flag(
             (target or not administering) and may_create(EXECUTION_ROLE, "ExecutionRole")
         ),
-        "CreateArtifactBucket": _flag(administering and not target),
+        "CreateArtifactBucket": _flag(administering and not bucket_from_stack_set),
     }
 
 
@@ -415,7 +409,8 @@ def deploy_stack(
         cfn.create_stack(**arguments)
         _wait(cfn, "stack_create_complete", name)
         return Action.CREATE.value
-    if _deployed_template(cfn, name) == template and _stack_parameters(existing) == parameters:
+    deployed_parameters = parameter_values(existing.get("Parameters", []))
+    if _deployed_template(cfn, name) == template and deployed_parameters == parameters:
         return Action.UNCHANGED.value
     cfn.update_stack(**arguments)
     _wait(cfn, "stack_update_complete", name)
@@ -440,13 +435,6 @@ def _deployed_template(cfn: Any, name: str) -> Any:
         except ValueError:
             return body
     return body
-
-
-def _stack_parameters(stack: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
-        for p in stack.get("Parameters", [])
-    }
 
 
 def _wait(cfn: Any, waiter: str, name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ class StackSetSource:
     name: str
     stack: str
     wave: int
-    template_file: str
     body: bytes
     transport: str
     regions: tuple[str, ...]
@@ -67,7 +66,6 @@ class Artifact:
 @dataclass(frozen=True)
 class Bundle:
     spec: Spec
-    administration_region: str
     accounts: tuple[str, ...]
     operation_preferences: Mapping[str, Any]
     capabilities: tuple[str, ...]
@@ -103,25 +101,28 @@ def from_build(result: BuildResult) -> Bundle:
 
 def from_directory(spec: Spec, directory: Path) -> Bundle:
     """The bundle of `build`'s output folder, checked against its manifest byte for byte."""
-    manifest_file = directory / MANIFEST
     try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise TypeError("the manifest is not a JSON object")
         files = {
             entry["template"]: (directory / entry["template"]).read_bytes()
             for entry in manifest["stack_sets"]
         }
+        changed = [
+            entry["template"]
+            for entry in manifest["stack_sets"]
+            if hashlib.sha256(files[entry["template"]]).hexdigest() != entry["template_sha256"]
+        ]
     except (OSError, ValueError, KeyError, TypeError) as error:
+        raise _not_a_build(directory, error) from None
+    if changed:
         raise InputError(
-            Problem(Location(str(manifest_file)), f"not a dr-compiler build output: {error}")
-        ) from None
-    for entry in manifest["stack_sets"]:
-        if hashlib.sha256(files[entry["template"]]).hexdigest() != entry["template_sha256"]:
-            raise InputError(
-                Problem(
-                    Location(str(directory / entry["template"])),
-                    "changed since the build wrote its manifest; run `dr-compiler build` again",
-                )
+            Problem(
+                Location(str(directory / changed[0])),
+                "changed since the build wrote its manifest; run `dr-compiler build` again",
             )
+        )
     return _bundle(spec, manifest, files, directory)
 
 
@@ -129,19 +130,36 @@ def _bundle(
     spec: Spec, manifest: Mapping[str, Any], files: Mapping[str, bytes], origin: Path
 ) -> Bundle:
     _check_manifest(spec, manifest, origin)
-    return Bundle(
-        spec=spec,
-        administration_region=str(manifest["administration_region"]),
-        accounts=tuple(manifest["targets"]["accounts"]),
-        operation_preferences=dict(manifest["operation_preferences"]),
-        capabilities=tuple(manifest["capabilities"]),
-        stack_sets=tuple(
+    try:
+        accounts = tuple(manifest["targets"]["accounts"])
+        preferences = dict(manifest["operation_preferences"])
+        capabilities = tuple(manifest["capabilities"])
+        stack_sets = tuple(
             sorted(
                 (_stack_set(entry, files[entry["template"]]) for entry in manifest["stack_sets"]),
                 key=lambda s: (s.wave, s.name),
             )
-        ),
-        artifacts=_artifacts(spec, manifest, origin),
+        )
+        artifact_entries = [
+            (str(e["function"]), str(e["key"]), str(e["sha256"]), str(e["source"]))
+            for e in manifest["artifacts"]
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise _not_a_build(origin, error) from None
+    return Bundle(
+        spec=spec,
+        accounts=accounts,
+        operation_preferences=preferences,
+        capabilities=capabilities,
+        stack_sets=stack_sets,
+        artifacts=_artifacts(spec, artifact_entries, origin),
+    )
+
+
+def _not_a_build(origin: Path, error: Exception) -> InputError:
+    detail = f"no {error}" if isinstance(error, KeyError) else str(error)
+    return InputError(
+        Problem(Location(str(origin / MANIFEST)), f"not a dr-compiler build output: {detail}")
     )
 
 
@@ -203,7 +221,6 @@ def _stack_set(entry: Mapping[str, Any], body: bytes) -> StackSetSource:
         name=str(entry["name"]),
         stack=str(entry["stack"]),
         wave=int(entry["wave"]),
-        template_file=str(entry["template"]),
         body=body,
         transport=str(entry["template_transport"]),
         regions=tuple(entry["regions"]),
@@ -214,18 +231,21 @@ def _stack_set(entry: Mapping[str, Any], body: bytes) -> StackSetSource:
     )
 
 
-def _artifacts(spec: Spec, manifest: Mapping[str, Any], origin: Path) -> tuple[Artifact, ...]:
+def _artifacts(
+    spec: Spec, entries: Sequence[tuple[str, str, str, str]], origin: Path
+) -> tuple[Artifact, ...]:
+    """(function, key, sha256, source) of the manifest, checked against the sources now."""
     packages = package_functions(spec)
     artifacts = []
-    for entry in manifest["artifacts"]:
-        package = packages.get(entry["function"])
-        if package is None or package.sha256 != entry["sha256"]:
+    for function, key, sha256, source in entries:
+        package = packages.get(function)
+        if package is None or package.sha256 != sha256:
             raise InputError(
                 Problem(
                     Location(str(origin / MANIFEST)),
-                    f"function {entry['function']}: its source ({entry['source']}) changed "
+                    f"function {function}: its source ({source}) changed "
                     "since the build; run `dr-compiler build` again",
                 )
             )
-        artifacts.append(Artifact(entry["function"], entry["key"], package))
+        artifacts.append(Artifact(function, key, package))
     return tuple(artifacts)

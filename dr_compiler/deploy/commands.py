@@ -136,5 +136,9 @@ def _confirm(args: argparse.Namespace, spec: Spec, warning: str, out: TextIO) ->
     if not sys.stdin.isatty():
         raise InputError(f"{warning} Pass --yes to confirm (no terminal to ask on).")
     print(f"{warning} Type the environment name ({spec.environment}) to go on:", file=out)
-    if input("> ").strip() != spec.environment:
+    try:
+        answer = input("> ")
+    except EOFError:  # Ctrl-D, or a terminal that closed
+        answer = ""
+    if answer.strip() != spec.environment:
         raise InputError("not confirmed; nothing was changed")

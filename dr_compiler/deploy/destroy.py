@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dr_compiler.deploy.operations import Poller, run_operation
-from dr_compiler.deploy.plan import counted
+from dr_compiler.deploy.operations import Poller, instance_steps, run_operation
+from dr_compiler.deploy.plan import InstanceChange, counted
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import read_stack_set
 from dr_compiler.errors import EXIT_INVALID, DrCompilerError, Location, Problem
@@ -79,22 +79,12 @@ def destroy(
         if state is None:
             absent.append(name)
             continue
-        by_account: dict[str, list[Any]] = {}
-        for instance in state.instances:
-            by_account.setdefault(instance.target.account, []).append(instance.target)
-        for account, targets in sorted(by_account.items()):
+        # One DeleteStackInstances per account, as deploy removes instances.
+        removals = [InstanceChange(i.target, "remove") for i in state.instances]
+        for step in instance_steps("delete_stack_instances", removals, preferences):
             operations += 1
-            arguments = {
-                "Accounts": [account],
-                "Regions": [t.region for t in targets],
-                "RetainStacks": False,
-                "OperationPreferences": {
-                    **preferences,
-                    "RegionOrder": [t.region for t in targets],
-                },
-            }
             outcome = run_operation(
-                cfn, "delete_stack_instances", name, targets, progress, poller, arguments
+                cfn, step.method, name, step.targets, progress, poller, step.arguments
             )
             if not outcome.succeeded:
                 raise DestroyFailed(

@@ -24,12 +24,21 @@ from dr_compiler.deploy.aws import (
     partition,
 )
 from dr_compiler.deploy.bundle import Bundle, ParameterFlow, StackSetSource
-from dr_compiler.deploy.operations import InstanceResult, Poller, run_operation
+from dr_compiler.deploy.operations import (
+    DeployFailed,
+    InstanceResult,
+    Poller,
+    Step,
+    failure_line,
+    instance_steps,
+    parameter_list,
+    run_operation,
+    with_region_order,
+)
 from dr_compiler.deploy.plan import (
     Action,
     DeployedStackSet,
     DesiredStackSet,
-    InstanceChange,
     ParameterValue,
     PendingValue,
     Plan,
@@ -41,18 +50,12 @@ from dr_compiler.deploy.plan import (
 )
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import OutputsUnavailable, read_outputs, read_stack_set
-from dr_compiler.errors import EXIT_INVALID, DrCompilerError, Location, Problem
+from dr_compiler.errors import Location, Problem
 
 ZIP_CONTENT_TYPE = "application/zip"
 JSON_CONTENT_TYPE = "application/json"
 # HeadObject has no body, so a missing key shows as the bare HTTP status.
 MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
-
-
-class DeployFailed(DrCompilerError):
-    """A StackSet operation or an upload failed; later waves were not started (exit 1)."""
-
-    exit_code = EXIT_INVALID
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,6 @@ class StackSetRequest:
     name: str
     description: str
     template: Mapping[str, str]  # {"TemplateBody": ...} or {"TemplateURL": ...}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One StackSet operation to run: the boto3 method, its instances, its arguments."""
-
-    method: str
-    targets: list[Target]
-    arguments: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -166,15 +160,21 @@ class StackSetWriter:
             arguments = {
                 **request.template,
                 **self._stack_set_arguments(desired),
-                "OperationPreferences": self._preferences(desired.targets),
+                # The regions of the instances the update touches, those to remove included.
+                "OperationPreferences": with_region_order(
+                    self.preferences, existing or desired.targets
+                ),
             }
             steps.append(Step("update_stack_set", existing, arguments))
-        steps.extend(self._instance_steps("create_stack_instances", plan.instances_to("add")))
         updates = [
             i for i in plan.instances_to("update") if i.changes or not plan.updates_stack_set
         ]
-        steps.extend(self._instance_steps("update_stack_instances", updates))
-        steps.extend(self._instance_steps("delete_stack_instances", plan.instances_to("remove")))
+        for method, changes in (
+            ("create_stack_instances", plan.instances_to("add")),
+            ("update_stack_instances", updates),
+            ("delete_stack_instances", plan.instances_to("remove")),
+        ):
+            steps.extend(instance_steps(method, changes, self.preferences))
         return steps
 
     def _create(
@@ -205,49 +205,11 @@ class StackSetWriter:
             f"{ADMINISTRATION_ROLE}"
         )
         return {
-            "Parameters": _parameter_list(desired.parameters),
+            "Parameters": parameter_list(desired.parameters),
             "Capabilities": list(self.capabilities),
             "AdministrationRoleARN": administration_role,
             "ExecutionRoleName": EXECUTION_ROLE,
         }
-
-    def _instance_steps(self, method: str, changes: Sequence[InstanceChange]) -> list[Step]:
-        """One call per account and set of overrides: a call gives all its regions the same."""
-        steps: list[Step] = []
-        for (account, overrides), targets in _groups(changes).items():
-            arguments: dict[str, Any] = {
-                "Accounts": [account],
-                "Regions": [t.region for t in targets],
-                "OperationPreferences": self._preferences(targets),
-            }
-            if method == "delete_stack_instances":
-                arguments["RetainStacks"] = False
-            else:
-                arguments["ParameterOverrides"] = _parameter_list(dict(overrides))
-            steps.append(Step(method, targets, arguments))
-        return steps
-
-    def _preferences(self, targets: Sequence[Target]) -> dict[str, Any]:
-        regions = list(dict.fromkeys(t.region for t in targets))
-        return {**self.preferences, "RegionOrder": regions}
-
-
-def _groups(
-    changes: Sequence[InstanceChange],
-) -> dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]]:
-    """Instances that one call can serve: same account, same parameter overrides."""
-    groups: dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]] = {}
-    for change in changes:
-        key = (change.target.account, tuple(sorted(change.overrides.items())))
-        groups.setdefault(key, []).append(change.target)
-    return groups
-
-
-def _parameter_list(values: Mapping[str, ParameterValue]) -> list[dict[str, str]]:
-    for name, value in values.items():
-        if isinstance(value, PendingValue):
-            raise DeployFailed(f"parameter {name} has no value yet: {value}")
-    return [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in sorted(values.items())]
 
 
 @dataclass(frozen=True)
@@ -425,11 +387,7 @@ def s3_url(bucket: str, region: str, key: str) -> str:
 def _failure_report(
     spec_file: str, wave: int, failures: Sequence[tuple[str, InstanceResult]]
 ) -> list[Problem]:
-    lines = [
-        f"wave {wave}: {stack_set} failed in account {f.target.account} region "
-        f"{f.target.region}: {f.reason or f.status}"
-        for stack_set, f in failures
-    ]
+    lines = [f"wave {wave}: {failure_line(stack_set, f)}" for stack_set, f in failures]
     lines.append(
         f"waves before {wave} are deployed; fix the cause and run `dr-compiler deploy` "
         "again to resume"

@@ -14,8 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dr_compiler.deploy.aws import error_message, is_refusal
-from dr_compiler.deploy.plan import Target
+from dr_compiler.deploy.aws import error_message, is_refusal, one_line
+from dr_compiler.deploy.plan import InstanceChange, ParameterValue, PendingValue, Target
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.errors import EXIT_INVALID, DrCompilerError
 
@@ -36,6 +36,12 @@ class OperationTimeout(DrCompilerError):
     exit_code = EXIT_INVALID
 
 
+class DeployFailed(DrCompilerError):
+    """A StackSet operation or an upload failed; later waves were not started (exit 1)."""
+
+    exit_code = EXIT_INVALID
+
+
 @dataclass(frozen=True)
 class InstanceResult:
     target: Target
@@ -47,10 +53,68 @@ class InstanceResult:
         return self.status in FAILED_RESULTS
 
 
+def failure_line(stack_set: str, result: InstanceResult) -> str:
+    """One failed instance as one line: where, and AWS's reason (or its status)."""
+    return (
+        f"{stack_set} failed in account {result.target.account} region "
+        f"{result.target.region}: {result.reason or result.status}"
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One StackSet operation to run: the boto3 method, its instances, its arguments."""
+
+    method: str
+    targets: list[Target]
+    arguments: dict[str, Any]
+
+
+def instance_steps(
+    method: str, changes: Sequence[InstanceChange], preferences: Mapping[str, Any]
+) -> list[Step]:
+    """One call per account and set of overrides: a call gives all its regions the same."""
+    steps: list[Step] = []
+    for (account, overrides), targets in _groups(changes).items():
+        arguments: dict[str, Any] = {
+            "Accounts": [account],
+            "Regions": [t.region for t in targets],
+            "OperationPreferences": with_region_order(preferences, targets),
+        }
+        if method == "delete_stack_instances":
+            arguments["RetainStacks"] = False
+        else:
+            arguments["ParameterOverrides"] = parameter_list(dict(overrides))
+        steps.append(Step(method, targets, arguments))
+    return steps
+
+
+def with_region_order(preferences: Mapping[str, Any], targets: Sequence[Target]) -> dict[str, Any]:
+    """The operation preferences, with the targets' regions in order as RegionOrder."""
+    return {**preferences, "RegionOrder": list(dict.fromkeys(t.region for t in targets))}
+
+
+def _groups(
+    changes: Sequence[InstanceChange],
+) -> dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]]:
+    """Instances that one call can serve: same account, same parameter overrides."""
+    groups: dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]] = {}
+    for change in changes:
+        key = (change.target.account, tuple(sorted(change.overrides.items())))
+        groups.setdefault(key, []).append(change.target)
+    return groups
+
+
+def parameter_list(values: Mapping[str, ParameterValue]) -> list[dict[str, str]]:
+    for name, value in values.items():
+        if isinstance(value, PendingValue):
+            raise DeployFailed(f"parameter {name} has no value yet: {value}")
+    return [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in sorted(values.items())]
+
+
 @dataclass(frozen=True)
 class Outcome:
     stack_set: str
-    call: str
     status: str
     results: tuple[InstanceResult, ...]
 
@@ -115,12 +179,12 @@ def run_operation(
         # creates instances synchronously and reports their failures this way.)
         reason = f"{call}: {error_message(error)}"
         outcome = Outcome(
-            stack_set, call, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in targets)
+            stack_set, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in targets)
         )
     else:
         status = poller.wait(cfn, stack_set, operation_id)
         outcome = Outcome(
-            stack_set, call, status, _results(cfn, stack_set, operation_id, status, targets)
+            stack_set, status, _results(cfn, stack_set, operation_id, status, targets)
         )
     for result in outcome.results:
         state = "failed" if result.failed else "succeeded"
@@ -148,10 +212,10 @@ def _results(
 
 
 def _result(summary: Mapping[str, Any]) -> InstanceResult:
-    reason = str(summary.get("StatusReason", "") or "")
+    reason = one_line(str(summary.get("StatusReason", "") or ""))
     gate = summary.get("AccountGateResult") or {}
     if not reason and gate.get("Status") == "FAILED":
-        reason = f"account gate: {gate.get('StatusReason', '')}"
+        reason = one_line(f"account gate: {gate.get('StatusReason', '')}")
     return InstanceResult(
         Target(str(summary["Account"]), str(summary["Region"])), str(summary["Status"]), reason
     )

@@ -30,8 +30,6 @@ class Progress(Protocol):
 
     def update(self, stack_set: str, target: Target, state: str, detail: str = "") -> None: ...
 
-    def message(self, text: str) -> None: ...
-
     def close(self) -> None: ...
 
 
@@ -62,9 +60,6 @@ class LineProgress:
         suffix = f" ({detail})" if detail else ""
         print(f"  {stack_set} {target}: {state}{suffix}", file=self.stream, flush=True)
 
-    def message(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
     def close(self) -> None:
         self.stream.flush()
 
@@ -89,9 +84,6 @@ class LiveProgress:
     def update(self, stack_set: str, target: Target, state: str, detail: str = "") -> None:
         self._rows[(stack_set, target)] = Row(self._wave, state, detail)
         self._live.update(self._table())
-
-    def message(self, text: str) -> None:
-        self._live.console.print(text, markup=False, highlight=False)
 
     def close(self) -> None:
         self._live.stop()

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dr_compiler.deploy.aws import AwsClients, error_code
+from dr_compiler.deploy.aws import AwsClients, error_code, one_line
 from dr_compiler.deploy.plan import DeployedInstance, DeployedStackSet, Target
 from dr_compiler.errors import EXIT_INVALID, DrCompilerError
 
@@ -37,7 +37,7 @@ def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
     return DeployedStackSet(
         name=name,
         template_body=str(stack_set.get("TemplateBody", "")),
-        parameters=_parameters(stack_set.get("Parameters", [])),
+        parameters=parameter_values(stack_set.get("Parameters", [])),
         instances=read_instances(cfn, name),
     )
 
@@ -62,13 +62,14 @@ def _instance(cfn: Any, name: str, summary: Mapping[str, Any]) -> DeployedInstan
         target=Target(str(instance["Account"]), str(instance["Region"])),
         status=str(instance.get("Status", "")),
         detailed_status=str(instance.get("StackInstanceStatus", {}).get("DetailedStatus", "")),
-        reason=str(instance.get("StatusReason", "") or ""),
-        overrides=_parameters(instance.get("ParameterOverrides", [])),
+        reason=one_line(str(instance.get("StatusReason", "") or "")),
+        overrides=parameter_values(instance.get("ParameterOverrides", [])),
         stack_id=str(instance.get("StackId", "") or ""),
     )
 
 
-def _parameters(parameters: list[Mapping[str, Any]]) -> dict[str, str]:
+def parameter_values(parameters: list[Mapping[str, Any]]) -> dict[str, str]:
+    """{ParameterKey: ParameterValue} of a Parameters or ParameterOverrides list."""
     return {str(p["ParameterKey"]): str(p.get("ParameterValue", "")) for p in parameters}
 
 
@@ -76,8 +77,9 @@ def read_outputs(clients: AwsClients, stack_set: str, instance: DeployedInstance
     """The outputs of a stack instance's stack, read in its own account and region."""
     if instance.status != "CURRENT":
         raise OutputsUnavailable(
-            f"{stack_set} in {instance.target} is {instance.status} "
-            f"{instance.detailed_status}: {instance.reason or 'not deployed yet'}"
+            f"{stack_set} in {instance.target} is "
+            f"{' '.join(filter(None, (instance.status, instance.detailed_status)))}: "
+            f"{instance.reason or 'not deployed yet'}"
         )
     cfn = clients.for_account(instance.target.account).client(
         "cloudformation", instance.target.region

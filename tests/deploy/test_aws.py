@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import ClientError, NoCredentialsError, ReadTimeoutError
 from botocore.parsers import ResponseParserError
 
 from dr_compiler.cli import run
@@ -68,6 +68,14 @@ def test_an_unreadable_response_is_named_by_the_call_being_made() -> None:
     assert error is not None
     assert error.problems[0].message == (
         "cloudformation:Foo: unreadable response from the endpoint: invalid XML received"
+    )
+
+
+def test_a_botocore_error_spanning_lines_is_one_line() -> None:
+    error = translate(ReadTimeoutError(endpoint_url="https://x\n  y"), "s3:PutObject")
+    assert error is not None
+    assert error.problems[0].message == (
+        's3:PutObject: AWS call failed: Read timeout on endpoint URL: "https://x y"'
     )
 
 

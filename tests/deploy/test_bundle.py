@@ -132,3 +132,33 @@ def test_organizational_unit_targets_are_refused(spec: Spec) -> None:
     with pytest.raises(InputError) as raised:
         require_account_targets(dataclasses.replace(spec, deployment=deployment))
     assert "deploy supports self-managed StackSets with deployment.accounts" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("damage", "text"),
+    [
+        (lambda m: m["stack_sets"][0].pop("template_sha256"), "no 'template_sha256'"),
+        (lambda m: m.pop("operation_preferences"), "no 'operation_preferences'"),
+        (lambda m: m["artifacts"][0].pop("key"), "no 'key'"),
+    ],
+)
+def test_a_manifest_missing_a_field_is_an_input_error(
+    built: Path, spec: Spec, tmp_path: Path, damage: object, text: str
+) -> None:
+    copy = tmp_path / "dev"
+    copy.mkdir()
+    for file in built.iterdir():
+        (copy / file.name).write_bytes(file.read_bytes())
+    manifest = json.loads((copy / "manifest.json").read_text())
+    damage(manifest)  # type: ignore[operator]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as raised:
+        from_directory(spec, copy)
+    assert f"not a dr-compiler build output: {text}" in str(raised.value)
+
+
+def test_a_manifest_that_is_not_an_object_is_an_input_error(spec: Spec, tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("[]")
+    with pytest.raises(InputError) as raised:
+        from_directory(spec, tmp_path)
+    assert "not a dr-compiler build output" in str(raised.value)

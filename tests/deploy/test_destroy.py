@@ -41,6 +41,19 @@ def test_destroy_asks_for_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Pass --yes to confirm" in err
 
 
+class ClosedTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_end_of_input_at_the_prompt_is_not_a_confirmation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", ClosedTerminal(""))  # Ctrl-D at the prompt
+    code, _, err = destroy(str(REPO / "specs" / "dev.yaml"))
+    assert (code, err) == (2, "error: dr-compiler: not confirmed; nothing was changed\n")
+
+
 @pytest.mark.e2e
 def test_destroy_deletes_every_stack_set_and_its_resources(deployment: Deployment) -> None:
     # moto never deletes a route table it created from a template, and so cannot delete the
