@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dr_compiler.policies.cfn import as_list, text_of
+from dr_compiler.policies.cfn import as_list, is_true, text_of
 from dr_compiler.policies.cfn_imports import (
     ExportIndex,
     export_index,
@@ -94,7 +94,7 @@ def _add_endpoint(net: _Network, template: TemplateDoc, props: Mapping[str, Any]
     if props.get("VpcEndpointType", "Gateway") == "Gateway":
         tables = {local_target(template, t) for t in as_list(props.get("RouteTableIds"))}
         net.gateway_endpoints.setdefault(service, set()).update(t for t in tables if t)
-    elif props.get("PrivateDnsEnabled") in (True, "true"):
+    elif is_true(props.get("PrivateDnsEnabled")):
         # Without private DNS the SDK's default endpoint name still resolves to the public
         # address, which a private subnet cannot reach.
         net.interface_endpoints.add(service)
@@ -201,7 +201,7 @@ class _Checker:
 
 def _public_reason(net: _Network, subnet: str) -> str | None:
     props = net.template.body["Resources"][subnet].get("Properties", {})
-    if props.get("MapPublicIpOnLaunch") in (True, "true"):
+    if is_true(props.get("MapPublicIpOnLaunch")):
         return "it maps a public IP on launch"
     for table in sorted(net.route_tables.get(subnet, ())):
         if table in net.internet_routes:

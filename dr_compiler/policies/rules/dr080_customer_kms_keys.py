@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from dr_compiler.policies.cfn import as_list, imported_names, referenced_ids, text_of
+from dr_compiler.policies.cfn import as_list, imported_names, is_true, referenced_ids, text_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 KEY_EXPORT_SUFFIX = "KmsKeyArn"
@@ -18,10 +18,6 @@ ROTATABLE_KEY_SPEC = "SYMMETRIC_DEFAULT"
 
 Problem = tuple[tuple[str | int, ...], str]
 """(property path, what is wrong) for one resource."""
-
-
-def _is_true(value: Any) -> bool:
-    return value is True or value == "true"
 
 
 def _customer_key(template: TemplateDoc, value: Any) -> bool:
@@ -71,7 +67,7 @@ def _property_key(prop: str) -> Callable[[TemplateDoc, Mapping[str, Any]], Itera
 
 def _global_table(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
     sse = props.get("SSESpecification", {})
-    if not _is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
+    if not is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
         yield ("SSESpecification",), "is not encrypted with KMS (SSEEnabled true, SSEType KMS)"
     for index, replica in enumerate(as_list(props.get("Replicas"))):
         region = replica.get("Region", index)
@@ -82,7 +78,7 @@ def _global_table(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[P
 
 def _table(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
     sse = props.get("SSESpecification", {})
-    if not _is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
+    if not is_true(sse.get("SSEEnabled")) or sse.get("SSEType") != "KMS":
         yield ("SSESpecification",), "is not encrypted with KMS (SSEEnabled true, SSEType KMS)"
     else:
         key = sse.get("KMSMasterKeyId")
@@ -92,13 +88,13 @@ def _table(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]
 
 
 def _cluster(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
-    if not _is_true(props.get("StorageEncrypted")):
+    if not is_true(props.get("StorageEncrypted")):
         yield ("StorageEncrypted",), "has StorageEncrypted not true"
     yield from _key_problem(template, props.get("KmsKeyId"), ("KmsKeyId",), "KmsKeyId")
 
 
 def _global_cluster(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
-    if not _is_true(props.get("StorageEncrypted")):
+    if not is_true(props.get("StorageEncrypted")):
         yield ("StorageEncrypted",), "has StorageEncrypted not true"
 
 
@@ -113,7 +109,7 @@ def _secret(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem
 def _key(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
     if props.get("KeySpec", ROTATABLE_KEY_SPEC) != ROTATABLE_KEY_SPEC:
         return
-    if not _is_true(props.get("EnableKeyRotation")):
+    if not is_true(props.get("EnableKeyRotation")):
         yield ("EnableKeyRotation",), "does not rotate (EnableKeyRotation is not true)"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
 FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
@@ -16,7 +17,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         if block is None:
             off = list(FLAGS)
         else:
-            off = [flag for flag in FLAGS if block.get(flag) not in (True, "true")]
+            off = [flag for flag in FLAGS if not is_true(block.get(flag))]
         if off:
             yield Violation(
                 f"bucket {logical_id} {PROPERTY} leaves {', '.join(off)} off: "
