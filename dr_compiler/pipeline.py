@@ -63,6 +63,12 @@ def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
     return {name: package_function(source) for name, source in function_sources(spec).items()}
 
 
+def compile_with_packages(spec: Spec) -> tuple[CompiledSpec, dict[str, FunctionPackage]]:
+    """Package every function, then compile with each package's content-addressed key."""
+    packages = package_functions(spec)
+    return compile_spec(spec, {n: p.s3_key(n) for n, p in packages.items()}), packages
+
+
 def compile_and_check(
     spec: Spec, today: date | None = None
 ) -> tuple[PolicyReport, CompiledSpec | None, dict[str, FunctionPackage]]:
@@ -71,8 +77,7 @@ def compile_and_check(
     report = evaluate(spec, None, today=today, spec_findings=spec_findings)
     if report.errors():
         return report, None, {}
-    packages = package_functions(spec)
-    compiled = compile_spec(spec, {n: p.s3_key(n) for n, p in packages.items()})
+    compiled, packages = compile_with_packages(spec)
     report = evaluate(spec, template_set(compiled), today=today, spec_findings=spec_findings)
     return report, compiled, packages
 
@@ -117,9 +122,10 @@ def build(
     if compiled is None or report.failed(fail_on):
         return BuildResult(spec, report, compiled, {}, out_dir)
     files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
+    sources = function_sources(spec)
     artifacts: dict[str, Any] = {
         name: {
-            "source": display_path(function_sources(spec)[name]),
+            "source": display_path(sources[name]),
             "key": package.s3_key(name),
             "sha256": package.sha256,
             "bytes": len(package.zip_bytes),

@@ -12,6 +12,7 @@ from typing import Any
 from dr_compiler.compiler import CompiledSpec
 from dr_compiler.compiler.naming import artifact_bucket, stack_set_name
 from dr_compiler.errors import DrCompilerError, Location, Problem
+from dr_compiler.model import Spec
 
 MANIFEST_FORMAT = "dr-compiler-manifest/v1"
 
@@ -56,11 +57,7 @@ def build_manifest(
         "administration_region": deployment.administration_region,
         "permission_model": deployment.permission_model.upper(),
         "targets": targets,
-        "operation_preferences": {
-            "RegionConcurrencyType": deployment.region_concurrency,
-            "MaxConcurrentCount": deployment.max_concurrent,
-            "FailureToleranceCount": deployment.failure_tolerance,
-        },
+        "operation_preferences": operation_preferences(spec),
         "capabilities": ["CAPABILITY_NAMED_IAM"],
         "waves": [
             {"wave": wave, "stack_sets": sorted(names)} for wave, names in sorted(waves.items())
@@ -77,6 +74,16 @@ def build_manifest(
             }
             for name, package in sorted(artifacts.items())
         ],
+    }
+
+
+def operation_preferences(spec: Spec) -> dict[str, Any]:
+    """The spec's StackSet operation preferences, as the StackSets API spells them."""
+    deployment = spec.deployment
+    return {
+        "RegionConcurrencyType": deployment.region_concurrency,
+        "MaxConcurrentCount": deployment.max_concurrent,
+        "FailureToleranceCount": deployment.failure_tolerance,
     }
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
+from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.compiler.naming import artifact_bucket, physical_name
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
-from dr_compiler.deploy.bundle import operation_preferences
 from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter
 from dr_compiler.deploy.operations import DeployFailed, Poller, failure_line
 from dr_compiler.deploy.plan import Action, DesiredStackSet, Target, counted, plan_stack_set

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dr_compiler.compiler import compile_spec
 from dr_compiler.compiler.naming import ACCOUNT, physical_name, stack_set_name
 from dr_compiler.errors import InputError, Location, Problem
 from dr_compiler.model import Spec
 from dr_compiler.packaging import FunctionPackage
-from dr_compiler.pipeline import BuildResult, package_functions
+from dr_compiler.pipeline import BuildResult, compile_with_packages, package_functions
 
 MANIFEST = "manifest.json"
 SUPPORTED_PERMISSION_MODEL = "SELF_MANAGED"
@@ -195,24 +194,13 @@ def require_account_targets(spec: Spec) -> None:
         )
 
 
-def operation_preferences(spec: Spec) -> dict[str, Any]:
-    """The spec's StackSet operation preferences (the manifest carries the same values)."""
-    deployment = spec.deployment
-    return {
-        "RegionConcurrencyType": deployment.region_concurrency,
-        "MaxConcurrentCount": deployment.max_concurrent,
-        "FailureToleranceCount": deployment.failure_tolerance,
-    }
-
-
 def stack_set_waves(spec: Spec) -> tuple[tuple[int, str], ...]:
     """(wave, StackSet name) of every StackSet the spec compiles to, in wave order.
 
     Compiles without running policies: `status` and `destroy` must work on a deployment even
     when its spec has since started to break a rule.
     """
-    packages = package_functions(spec)
-    compiled = compile_spec(spec, {name: p.s3_key(name) for name, p in packages.items()})
+    compiled, _ = compile_with_packages(spec)
     return tuple(sorted((s.wave, stack_set_name(spec, s.stack.key)) for s in compiled.stacks))
 
 

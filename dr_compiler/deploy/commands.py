@@ -10,13 +10,13 @@ import argparse
 import sys
 from typing import TextIO
 
+from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.deploy.aws import AwsClients, aws_errors
 from dr_compiler.deploy.bootstrap import bootstrap
 from dr_compiler.deploy.bundle import (
     Bundle,
     from_build,
     from_directory,
-    operation_preferences,
     require_account_targets,
     stack_set_waves,
 )

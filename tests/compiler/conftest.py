@@ -6,16 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, compile_spec
-from dr_compiler.pipeline import load_model, package_functions
+from dr_compiler.compiler import CompiledSpec
+from dr_compiler.pipeline import compile_with_packages, load_model
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def compile_file(path: Path) -> CompiledSpec:
-    spec = load_model(path)
-    packages = package_functions(spec)
-    return compile_spec(spec, {name: package.s3_key(name) for name, package in packages.items()})
+    compiled, _ = compile_with_packages(load_model(path))
+    return compiled
 
 
 @pytest.fixture(scope="session")
