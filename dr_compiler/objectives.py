@@ -46,7 +46,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from dr_compiler.loader import format_path
 from dr_compiler.model import Bucket, Function, Objective, Spec, Table
@@ -165,6 +165,18 @@ class Breach:
     advice: str
 
 
+class Metric(NamedTuple):
+    """RPO or RTO of a component: its figures, their total, the objective and the margin
+    (objective minus total; negative: over the objective). `seconds` and `margin` are None
+    when the metric does not apply (no figures)."""
+
+    name: str  # "RPO" or "RTO"
+    figures: tuple[Figure, ...]
+    seconds: float | None
+    objective: int
+    margin: float | None
+
+
 @dataclass(frozen=True)
 class ComponentEstimate:
     """RPO and RTO of one component, next to the objective it is held to.
@@ -191,23 +203,24 @@ class ComponentEstimate:
         return _total(self.rto_steps)
 
     @property
+    def metrics(self) -> tuple[Metric, Metric]:
+        """RPO, then RTO, each with its total, objective and margin."""
+        return (
+            _metric("RPO", self.rpo, self.objective.rpo_seconds),
+            _metric("RTO", self.rto_steps, self.objective.rto_seconds),
+        )
+
+    @property
     def margins(self) -> dict[str, float | None]:
         """Objective minus computed figure (negative: over the objective)."""
-        return {
-            "rpo": _margin(self.objective.rpo_seconds, self.rpo_seconds),
-            "rto": _margin(self.objective.rto_seconds, self.rto_seconds),
-        }
+        return {metric.name.lower(): metric.margin for metric in self.metrics}
 
     def breaches(self) -> tuple[Breach, ...]:
         found = []
-        for metric, figures, objective in (
-            ("RPO", self.rpo, self.objective.rpo_seconds),
-            ("RTO", self.rto_steps, self.objective.rto_seconds),
-        ):
-            total = _total(figures)
-            if total is not None and total > objective:
-                setting, advice = _what_to_change(self.component, metric, figures, objective)
-                found.append(Breach(metric, total, objective, setting, advice))
+        for metric in self.metrics:
+            if metric.seconds is not None and metric.seconds > metric.objective:
+                setting, advice = _what_to_change(self.component, metric)
+                found.append(Breach(metric.name, metric.seconds, metric.objective, setting, advice))
         return tuple(found)
 
     @property
@@ -224,15 +237,14 @@ def _total(figures: tuple[Figure, ...]) -> float | None:
     return sum((f.seconds for f in figures), 0.0) if figures else None
 
 
-def _margin(objective: int, computed: float | None) -> float | None:
-    return None if computed is None else objective - computed
+def _metric(name: str, figures: tuple[Figure, ...], objective: int) -> Metric:
+    total = _total(figures)
+    return Metric(name, figures, total, objective, None if total is None else objective - total)
 
 
-def _what_to_change(
-    component: str, metric: str, figures: tuple[Figure, ...], objective: int
-) -> tuple[SpecPath, str]:
+def _what_to_change(component: str, metric: Metric) -> tuple[SpecPath, str]:
     """The adjustable figure that contributes most; else the objective itself."""
-    adjustable = [f for f in figures if f.setting is not None]
+    adjustable = [f for f in metric.figures if f.setting is not None]
     if adjustable:
         biggest = max(adjustable, key=lambda f: f.seconds)
         assert biggest.setting is not None
@@ -244,14 +256,14 @@ def _what_to_change(
         # Other settings only help a finite sum; nothing but the unbounded one fixes infinity.
         also = f"; or lower {', '.join(others)}" if others and not biggest.unbounded else ""
         return biggest.setting, biggest.advice + also
-    key = f"{metric.lower()}_seconds"
-    total = sum((f.seconds for f in figures), 0.0)
-    if math.isinf(total):
+    key = f"{metric.name.lower()}_seconds"
+    assert metric.seconds is not None
+    if math.isinf(metric.seconds):
         return (("objectives", "components", component, key), "nothing in the spec bounds it")
     return (
         ("objectives", "components", component, key),
-        f"no spec setting brings it under {fmt_seconds(objective)}: raise "
-        f"objectives.components.{component}.{key} to at least {fmt_seconds(total)}",
+        f"no spec setting brings it under {fmt_seconds(metric.objective)}: raise "
+        f"objectives.components.{component}.{key} to at least {fmt_seconds(metric.seconds)}",
     )
 
 
@@ -465,7 +477,7 @@ def health_alarm(spec: Spec) -> Figure:
 
 def decision(spec: Spec) -> Figure:
     failover = spec.failover
-    function = _failover_function(spec)
+    function = failover_function(spec)
     if not failover.automatic:
         return _manual(
             ("failover", "automatic"),
@@ -498,7 +510,8 @@ def decision(spec: Spec) -> Figure:
     )
 
 
-def _failover_function(spec: Spec) -> Function | None:
+def failover_function(spec: Spec) -> Function | None:
+    """The function `failover.function` names, if it names one."""
     return next((f for f in spec.functions if f.name == spec.failover.function), None)
 
 

@@ -23,14 +23,20 @@ the same spec gives byte-identical output:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 
-from dr_compiler.model import Spec
-from dr_compiler.objectives import UnsupportedSchedule, fmt_seconds, schedule_period
+from dr_compiler.model import Function, Spec
+from dr_compiler.objectives import (
+    UnsupportedSchedule,
+    failover_function,
+    fmt_seconds,
+    schedule_period,
+)
 
 # --- The graph ----------------------------------------------------------------------------
 
@@ -146,11 +152,11 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
     yield Node(vid, "vpc", f"VPC {cidr}", f"{spec.network.availability_zones} AZs", rid, region)
     function = _failover_function(spec, region)
     if function is not None:
-        parent = vid if function[1] else rid
+        parent = vid if function.vpc else rid
         yield Node(
-            _store_id("fn", region, function[0]),
+            _store_id("fn", region, function.name),
             "function",
-            f"Lambda {function[0]}",
+            f"Lambda {function.name}",
             "failover decision",
             parent,
             region,
@@ -203,13 +209,12 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
     )
 
 
-def _failover_function(spec: Spec, region: str) -> tuple[str, bool] | None:
-    """(name, in a VPC) of the failover function, in the region that runs it (the first
-    secondary: the failover topic invokes it there)."""
-    if region != spec.regions.secondaries[0] or spec.failover.function is None:
+def _failover_function(spec: Spec, region: str) -> Function | None:
+    """The failover function, in the region that runs it (the first secondary: the failover
+    topic invokes it there)."""
+    if region != spec.regions.secondaries[0]:
         return None
-    function = next((f for f in spec.functions if f.name == spec.failover.function), None)
-    return None if function is None else (function.name, function.vpc)
+    return failover_function(spec)
 
 
 def _edges(spec: Spec) -> Iterator[Edge]:
@@ -228,15 +233,14 @@ def _edges(spec: Spec) -> Iterator[Edge]:
     for table in spec.tables:
         label = "strong consistency" if table.consistency == "strong" else "global table ~1 s"
         # Every replica of a global table replicates to every other one.
-        for i, first in enumerate(regions):
-            for second in regions[i + 1 :]:
-                yield Edge(
-                    _store_id("table", first, table.name),
-                    _store_id("table", second, table.name),
-                    REPLICATION,
-                    label,
-                    both_ways=True,
-                )
+        for first, second in itertools.combinations(regions, 2):
+            yield Edge(
+                _store_id("table", first, table.name),
+                _store_id("table", second, table.name),
+                REPLICATION,
+                label,
+                both_ways=True,
+            )
     for bucket in spec.buckets:
         if not bucket.replicated:
             continue
@@ -277,7 +281,7 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
     function = _failover_function(spec, target)
     if function is None:
         return
-    fn = _store_id("fn", target, function[0])
+    fn = _store_id("fn", target, function.name)
     if spec.failover.automatic:
         yield Edge(TOPIC_NODE, fn, FAILOVER, "invokes")
     yield Edge(fn, _store_id("aurora", target), FAILOVER, "promotes")
@@ -498,37 +502,42 @@ class Layout:
         for edge in self.graph.edges:
             if edge.kind in (DNS, FAILOVER):
                 continue
-            a = self.graph.columns.index(self._region_of(edge.source))
-            b = self.graph.columns.index(self._region_of(edge.target))
+            a, b = self._columns(edge)
             if abs(a - b) > 1:
-                key = "vpc" if edge.kind == PEERING else self.graph.node(edge.source).key
-                found.setdefault(key, []).append(edge)
+                found.setdefault(self._channel_key(edge), []).append(edge)
         return found
+
+    def _columns(self, edge: Edge) -> tuple[int, int]:
+        """Column indices of an edge's source and target."""
+        return (
+            self.graph.columns.index(self._region_of(edge.source)),
+            self.graph.columns.index(self._region_of(edge.target)),
+        )
+
+    def _channel_key(self, edge: Edge) -> str:
+        """The row an arrow that skips a column runs above ("vpc" for peering)."""
+        return "vpc" if edge.kind == PEERING else self.graph.node(edge.source).key
 
     def _room_above(self, key: str) -> int:
         """Extra height above a row for its second and further channels."""
         return LANE_STEP * max(0, len(self.long_edges.get(key, ())) - 1)
 
+    def _place_rows(self, keys: list[str], y: int) -> int:
+        """Place the rows `keys` from `y` down; the y below the last one."""
+        for key in keys:
+            y += self._room_above(key)
+            self.rows[key] = y
+            y += NODE_HEIGHT + ROW_GAP
+        return y
+
     def _place_regions(self) -> None:
         above, in_vpc, below = self._row_keys()
-        y = self.region_top + REGION_HEADER
-        for key in above:
-            y += self._room_above(key)
-            self.rows[key] = y
-            y += NODE_HEIGHT + ROW_GAP
+        y = self._place_rows(above, self.region_top + REGION_HEADER)
         y += self._room_above("vpc")
         self.vpc_top = y
-        y += VPC_HEADER + VPC_PADDING
-        for key in in_vpc:
-            y += self._room_above(key)
-            self.rows[key] = y
-            y += NODE_HEIGHT + ROW_GAP
+        y = self._place_rows(in_vpc, y + VPC_HEADER + VPC_PADDING)
         self.vpc_bottom = y - ROW_GAP + VPC_PADDING
-        y = self.vpc_bottom + ROW_GAP
-        for key in below:
-            y += self._room_above(key)
-            self.rows[key] = y
-            y += NODE_HEIGHT + ROW_GAP
+        y = self._place_rows(below, self.vpc_bottom + ROW_GAP)
         region_bottom = y - ROW_GAP + 18
         for region in self.graph.columns:
             x = self.column_x(region)
@@ -579,15 +588,13 @@ class Layout:
         start_x = source.right if left_to_right else source.x
         end_x = target.x if left_to_right else target.right
         y = self.vpc_top + VPC_HEADER // 2 if edge.kind == PEERING else source.cy
-        a = self.graph.columns.index(self._region_of(edge.source))
-        b = self.graph.columns.index(self._region_of(edge.target))
+        a, b = self._columns(edge)
         if abs(a - b) == 1:
             return Route(((start_x, y), (end_x, y)), ((start_x + end_x) // 2, y + 15))
         # Not neighbours: leave through the gap next to the source, cross the columns in
         # between through the gap above the row, come back down in the gap next to the target.
         # Each such arrow of a row has its own channel and its own verticals.
-        key = "vpc" if edge.kind == PEERING else self.graph.node(edge.source).key
-        lane = self.long_edges[key].index(edge)
+        lane = self.long_edges[self._channel_key(edge)].index(edge)
         step = 1 if left_to_right else -1
         first_gap = self._gap_center(a, step) - step * 12 * lane
         last_gap = self._gap_center(b, -step) + step * 12 * lane
@@ -788,7 +795,7 @@ def _edge(edge: Edge, graph: Graph, layout: Layout) -> str:
     points = " ".join(f"{x},{y}" for x, y in route.points)
     marker = f"url(#arrow-{edge.kind})"
     start = f' marker-start="{marker}"' if edge.both_ways else ""
-    dash = ' stroke-dasharray="7 4"' if edge.kind == PEERING else ""
+    dash = _dash(edge.kind)
     label_x, label_y = route.label_at
     source, target = graph.node(edge.source), graph.node(edge.target)
     arrow = "↔" if edge.both_ways else "→"
@@ -814,6 +821,11 @@ def _edge(edge: Edge, graph: Graph, layout: Layout) -> str:
     )
 
 
+def _dash(kind: str) -> str:
+    """The dash attribute of a line of an edge kind: peering is dashed."""
+    return ' stroke-dasharray="7 4"' if kind == PEERING else ""
+
+
 def _full_name(node: Node) -> str:
     return f"{node.title} ({node.region})" if node.region else node.title
 
@@ -824,7 +836,7 @@ def _legend(graph: Graph, layout: Layout) -> Iterator[str]:
     )
     for kind, x, y in layout.legend:
         color = EDGE_COLORS[kind]
-        dash = ' stroke-dasharray="7 4"' if kind == PEERING else ""
+        dash = _dash(kind)
         yield (
             f'<g class="legend {kind}"><line x1="{x}" y1="{y - 4}" x2="{x + 34}" y2="{y - 4}" '
             f'stroke="{color}" stroke-width="2"{dash} marker-end="url(#arrow-{kind})"/>'

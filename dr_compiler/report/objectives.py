@@ -12,10 +12,12 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler.loader import format_path
 from dr_compiler.model import Spec
 from dr_compiler.objectives import (
     ComponentEstimate,
     Figure,
+    Metric,
     estimate,
     fmt_seconds,
     spec_inputs_text,
@@ -63,26 +65,26 @@ def figure_dict(figure: Figure) -> dict[str, Any]:
     }
 
 
-def _metric(figures: tuple[Figure, ...], objective: int, margin: float | None) -> dict[str, Any]:
-    total = sum((f.seconds for f in figures), 0.0) if figures else None
+def _metric(metric: Metric) -> dict[str, Any]:
+    total = metric.seconds
     return {
-        "applies": bool(figures),
+        "applies": bool(metric.figures),
         "seconds": _number(total),
         "unbounded": total is not None and math.isinf(total),
-        "objective": objective,
-        "margin": _number(margin),
-        "arithmetic": sum_text(figures) if figures else "",
-        "figures": [figure_dict(f) for f in figures],
+        "objective": metric.objective,
+        "margin": _number(metric.margin),
+        "arithmetic": sum_text(metric.figures) if metric.figures else "",
+        "figures": [figure_dict(f) for f in metric.figures],
     }
 
 
 def estimate_dict(component: ComponentEstimate) -> dict[str, Any]:
-    margins = component.margins
+    rpo, rto = component.metrics
     return {
         "component": component.component,
         "label": component.label,
-        "rpo": _metric(component.rpo, component.objective.rpo_seconds, margins["rpo"]),
-        "rto": _metric(component.rto_steps, component.objective.rto_seconds, margins["rto"]),
+        "rpo": _metric(rpo),
+        "rto": _metric(rto),
         "meets_objectives": component.meets_objectives,
         "breaches": [
             {
@@ -90,7 +92,7 @@ def estimate_dict(component: ComponentEstimate) -> dict[str, Any]:
                 "seconds": _number(b.computed),
                 "unbounded": math.isinf(b.computed),
                 "objective": b.objective,
-                "setting": _path_text(b.setting),
+                "setting": format_path(b.setting),
                 "advice": b.advice,
             }
             for b in component.breaches()
@@ -105,12 +107,6 @@ def objectives_dict(estimates: tuple[ComponentEstimate, ...]) -> dict[str, Any]:
     return {"passed": passed(estimates), "components": [estimate_dict(e) for e in estimates]}
 
 
-def _path_text(path: tuple[str | int, ...]) -> str:
-    from dr_compiler.loader import format_path
-
-    return format_path(path)
-
-
 # --- Text -----------------------------------------------------------------------------------
 
 
@@ -121,19 +117,14 @@ def _status(component: ComponentEstimate) -> str:
 def _summary_rows(estimates: tuple[ComponentEstimate, ...]) -> list[tuple[str, ...]]:
     rows = []
     for e in estimates:
-        margins = e.margins
-        rows.append(
-            (
-                e.label,
-                fmt_seconds(e.rpo_seconds),
-                fmt_seconds(e.objective.rpo_seconds),
-                _margin_text(margins["rpo"]),
-                fmt_seconds(e.rto_seconds),
-                fmt_seconds(e.objective.rto_seconds),
-                _margin_text(margins["rto"]),
-                _status(e),
-            )
-        )
+        cells = [e.label]
+        for metric in e.metrics:
+            cells += [
+                fmt_seconds(metric.seconds),
+                fmt_seconds(metric.objective),
+                _margin_text(metric.margin),
+            ]
+        rows.append((*cells, _status(e)))
     return rows
 
 
@@ -146,6 +137,14 @@ def _margin_text(margin: float | None) -> str:
     if math.isinf(margin):
         return "-unbounded" if margin < 0 else "unbounded"
     return fmt_seconds(margin) if margin >= 0 else f"-{fmt_seconds(-margin)}"
+
+
+def _totals_text(metric: Metric) -> str:
+    """`detection 30 s + traffic shift 60 s = 90 s; objective 120 s, margin 30 s`."""
+    return (
+        f"{sum_text(metric.figures)}; objective {fmt_seconds(metric.objective)}, "
+        f"margin {_margin_text(metric.margin)}"
+    )
 
 
 def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
@@ -171,15 +170,12 @@ def _component_text(component: ComponentEstimate) -> Iterator[str]:
         f"{component.label}: objective RPO {fmt_seconds(objective.rpo_seconds)}, "
         f"RTO {fmt_seconds(objective.rto_seconds)}"
     )
-    for metric, figures, target, margin in (
-        ("RPO", component.rpo, objective.rpo_seconds, component.margins["rpo"]),
-        ("RTO", component.rto_steps, objective.rto_seconds, component.margins["rto"]),
-    ):
-        if not figures:
-            yield f"  {metric}  n/a"
+    for metric in component.metrics:
+        if not metric.figures:
+            yield f"  {metric.name}  n/a"
             continue
-        for index, figure in enumerate(figures):
-            head = metric if index == 0 else ""
+        for index, figure in enumerate(metric.figures):
+            head = metric.name if index == 0 else ""
             yield (
                 f"  {head:<4} {figure.name:<20} {fmt_seconds(figure.seconds):>10}  "
                 f"{figure.arithmetic}"
@@ -187,10 +183,7 @@ def _component_text(component: ComponentEstimate) -> Iterator[str]:
             if figure.spec_inputs:
                 yield f"{'':<8}spec: {spec_inputs_text(figure.spec_inputs)}"
             yield f"{'':<8}source: {figure.source_url}"
-        yield (
-            f"  {metric} total: {sum_text(figures)}; objective {fmt_seconds(target)}, "
-            f"margin {_margin_text(margin)}"
-        )
+        yield f"  {metric.name} total: {_totals_text(metric)}"
     for figure in component.not_counted:
         yield (
             f"  not counted: {figure.name} {fmt_seconds(figure.seconds)} ({figure.note}); "
@@ -240,28 +233,21 @@ def _component_markdown(component: ComponentEstimate, heading: str) -> Iterator[
     yield ""
     yield "| | step | seconds | arithmetic | spec inputs | source |"
     yield "|---|---|---:|---|---|---|"
-    for metric, figures in (("RPO", component.rpo), ("RTO", component.rto_steps)):
-        if not figures:
-            yield f"| {metric} | n/a | | | | |"
+    for metric in component.metrics:
+        if not metric.figures:
+            yield f"| {metric.name} | n/a | | | | |"
             continue
-        for index, figure in enumerate(figures):
+        for index, figure in enumerate(metric.figures):
             inputs = spec_inputs_text(figure.spec_inputs)
             yield (
-                f"| {metric if index == 0 else ''} | {_cell(figure.name)} | "
+                f"| {metric.name if index == 0 else ''} | {_cell(figure.name)} | "
                 f"{fmt_seconds(figure.seconds)} | {_cell(figure.arithmetic)} | "
                 f"{_cell(inputs) if inputs else ''} | {_link(figure.source_url)} |"
             )
     yield ""
-    margins = component.margins
-    for metric, figures, target, margin in (
-        ("RPO", component.rpo, component.objective.rpo_seconds, margins["rpo"]),
-        ("RTO", component.rto_steps, component.objective.rto_seconds, margins["rto"]),
-    ):
-        if figures:
-            yield (
-                f"- {metric}: {_cell(sum_text(figures))}; objective {fmt_seconds(target)}, "
-                f"margin {_margin_text(margin)}"
-            )
+    for metric in component.metrics:
+        if metric.figures:
+            yield f"- {metric.name}: {_cell(_totals_text(metric))}"
     for figure in component.not_counted:
         yield (
             f"- not counted: {figure.name} {fmt_seconds(figure.seconds)} ({_cell(figure.note)}), "
