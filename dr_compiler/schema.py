@@ -19,12 +19,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from dr_compiler.credentials import names_a_credential
 from dr_compiler.errors import Problem
 from dr_compiler.loader import SourceDocument, SourceMap, YamlPath, format_path
 from dr_compiler.paths import SCHEMA_FILE
-
-SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_?key|private_?key|credential", re.I)
-
 
 @cache
 def load_schema() -> dict[str, Any]:
@@ -68,7 +66,7 @@ def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> 
         allowed = sorted(error.schema.get("properties", {}))
         unknown = [k for k in error.instance if k not in error.schema.get("properties", {})]
         key = unknown[0] if unknown else "?"
-        if SECRET_KEY.search(key):
+        if names_a_credential(key):
             return Problem(
                 source_map.locate_key((*path, key)),
                 f"{where}: '{key}' is a literal credential (DR010): credentials are generated "

@@ -12,11 +12,11 @@ and the templates agree on what a secret looks like.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler.credentials import names_a_credential
 from dr_compiler.loader import format_path
 from dr_compiler.model import Bucket, Function, Queue, Spec, Table
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
@@ -56,13 +56,6 @@ _TRIGGERS = (
     "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
 )  # fmt: skip
 
-# Property, environment variable and tag names that hold a credential: the credential noun
-# is the last word (MasterUserPassword, AuthToken, DB_PASSWORD, SecretString). Names that
-# only point at one end in another word (SecretArn, DB_SECRET_ARN, SecretStringTemplate).
-_CREDENTIAL_NAME = re.compile(
-    r"(?i)(?:password|passwd|passphrase|secret|token|api_?key|access_?key|private_?key)"
-    r"(?:_?string|_?value)?$"
-)
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(?:secretsmanager|ssm-secure):")
 
 
@@ -75,12 +68,6 @@ def secret_kind(text: str) -> str | None:
         return None
     match = _ANY_SECRET.search(text)
     return _DETECTORS[int(match.lastgroup[1:])][0] if match and match.lastgroup else None
-
-
-@functools.cache
-def names_a_credential(name: str) -> bool:
-    """A property/variable/tag name that holds a credential value (not a pointer to one)."""
-    return bool(_CREDENTIAL_NAME.search(name))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,3 +72,14 @@ def test_literal_passwords_keys_defaults_and_outputs_in_templates_fail() -> None
 
 def test_dynamic_references_and_secret_arns_in_templates_pass() -> None:
     assert template_findings("DR010", HERE / "good.us-east-1.primary.json") == []
+
+
+def test_credential_named_tag_keys_fail_where_they_are_written() -> None:
+    spec = HERE / "bad_tag_keys.yaml"
+    assert summary(spec_findings("DR010", spec)) == {
+        ("DR010", "metadata.tags.DbPass", f"{spec}:5:13"),
+        ("DR010", "metadata.tags.Pwd", f"{spec}:6:10"),
+        ("DR010", "metadata.tags.DB_CREDENTIALS", f"{spec}:7:21"),
+        ("DR010", "metadata.tags.SecretKeyId", f"{spec}:8:18"),
+        ("DR010", "metadata.tags.ApiKey1", f"{spec}:9:14"),
+    }
