@@ -39,17 +39,14 @@ modelled (see `schedule_period`).
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from dr_compiler.loader import format_path
 from dr_compiler.model import Bucket, Function, Objective, Spec, Table
+from dr_compiler.schedules import EVENTBRIDGE_SCHEDULES_URL, UnsupportedSchedule, schedule_period
 
 UNBOUNDED = math.inf
 """No documented bound: fails every finite objective."""
@@ -121,12 +118,6 @@ S3_REPLICATION_URL = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl
 AWS_BACKUP_PLAN_URL = (
     "https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html"
 )
-EVENTBRIDGE_SCHEDULES_URL = (
-    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html"
-)
-"""rate() and six-field cron() expressions in UTC, one minute at the finest; AWS Backup
-schedules use the same cron syntax."""
-
 # Route53 health checks allow these request intervals; the fast one is the floor.
 FAST_HEALTH_CHECK_INTERVAL = 10
 MRSC_REGIONS = 3
@@ -276,116 +267,6 @@ def fmt_seconds(seconds: float | None) -> str:
     if float(seconds).is_integer():
         return f"{int(seconds)} s"
     return f"{seconds:g} s"
-
-
-# --- Schedules ----------------------------------------------------------------------------
-
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-# Five years from a leap year: long enough for every day-of-month/month pattern to repeat.
-_SIMULATION_START = date(2024, 1, 1)
-_SIMULATION_DAYS = 5 * 366
-
-
-class UnsupportedSchedule(ValueError):
-    """A cron feature the estimator does not model."""
-
-
-@functools.lru_cache(maxsize=32)
-def schedule_period(expression: str) -> float:
-    """The longest gap between two runs of an EventBridge/AWS Backup schedule, in seconds.
-
-    rate(N unit) is exact. cron(min hour day-of-month month day-of-week year) is evaluated by
-    laying its run times over five calendar years (UTC) and taking the longest gap, so
-    weekly, monthly and short-month patterns come out right. Not modelled (raises
-    UnsupportedSchedule): L, W and # and a year field other than `*`.
-    """
-    if match := _RATE.match(expression):
-        count, unit = int(match.group(1)), match.group(2).rstrip("s")
-        return float(count * _UNIT_SECONDS[unit])
-    match = _CRON.match(expression)
-    if match is None:
-        raise UnsupportedSchedule(f"{expression!r} is neither rate(...) nor cron(...)")
-    fields = match.group(1).split()
-    if len(fields) != 6:
-        raise UnsupportedSchedule(f"{expression!r} does not have six cron fields")
-    minute, hour, day_of_month, month, day_of_week, year = fields
-    if year != "*":
-        raise UnsupportedSchedule(f"{expression!r}: a year other than * eventually stops")
-    offsets = sorted(
-        h * 3600 + m * 60 for h in _cron_field(hour, 0, 23) for m in _cron_field(minute, 0, 59)
-    )
-    days = _run_days(day_of_month, _cron_field(month, 1, 12, _MONTHS), day_of_week)
-    return _longest_gap(days, offsets)
-
-
-def _run_days(day_of_month: str, months: frozenset[int], day_of_week: str) -> list[int]:
-    """Day numbers (from the simulation start) on which the schedule runs."""
-    by_weekday = day_of_month == "?"
-    wanted = (
-        _cron_field(day_of_week, 1, 7, _WEEKDAYS)
-        if by_weekday
-        else _cron_field(day_of_month, 1, 31)
-    )
-    found = []
-    for number in range(_SIMULATION_DAYS):
-        day = _SIMULATION_START + timedelta(days=number)
-        # EventBridge numbers weekdays 1 (SUN) to 7 (SAT); Python's Monday is 0.
-        value = (day.weekday() + 1) % 7 + 1 if by_weekday else day.day
-        if day.month in months and value in wanted:
-            found.append(number)
-    return found
-
-
-def _longest_gap(days: list[int], offsets: list[int]) -> float:
-    """Longest gap between consecutive runs: within a run day, or from one run day's last
-    run to the next run day's first (computed per pair of days, not per run)."""
-    if not offsets or len(days) * len(offsets) < 2:
-        return UNBOUNDED
-    within = max((b - a for a, b in itertools.pairwise(offsets)), default=0)
-    between = max(
-        ((b - a) * 86400 + offsets[0] - offsets[-1] for a, b in itertools.pairwise(days)),
-        default=0,
-    )
-    return float(max(within, between))
-
-
-def _cron_field(text: str, low: int, high: int, names: tuple[str, ...] = ()) -> frozenset[int]:
-    if any(c in text for c in "LW#"):
-        raise UnsupportedSchedule(f"cron field {text!r}: L, W and # are not modelled")
-    values: set[int] = set()
-    for part in text.split(","):
-        values.update(_cron_part(part, low, high, names))
-    return frozenset(values)
-
-
-def _cron_part(part: str, low: int, high: int, names: tuple[str, ...]) -> range:
-    base, _, step_text = part.partition("/")
-    step = int(step_text) if step_text else 1
-    if base in ("*", "?"):
-        start, end = low, high
-    elif "-" in base:
-        first, last = base.split("-", 1)
-        start, end = _cron_value(first, low, names), _cron_value(last, low, names)
-    else:
-        start = _cron_value(base, low, names)
-        # `5/15` means from 5 every 15 to the end of the range.
-        end = high if step_text else start
-    if step < 1 or not low <= start <= end <= high:
-        raise UnsupportedSchedule(f"cron field part {part!r} is out of range {low}-{high}")
-    return range(start, end + 1, step)
-
-
-def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int:
-    upper = text.upper()
-    if upper in names:
-        return names.index(upper) + low
-    if not text.isdigit():
-        raise UnsupportedSchedule(f"cron value {text!r} is not a number")
-    return int(text)
 
 
 # --- The figures ------------------------------------------------------------------------

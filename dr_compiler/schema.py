@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cache
@@ -23,6 +22,7 @@ from dr_compiler.credentials import names_a_credential
 from dr_compiler.errors import Problem
 from dr_compiler.loader import SourceDocument, SourceMap, YamlPath, format_path
 from dr_compiler.paths import SCHEMA_FILE
+
 
 @cache
 def load_schema() -> dict[str, Any]:
