@@ -174,6 +174,8 @@ class Dns:
     record: str
     ttl_seconds: int | None
     health_check: HealthCheck
+    hosted_zone_id: str | None = None
+    """An existing hosted zone for `zone`; None: the global stack creates one."""
 
     @property
     def fqdn(self) -> str:
@@ -437,6 +439,7 @@ def _dns(raw: dict[str, Any]) -> Dns:
             interval_seconds=check.get("interval_seconds", 30),
             failure_threshold=check.get("failure_threshold", 3),
         ),
+        hosted_zone_id=raw.get("hosted_zone_id"),
     )
 
 

@@ -22,6 +22,7 @@ from dr_compiler.credentials import names_a_credential
 from dr_compiler.errors import Problem
 from dr_compiler.loader import SourceDocument, SourceMap, YamlPath, format_path
 from dr_compiler.paths import SCHEMA_FILE
+from dr_compiler.semantics import semantic_problems
 
 
 @cache
@@ -39,6 +40,8 @@ def validate(document: SourceDocument) -> list[Problem]:
     problems = list(_schema_problems(document))
     if not problems:
         problems = list(_reference_problems(document.data, document.source_map))
+    if not problems:
+        problems = list(semantic_problems(document.data, document.source_map))
     return sorted(set(problems), key=lambda p: (p.location, p.message))
 
 

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"  # moto's default account: the stack instances land there
 ADMIN_REGION = "us-east-1"
 REGIONS = ("us-east-1", "us-west-2")
-DOMAIN = "api.dev.payments.example.com"
+DOMAIN = "api.dev.payments.acmecorp.net"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

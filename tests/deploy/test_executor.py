@@ -92,7 +92,7 @@ def assert_fully_deployed() -> None:
     buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
     assert {f"payments-documents-{ACCOUNT}-{r}-dev" for r in ("us-east-1", "us-west-2")} <= buckets
     zones = client("route53").list_hosted_zones()["HostedZones"]
-    assert [z["Name"].rstrip(".") for z in zones] == ["dev.payments.example.com"]
+    assert [z["Name"].rstrip(".") for z in zones] == ["dev.payments.acmecorp.net"]
     # Values flow between waves as parameter overrides, read from the earlier waves' outputs.
     assert overrides("payments-us-east-1-dev", "us-east-1") == {
         "PeerVpcIdUsWest2": vpc_id("us-west-2", "10.1.0.0/16")

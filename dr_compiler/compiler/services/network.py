@@ -65,6 +65,7 @@ from dr_compiler.compiler.context import Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import arn
 from dr_compiler.errors import Problem, SpecInvalidError
 from dr_compiler.model import Function, Spec
+from dr_compiler.subnets import cidr_problem, subnet_cidrs
 
 INTERNET_GATEWAY_ATTACHMENT = "InternetGatewayAttachment"
 """Public load balancers and EIPs in the same template must DependsOn this (CloudFormation
@@ -81,13 +82,6 @@ endpoint when egress is `vpc_endpoints`."""
 
 HTTPS = 443
 ANYWHERE = "0.0.0.0/0"
-
-# The subnet layout splits the VPC into 8 equal blocks: private subnet of AZ i in block i,
-# public subnet of AZ i in block 4 + i. Positions are fixed by AZ index, so changing the
-# number of AZs (2-4, schema) never renumbers, and thus never replaces, an existing subnet.
-_SUBNET_BLOCK_BITS = 3
-_PUBLIC_BLOCK_OFFSET = 4
-_SMALLEST_SUBNET_PREFIX = 28  # EC2 subnet size limit
 
 
 def _no_egress() -> Egress:
@@ -152,33 +146,15 @@ def interface_services(spec: Spec) -> tuple[str, ...]:
 
 
 def vpc_cidr(spec: Spec, region: str) -> ipaddress.IPv4Network:
-    """The region's VPC CIDR; a spec error if missing, not a network address, or too small."""
+    """The region's VPC CIDR; a spec error if missing or unable to hold the subnet layout."""
     where = spec.locate("network", "cidrs", region)
     text = spec.network.cidrs.get(region)
     if text is None:
         raise SpecInvalidError(Problem(where, f"network.cidrs has no CIDR for region {region}"))
-    try:
-        network = ipaddress.IPv4Network(text)
-    except ValueError as error:
-        raise SpecInvalidError(
-            Problem(where, f"{text} is not a network address: {error}")
-        ) from None
-    if network.prefixlen + _SUBNET_BLOCK_BITS > _SMALLEST_SUBNET_PREFIX:
-        limit = _SMALLEST_SUBNET_PREFIX - _SUBNET_BLOCK_BITS
-        raise SpecInvalidError(
-            Problem(
-                where, f"{text} is too small for 8 subnets of at least /28: use /{limit} or larger"
-            )
-        )
-    return network
-
-
-def subnet_cidrs(cidr: ipaddress.IPv4Network, azs: int) -> tuple[list[str], list[str]]:
-    """(public, private) subnet CIDRs, one per AZ, from the fixed 8-block layout."""
-    blocks = list(cidr.subnets(prefixlen_diff=_SUBNET_BLOCK_BITS))
-    public = [str(blocks[_PUBLIC_BLOCK_OFFSET + az]) for az in range(azs)]
-    private = [str(blocks[az]) for az in range(azs)]
-    return public, private
+    problem = cidr_problem(text)
+    if problem is not None:
+        raise SpecInvalidError(Problem(where, problem))
+    return ipaddress.IPv4Network(text)
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:

@@ -1,5 +1,8 @@
 """Route53: the hosted zone, a health check per region, and the failover records (DR060).
 
+The hosted zone is created here unless the spec names an existing one (`dns.hosted_zone_id`):
+accounts that already own their domain's zone put the failover records into it.
+
 Everything here lives in the global stack (us-east-1). What it points at, each region's load
 balancer, only exists once that region's workload stack has deployed, so the load balancer
 DNS names and canonical hosted-zone ids flow in as StackSet parameters (Inbound). That is
@@ -87,7 +90,8 @@ def build(ctx: StackContext) -> Iterator[Item]:
     if ctx.phase is not Phase.GLOBAL:
         return
     spec = ctx.spec
-    yield from sourced([_hosted_zone(spec)], "dns", "zone")
+    if spec.dns.hosted_zone_id is None:
+        yield from sourced([_hosted_zone(spec)], "dns", "zone")
     for region in spec.regions.all:
         yield _load_balancer_inbound(spec, region, ids.LOAD_BALANCER_DNS_OUTPUT, "DNS name")
         yield from sourced([_health_check(spec, region)], "dns", "health_check")
@@ -98,12 +102,18 @@ def build(ctx: StackContext) -> Iterator[Item]:
         )
     yield from _failover_records(spec)
     yield from _failover_topic(ctx)
-    yield Output("HostedZoneId", Value=Ref(ids.HOSTED_ZONE), Description="Failover hosted zone")
-    yield Output(
-        "NameServers",
-        Value=Join(",", GetAtt(ids.HOSTED_ZONE, "NameServers")),
-        Description="Delegate the zone to these name servers",
-    )
+    yield Output("HostedZoneId", Value=_zone_id(spec), Description="Failover hosted zone")
+    if spec.dns.hosted_zone_id is None:
+        yield Output(
+            "NameServers",
+            Value=Join(",", GetAtt(ids.HOSTED_ZONE, "NameServers")),
+            Description="Delegate the zone to these name servers",
+        )
+
+
+def _zone_id(spec: Spec) -> str | Ref:
+    """The spec's existing hosted zone, else the one this stack creates."""
+    return spec.dns.hosted_zone_id or Ref(ids.HOSTED_ZONE)
 
 
 def _hosted_zone(spec: Spec) -> HostedZone:
@@ -161,7 +171,7 @@ def _failover_records(spec: Spec) -> Iterator[Item]:
 
 def _record(spec: Spec, logical_id: str, failover: str, region: str) -> RecordSetType:
     common = {
-        "HostedZoneId": Ref(ids.HOSTED_ZONE),
+        "HostedZoneId": _zone_id(spec),
         "Name": f"{spec.dns.fqdn}.",
         "SetIdentifier": f"{failover.lower()}-{region}",
         "Failover": failover,

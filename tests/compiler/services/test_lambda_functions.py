@@ -206,7 +206,7 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
         "APP": "payments",
         "ENVIRONMENT": "prod",
         "PRIMARY_REGION": "us-east-1",
-        "HEALTH_URL": "https://api.payments.example.com/health",
+        "HEALTH_URL": "https://api.payments.acmecorp.net/health",
         "TABLE_TRANSACTIONS": "payments-transactions-prod",
         "QUEUE_PAYMENTS_URL": {"Ref": "PaymentsQueue"},
         "DB_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},

@@ -269,3 +269,14 @@ def test_dns_resources_point_back_at_the_spec(compiled_prod: CompiledSpec) -> No
     ):
         assert logical_id in sources
         assert sources[logical_id].file.endswith(".yaml")
+
+
+def test_an_existing_hosted_zone_is_used_not_created(compiled_prod: CompiledSpec) -> None:
+    spec = compiled_prod.spec
+    existing = dataclasses.replace(spec.dns, hosted_zone_id="Z0123456789ABCDEFGHIJ")
+    compiled = recompile(compiled_prod, dataclasses.replace(spec, dns=existing))
+    assert resources(compiled, "global", "AWS::Route53::HostedZone") == {}
+    assert {r["HostedZoneId"] for r in records(compiled).values()} == {"Z0123456789ABCDEFGHIJ"}
+    outputs = compiled.stack("global").template["Outputs"]
+    assert outputs["HostedZoneId"]["Value"] == "Z0123456789ABCDEFGHIJ"
+    assert "NameServers" not in outputs

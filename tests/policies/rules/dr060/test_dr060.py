@@ -25,22 +25,22 @@ def test_unchecked_duplicated_or_unpaired_failover_records_fail() -> None:
     }
     messages = sorted(f.message for f in findings)
     assert messages == [
-        "PRIMARY failover record api.payments.example.com A has no HealthCheckId: Route53 "
+        "PRIMARY failover record api.payments.acmecorp.net A has no HealthCheckId: Route53 "
         "never fails over from it",
-        "PRIMARY failover record www.payments.example.com CNAME HealthCheckId does not "
+        "PRIMARY failover record www.payments.acmecorp.net CNAME HealthCheckId does not "
         "reference an AWS::Route53::HealthCheck of bad.us-east-1.global.json",
-        "PRIMARY failover record www.payments.example.com CNAME HealthCheckId does not "
+        "PRIMARY failover record www.payments.acmecorp.net CNAME HealthCheckId does not "
         "reference an AWS::Route53::HealthCheck of bad.us-east-1.global.json",
-        "failover record www.payments.example.com CNAME has more than one PRIMARY record",
-        "failover record www.payments.example.com CNAME has no SECONDARY record",
+        "failover record www.payments.acmecorp.net CNAME has more than one PRIMARY record",
+        "failover record www.payments.acmecorp.net CNAME has no SECONDARY record",
     ]
 
 
 def test_a_global_template_without_failover_for_the_spec_api_name_fails_at_the_record() -> None:
     findings = template_findings("DR060", HERE / "elsewhere.us-east-1.global.json", spec_file=SPEC)
-    assert summary(findings) == {("DR060", "api.payments.example.com", f"{SPEC}:5:11")}
+    assert summary(findings) == {("DR060", "api.payments.acmecorp.net", f"{SPEC}:5:11")}
     assert findings[0].message == (
-        "no failover records for api.payments.example.com in the global template: DNS never "
+        "no failover records for api.payments.acmecorp.net in the global template: DNS never "
         "moves the API to a secondary region"
     )
     # Without a spec there is no API name to expect, and the status pair itself is sound.
