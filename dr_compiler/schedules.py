@@ -37,8 +37,8 @@ schedules use the same cron syntax."""
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-_RATE = re.compile(r"^rate\((?P<value>[^ ()]*) (?P<unit>[^ ()]*)\)$")
-_CRON = re.compile(r"^cron\((?P<fields>[^()]*)\)$")
+_RATE = re.compile(r"rate\((?P<value>[^ ()]*) (?P<unit>[^ ()]*)\)")
+_CRON = re.compile(r"cron\((?P<fields>[^()]*)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 # Five years from a leap year: long enough for every day-of-month/month pattern to repeat.
 _SIMULATION_START = date(2024, 1, 1)
@@ -65,8 +65,8 @@ class CronField:
     step: bool = True
 
 
-_DAY_OF_MONTH_SPECIAL = re.compile(r"^(L|LW|([1-9]|[12][0-9]|3[01])W)$")
-_DAY_OF_WEEK_SPECIAL = re.compile(r"^(L|([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5]))$", re.I)
+_DAY_OF_MONTH_SPECIAL = re.compile(r"L|LW|([1-9]|[12][0-9]|3[01])W")
+_DAY_OF_WEEK_SPECIAL = re.compile(r"L|([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5])", re.I)
 CRON_FIELDS = (
     CronField("minutes", 0, 59),
     CronField("hours", 0, 23),
@@ -103,9 +103,9 @@ class Cron:
 
 def parse(expression: str) -> Rate | Cron:
     """The schedule, checked field by field; raises InvalidSchedule naming the first problem."""
-    if match := _RATE.match(expression):
+    if match := _RATE.fullmatch(expression):
         return _rate(match.group("value"), match.group("unit"))
-    if match := _CRON.match(expression):
+    if match := _CRON.fullmatch(expression):
         return _cron(match.group("fields"))
     raise InvalidSchedule(
         f"{expression!r} is neither rate(value unit) nor cron(minutes hours day-of-month "
@@ -154,7 +154,7 @@ def _check_field(field: CronField, value: str) -> None:
             )
         return
     for part in value.split(","):
-        if field.special is not None and field.special.match(part):
+        if field.special is not None and field.special.fullmatch(part):
             continue
         _part_values(field, part)
 

@@ -85,7 +85,11 @@ CASES = [
     ("failure threshold 11", _with(("dns", "health_check", "failure_threshold"), 11), False),
     ("CIDR /8 too large for a VPC", _with(("network", "cidrs", "us-east-1"), "10.0.0.0/8"), False),
     ("schedule rate", _with(("backup", "schedule"), "rate(12 hours)"), True),
-    ("schedule nonsense", _with(("backup", "schedule"), "every hour"), False),
+    (
+        "schedule empty (its syntax is checked in semantics)",
+        _with(("backup", "schedule"), ""),
+        False,
+    ),
     ("account id of 11 digits", _with(("deployment", "accounts"), ["11111111111"]), False),
     ("credentials literal", _with(("database", "credentials"), "hunter2"), False),
     ("max_acu 0.75 not a step", _with(("database", "serverless_v2", "max_acu"), 0.75), False),
