@@ -95,7 +95,7 @@ def _finding(rule: Rule, violation: Violation, spec: Spec | None) -> Finding:
         resource=violation.resource,
         location=location,
         template=template_ref,
-        severity=rule.severity,
+        severity=violation.severity or rule.severity,
         requirements=rule.pci_dss,
     )
 

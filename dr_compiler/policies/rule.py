@@ -110,6 +110,8 @@ class Violation:
     template: TemplateDoc | None = None
     logical_id: str | None = None
     property_path: tuple[str | int, ...] = ()
+    severity: Severity | None = None
+    """A severity of its own (a rule's recommendation next to its errors); None: the rule's."""
 
 
 def resource_violation(
