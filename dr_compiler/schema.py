@@ -129,12 +129,6 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                 yield problem(
                     (section, what, region), f"{region} is not a region of this spec", True
                 )
-    for region, arn in data["api"]["certificate_arns"].items():
-        if arn.split(":")[3] != region:
-            yield problem(
-                ("api", "certificate_arns", region),
-                f"certificate is in {arn.split(':')[3]}; ACM certificates are regional",
-            )
     serverless = data["database"]["serverless_v2"]
     if serverless["max_acu"] < serverless["min_acu"]:
         yield problem(

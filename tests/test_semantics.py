@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dr_compiler.loader import load_spec
-from dr_compiler.schema import validate
 from dr_compiler.schedules import schedule_problem
+from dr_compiler.schema import validate
 from tests.specbuild import CLEAN_SPEC
 
 
