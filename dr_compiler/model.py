@@ -226,6 +226,7 @@ class Waiver:
 class Policy:
     packs: tuple[str, ...]
     waivers: tuple[Waiver, ...]
+    waiver_horizon_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -482,4 +483,5 @@ def _policy(raw: dict[str, Any]) -> Policy:
             Waiver(w["rule"], w["resource"], w["reason"], w["expires"], i)
             for i, w in enumerate(raw.get("waivers", []))
         ),
+        waiver_horizon_days=raw.get("waiver_horizon_days", 365),
     )

@@ -27,18 +27,24 @@ from dr_compiler.paths import (
 from dr_compiler.policies.engine import PolicyReport, check_spec, evaluate
 from dr_compiler.policies.registry import rules_for_packs
 from dr_compiler.policies.rule import TemplateDoc, TemplateSet
+from dr_compiler.policies.waivers import waiver_problems
 from dr_compiler.schema import validate
 
 BUCKET_EMPTIER = "bucket-emptier"
 
 
-def load_model(path: str | Path) -> Spec:
-    """Load, validate and normalize a spec; raises InputError or SpecInvalidError."""
+def load_model(path: str | Path, today: date | None = None) -> Spec:
+    """Load, validate and normalize a spec, and check its waivers as of `today`; raises
+    InputError or SpecInvalidError."""
     document = load_spec(path)
     problems = validate(document)
     if problems:
         raise SpecInvalidError(problems)
-    return build_model(document)
+    spec = build_model(document)
+    problems = waiver_problems(spec, today or date.today())
+    if problems:
+        raise SpecInvalidError(problems)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def build(
     from dr_compiler.report import render
     from dr_compiler.topology import build_graph, to_svg
 
-    spec = load_model(path)
+    spec = load_model(path, today)
     out_dir = output_dir(spec.environment, out_base)
     report, compiled, packages = compile_and_check(spec, today)
     if compiled is None or report.failed(fail_on):
