@@ -140,15 +140,26 @@ def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _skip_preflight(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="do not check the live account (certificates, regions, engine version, zones, "
+        "bootstrap roles, quotas) before the first StackSet call",
+    )
+
+
 def _configure_plan(parser: argparse.ArgumentParser) -> None:
     _aws_options(parser)
     _build_dir(parser)
+    _skip_preflight(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def _configure_deploy(parser: argparse.ArgumentParser) -> None:
     _aws_options(parser, destructive=True)
     _build_dir(parser)
+    _skip_preflight(parser)
 
 
 def _configure_status(parser: argparse.ArgumentParser) -> None:

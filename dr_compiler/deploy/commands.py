@@ -24,6 +24,7 @@ from dr_compiler.deploy.destroy import check_destroyable, destroy
 from dr_compiler.deploy.executor import Executor
 from dr_compiler.deploy.operations import Poller
 from dr_compiler.deploy.plan import render_json, render_text
+from dr_compiler.deploy.preflight import PASSED, preflight
 from dr_compiler.deploy.progress import ProgressDisplay
 from dr_compiler.deploy.status import collect, detect_drift, drifted, render
 from dr_compiler.errors import EXIT_INVALID, EXIT_OK, DrCompilerError, InputError, Location, Problem
@@ -52,6 +53,7 @@ def run_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bundle = _bundle(args, spec, err)
     clients = _clients(args, spec)
     with aws_errors(clients):
+        _preflight(args, bundle, clients, err)
         plan = Executor(bundle, clients).plan()
     print(render_json(plan) if args.format == "json" else render_text(plan), end="", file=out)
     return EXIT_OK
@@ -62,6 +64,7 @@ def run_deploy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bundle = _bundle(args, spec, err)
     clients = _clients(args, spec)
     with aws_errors(clients):
+        _preflight(args, bundle, clients, err)
         executor = Executor(bundle, clients)
         plan = executor.plan()
         print(render_text(plan), end="", file=out)
@@ -123,6 +126,14 @@ def _bundle(args: argparse.Namespace, spec: Spec, err: TextIO) -> Bundle:
             Problem(Location(spec.file), "the spec breaks policies; nothing was deployed")
         )
     return from_build(result)
+
+
+def _preflight(args: argparse.Namespace, bundle: Bundle, clients: AwsClients, err: TextIO) -> None:
+    """Check the live account before any StackSet operation, unless --skip-preflight."""
+    if args.skip_preflight:
+        return
+    preflight(bundle, clients)
+    print(PASSED, file=err)
 
 
 def _clients(args: argparse.Namespace, spec: Spec) -> AwsClients:

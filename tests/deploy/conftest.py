@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import moto.settings
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -27,6 +28,9 @@ ACCOUNT = "123456789012"  # moto's default account: the stack instances land the
 ADMIN_REGION = "us-east-1"
 REGIONS = ("us-east-1", "us-west-2")
 DOMAIN = "api.dev.payments.acmecorp.net"
+# The newest aurora-postgresql version in moto's orderable-instance data with a db.serverless
+# class that supports global databases: the preflight asks for exactly that.
+MOTO_ENGINE_VERSION = "15.2"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -92,6 +96,8 @@ def write_spec(path: Path, certificates: dict[str, str], extra_yaml: str = "") -
         f"extends: {REPO / 'specs' / 'dev.yaml'}",
         "deployment:",
         f'  accounts: ["{ACCOUNT}"]',
+        "database:",
+        f'  engine_version: "{MOTO_ENGINE_VERSION}"',
         "api:",
         "  certificate_arns:",
         *(f"    {region}: {arn}" for region, arn in sorted(certificates.items())),
@@ -120,6 +126,9 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    # moto issues a requested certificate once it is this many seconds old (real ACM, once
+    # its DNS validation records resolve): at once here, so the preflight finds it ISSUED.
+    monkeypatch.setattr(moto.settings, "ACM_VALIDATION_WAIT", 0)
     # The functions' sources are found relative to the current folder for a spec outside
     # the repository (see paths.project_root_for).
     monkeypatch.chdir(REPO)
