@@ -4,7 +4,8 @@ concerns (exit 1). `--skip-preflight` skips it.
 
 Checks, in order:
 
-- the caller's account is a deployment account (`deployment.accounts`);
+- the caller's account is a deployment account (`deployment.accounts`), or the administering
+  account that every target's execution role trusts (`bootstrap --trust`);
 - every region of the spec is enabled for it (ec2:DescribeRegions, opt-in status);
 - each region's certificate exists, is ISSUED and covers the API's DNS name
   (acm:DescribeCertificate);
@@ -65,15 +66,17 @@ def _region_path(spec: Spec, region: str) -> tuple[str | int, ...]:
 
 
 def deployment_account(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
-    spec = bundle.spec
-    accounts = spec.deployment.accounts
-    if accounts and clients.account_id not in accounts:
+    """The caller is a target account, or the administering account every target trusts."""
+    caller, accounts = clients.account_id, bundle.accounts
+    if not accounts or caller in accounts:
+        return
+    if any(_execution_role_problem(clients, account) for account in accounts):
         yield _problem(
-            spec,
+            bundle.spec,
             ("deployment", "accounts"),
-            f"the credentials are of account {clients.account_id}, which is not a deployment "
-            f"account ({', '.join(accounts)}): use credentials of a deployment account "
-            "(--profile)",
+            f"the credentials are of account {caller}, which is not a deployment account "
+            f"({', '.join(accounts)}) nor trusted by their execution roles: use credentials "
+            f"of a deployment account (--profile), or bootstrap the targets with --trust {caller}",
         )
 
 
@@ -223,6 +226,22 @@ def _role_exists(clients: AwsClients, role: str) -> bool:
     return True
 
 
+def _execution_role_problem(clients: AwsClients, account: str) -> str | None:
+    """Why StackSets cannot use the execution role in `account`, or None."""
+    try:
+        target = clients.for_account(account)
+    except ClientError as error:
+        if not error_code(error).startswith("AccessDenied"):
+            raise
+        return (
+            f"cannot assume {EXECUTION_ROLE} in account {account}: {error_message(error)}; "
+            f"bootstrap that account with --trust {clients.account_id}"
+        )
+    if not _role_exists(target, EXECUTION_ROLE):
+        return f"{EXECUTION_ROLE} does not exist in account {account}"
+    return None
+
+
 def bootstrap_roles(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
     spec = bundle.spec
     where = ("deployment", "accounts")
@@ -234,23 +253,9 @@ def bootstrap_roles(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
             f"{ADMINISTRATION_ROLE} does not exist in account {clients.account_id}: {run}",
         )
     for account in bundle.accounts:
-        try:
-            target = clients.for_account(account)
-        except ClientError as error:
-            if not error_code(error).startswith("AccessDenied"):
-                raise
-            yield _problem(
-                spec,
-                where,
-                f"cannot assume {EXECUTION_ROLE} in account {account}: "
-                f"{error_message(error)}; bootstrap that account with --trust "
-                f"{clients.account_id}",
-            )
-            continue
-        if not _role_exists(target, EXECUTION_ROLE):
-            yield _problem(
-                spec, where, f"{EXECUTION_ROLE} does not exist in account {account}: {run}"
-            )
+        problem = _execution_role_problem(clients, account)
+        if problem is not None:
+            yield _problem(spec, where, f"{problem}: {run}")
 
 
 def quotas(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:

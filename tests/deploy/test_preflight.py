@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import moto.settings
 import pytest
 
@@ -40,6 +41,7 @@ from tests.deploy.conftest import (
     MOTO_ENGINE_VERSION,
     REGIONS,
     Deployment,
+    build,
     client,
     write_spec,
 )
@@ -267,18 +269,30 @@ def test_plan_stops_in_an_account_that_is_not_a_deployment_account(
 ) -> None:
     assert deployment.bootstrap().code == 0
     other = "111111111111"
-    deployment.spec.write_text(
-        deployment.spec.read_text().replace(f'accounts: ["{ACCOUNT}"]', f'accounts: ["{other}"]')
-    )
+    # The spec of another account, with that account's certificates (DR091), run with the
+    # credentials of this one.
+    deployment.spec.write_text(deployment.spec.read_text().replace(ACCOUNT, other))
+    build(deployment.spec, deployment.build_dir.parent)
 
     result = deployment.plan()
 
     assert result.code == 1
-    assert result.err.splitlines() == [
+    lines = result.err.splitlines()
+    assert lines[0] == (
         f"error: {deployment.spec}:3:13: preflight: the credentials are of account {ACCOUNT}, "
-        f"which is not a deployment account ({other}): use credentials of a deployment "
-        "account (--profile)",
+        f"which is not a deployment account ({other}) nor trusted by their execution roles: "
+        f"use credentials of a deployment account (--profile), or bootstrap the targets with "
+        f"--trust {ACCOUNT}"
+    )
+    assert [line.split(": preflight: ")[1].split(" ")[0] for line in lines[1:]] == [
+        "certificate",  # us-east-1: not in this account
+        "certificate",  # us-west-2
+        "AWSCloudFormationStackSetExecutionRole",  # not in account 111111111111
     ]
+    assert lines[-1].endswith(
+        f"AWSCloudFormationStackSetExecutionRole does not exist in account {other}: run "
+        f"`dr-compiler bootstrap {deployment.spec}` first"
+    )
     assert result.out == ""
 
 
@@ -295,3 +309,21 @@ def test_deploy_stops_without_bootstrap_and_skip_preflight_goes_on(
     assert deployed.code == 0, deployed.err
     assert PASSED in deployed.err
     assert deployment.plan("--skip-preflight").err == ""
+
+
+def test_an_administering_account_trusted_by_every_target_may_deploy(spec_file: Path) -> None:
+    other = "111111111111"
+    spec_file.write_text(spec_file.read_text().replace(f'["{ACCOUNT}"]', f'["{other}"]'))
+    assert len(run(deployment_account, spec_file)) == 1
+    # What `bootstrap --trust` leaves in the target account: its execution role.
+    credentials = client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{other}:role/AWSCloudFormationStackSetExecutionRole",
+        RoleSessionName="test",
+    )["Credentials"]
+    boto3.client(
+        "iam",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    ).create_role(RoleName="AWSCloudFormationStackSetExecutionRole", AssumeRolePolicyDocument="{}")
+    assert run(deployment_account, spec_file) == []
