@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from dr_compiler.errors import InputError, Location, Problem
-from dr_compiler.paths import project_root_for
+from dr_compiler.paths import extends_boundaries
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 """Specs are a few kilobytes; a megabyte leaves room and stops a 50 MB file before parsing."""
@@ -90,16 +90,16 @@ def format_path(path: YamlPath) -> str:
 def load_spec(path: str | os.PathLike[str]) -> SourceDocument:
     """Load a spec file and every base it extends, merged, with positions.
 
-    Bases must lie inside the spec's project folder (paths.project_root_for) or the spec's
-    own folder, symbolic links resolved: a spec from a pull request cannot make the build
-    read, and echo in its errors, any other YAML file of the machine.
+    Bases must lie inside the spec's folder, its repository or the checkout dr-compiler
+    runs in (paths.extends_boundaries), symbolic links resolved: a spec from a pull request
+    cannot make the build read, and echo in its errors, any other YAML file of the machine.
     """
     path = Path(path)
-    roots = (project_root_for(path).resolve(), path.resolve().parent)
+    roots = extends_boundaries(path)
     return _load(path, chain=(), roots=roots)
 
 
-def _load(path: Path, chain: tuple[Path, ...], roots: tuple[Path, Path]) -> SourceDocument:
+def _load(path: Path, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> SourceDocument:
     display = str(path)
     resolved = path.resolve()
     if resolved in chain:
@@ -120,8 +120,8 @@ def _load(path: Path, chain: tuple[Path, ...], roots: tuple[Path, Path]) -> Sour
         raise InputError(
             Problem(
                 source_map.locate(("extends",)),
-                f"extends: {base_ref!r} is outside the project folder {roots[0]}: a base spec "
-                "must be a file inside the project",
+                f"extends: {base_ref!r} is outside the project: a base spec must be a file in "
+                "the spec's folder or repository",
             )
         )
     if not base_path.exists():
