@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from dr_compiler import __version__
 from dr_compiler.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, DrCompilerError
+from dr_compiler.escaping import visible
 
 if TYPE_CHECKING:
     from dr_compiler.policies.engine import PolicyReport
@@ -164,7 +165,7 @@ def _configure_destroy(parser: argparse.ArgumentParser) -> None:
 
 def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
     for problem in error.problems:
-        print(f"error: {problem}", file=stream)
+        print(f"error: {visible(str(problem))}", file=stream)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -358,7 +359,8 @@ def run(
         if args.debug:
             raise
         print(
-            f"internal error: {type(error).__name__}: {error} (rerun with --debug for a traceback)",
+            f"internal error: {type(error).__name__}: {visible(str(error))} (rerun with --debug "
+            "for a traceback)",
             file=err,
         )
         return EXIT_INTERNAL
