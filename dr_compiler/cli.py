@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from dr_compiler import __version__
-from dr_compiler.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, DrCompilerError
+from dr_compiler.errors import (
+    EXIT_INPUT,
+    EXIT_INVALID,
+    EXIT_OK,
+    DrCompilerError,
+    environment_error,
+)
 from dr_compiler.escaping import visible
 
 if TYPE_CHECKING:
@@ -355,6 +361,11 @@ def run(
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+    except OSError as error:  # the machine refused a read or write (disk full): not a bug
+        if args.debug:
+            raise
+        _print_problems(environment_error(error, error.filename or args.command), err)
+        return EXIT_INPUT
     except Exception as error:  # a bug, not the user's input: say so in one line
         if args.debug:
             raise
