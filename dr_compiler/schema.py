@@ -51,10 +51,13 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+SpecValidator = validators.extend(Draft202012Validator, {"pattern": _full_match_pattern})
+"""Draft 2020-12 with `pattern` as JSON Schema (ECMA-262) means it."""
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    validator_class = validators.extend(Draft202012Validator, {"pattern": _full_match_pattern})
-    return validator_class(load_schema())
+    return SpecValidator(load_schema())
 
 
 def validate(document: SourceDocument) -> list[Problem]:
