@@ -93,6 +93,7 @@ def test_an_email_address_with_hidden_or_look_alike_characters_is_refused(
         f"error: {spec}:3:11: monitoring.email[0]: {email!r} is not valid: "
     ), problem
     assert "Traceback" not in out + err
+    assert snapshot(project.output) == before
 
 
 REFUSED_CIDRS = [
