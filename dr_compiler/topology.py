@@ -738,7 +738,8 @@ def _containers(graph: Graph, layout: Layout) -> Iterator[str]:
         box = layout.boxes[node.id]
         primary = region == graph.primary
         yield (
-            f'<g id="{node.id}" class="region"><title>{escape(region)} ({node.detail})</title>'
+            f'<g id="{node.id}" class="region">'
+            f"<title>{escape(region)} ({escape(node.detail)})</title>"
             f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="12" '
             f'fill="{"#f0f6ff" if primary else "#f6f8fa"}" stroke="#1f2328" '
             f'stroke-width="{3 if primary else 1.5}"/>'

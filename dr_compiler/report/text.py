@@ -15,7 +15,7 @@ from dr_compiler.policies.rule import Finding, Severity
 def _lines(file: str) -> tuple[str, ...]:
     try:
         return tuple(Path(file).read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, or a name with a NUL byte
         return ()
 
 
