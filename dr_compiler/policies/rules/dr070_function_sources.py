@@ -214,12 +214,17 @@ RULE = Rule(
         "pointed at nothing: the stacks created fine and the failover function failed with "
         "Runtime.ImportModuleError the first time an alarm invoked it, in the middle of an "
         "outage. A missing folder, a handler that names no function, or a body that is still "
-        "`pass`/TODO is caught here, before anything deploys."
+        "`pass`/TODO is caught here, before anything deploys. The package holds only regular "
+        "files inside the function's folder: a symbolic link would ship whatever it points at "
+        "(a link to /etc/passwd ends up in the zip that deploy uploads), and a FIFO or device "
+        "would hang the build."
     ),
     remediation=(
         "Point functions[].source at a folder under the project root that holds the code, and "
         "functions[].handler at `module.function` where module.py in that folder defines "
-        "`def function(event, context)` with a real body."
+        "`def function(event, context)` with a real body. Keep only regular files in the "
+        "folder: copy a linked file in instead of linking it, and remove FIFOs, devices and "
+        "sockets."
     ),
     docs="https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html",
     bad_example=(
