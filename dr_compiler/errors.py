@@ -10,6 +10,7 @@ Exit codes (documented in README.md):
 from __future__ import annotations
 
 import errno
+import stat
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -89,3 +90,18 @@ def environment_error(error: OSError, path: object) -> InputError:
     detail = error.strerror or str(error)
     message = f"{detail}: {advice}" if advice else f"cannot write or read: {detail}"
     return InputError(Problem(Location(str(path)), message))
+
+
+_FILE_KINDS = {
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, from its st_mode, for an error line."""
+    return _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from dr_compiler.errors import InputError, Location, Problem
+from dr_compiler.errors import InputError, Location, Problem, file_kind
 from dr_compiler.paths import extends_boundaries
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -208,15 +208,7 @@ def _read_at_most(descriptor: int, limit: int) -> bytes:
 
 
 def _not_regular(mode: int, what: str) -> str:
-    kinds = {
-        stat.S_IFDIR: "a folder",
-        stat.S_IFIFO: "a FIFO",
-        stat.S_IFCHR: "a device",
-        stat.S_IFBLK: "a device",
-        stat.S_IFSOCK: "a socket",
-    }
-    kind = kinds.get(stat.S_IFMT(mode), "not a regular file")
-    return f"is {kind}, not a regular file: {what} are read only from regular files"
+    return f"is {file_kind(mode)}, not a regular file: {what} are read only from regular files"
 
 
 def _offset_location(file: str, text: str, offset: int) -> Location:

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dr_compiler.errors import InputError, Location, Problem
+from dr_compiler.errors import InputError, Location, Problem, file_kind
 
 # The earliest timestamp a zip entry can hold; any fixed value works, this one is customary.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -137,7 +137,7 @@ def _check_folder(folder: Path, within: Path | None) -> None:
                 step,
             )
         if not stat.S_ISDIR(mode):
-            raise PackagingError(f"is {_kind(mode)}, not a folder", step)
+            raise PackagingError(f"is {file_kind(mode)}, not a folder", step)
 
 
 def _read_sources(folder: Path) -> dict[str, bytes]:
@@ -204,21 +204,9 @@ def _read_regular(folder: Path, relative: str, budget: int) -> bytes:
     return b"".join(chunks)
 
 
-def _kind(mode: int) -> str:
-    kinds = {
-        stat.S_IFLNK: "a symbolic link",
-        stat.S_IFDIR: "a folder",
-        stat.S_IFIFO: "a FIFO",
-        stat.S_IFCHR: "a device",
-        stat.S_IFBLK: "a device",
-        stat.S_IFSOCK: "a socket",
-    }
-    return kinds.get(stat.S_IFMT(mode), "not a regular file")
-
-
 def _not_packaged(mode: int) -> str:
     return (
-        f"is {_kind(mode)}: a package holds only regular files inside the function folder "
+        f"is {file_kind(mode)}: a package holds only regular files inside the function folder "
         "(copy the file in instead)"
     )
 

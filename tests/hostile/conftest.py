@@ -63,6 +63,17 @@ class Project:
     def build(self, spec: Path | str) -> tuple[int, str, str]:
         return run_cli("build", spec, "--output-dir", self.output)
 
+    def only_problem(self, spec: Path) -> str:
+        """`build` of `spec` exits 1 with one line on stderr, no traceback, and the output
+        as it was: that line."""
+        before = snapshot(self.output)
+        code, out, err = self.build(spec)
+        assert code == 1, err
+        assert "Traceback" not in out + err
+        assert snapshot(self.output) == before
+        (problem,) = err.splitlines()
+        return problem
+
     def expect_refused(
         self, spec: Path | str, code: int, lines: list[str], command: str = "build"
     ) -> None:

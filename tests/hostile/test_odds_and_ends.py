@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.conftest import CLEAN_SPEC, Project, run_cli, snapshot
+from tests.hostile.conftest import CLEAN_SPEC, Project, run_cli
 
 NUL_CASES = [
     ("apiVersion: dr-compiler/v1\nmetadata:\n  app: pay\x00ments\n", 3, 11),
@@ -85,15 +85,10 @@ def test_an_email_address_with_hidden_or_look_alike_characters_is_refused(
     spec = project.root / "email.yaml"
     escaped = email.encode("unicode_escape").decode()
     spec.write_text(f'extends: {CLEAN_SPEC}\nmonitoring:\n  email: ["{escaped}"]\n')
-    before = snapshot(project.output)
-    code, out, err = run_cli("build", spec, "--output-dir", project.output)
-    assert code == 1, err
-    (problem,) = err.splitlines()
+    problem = project.only_problem(spec)
     assert problem.startswith(
         f"error: {spec}:3:11: monitoring.email[0]: {email!r} is not valid: "
     ), problem
-    assert "Traceback" not in out + err
-    assert snapshot(project.output) == before
 
 
 REFUSED_CIDRS = [
@@ -113,15 +108,11 @@ ACCEPTED_CIDRS = ["10.0.0.0/16", "172.16.0.0/16", "192.168.0.0/20", "100.64.0.0/
 def test_a_special_purpose_block_is_not_a_vpc_cidr(project: Project, cidr: str) -> None:
     spec = project.root / "cidr.yaml"
     spec.write_text(f"extends: {CLEAN_SPEC}\nnetwork:\n  cidrs:\n    us-east-1: {cidr}\n")
-    before = snapshot(project.output)
-    code, _, err = run_cli("build", spec, "--output-dir", project.output)
-    assert code == 1, err
-    (problem,) = err.splitlines()
+    problem = project.only_problem(spec)
     assert problem.startswith(
         f"error: {spec}:4:16: network.cidrs.us-east-1: {cidr!r} is not valid: "
     ), problem
     assert "127.0.0.0/8 (loopback)" in problem
-    assert snapshot(project.output) == before
 
 
 @pytest.mark.parametrize("cidr", ACCEPTED_CIDRS)
