@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from dr_compiler import __version__
-from dr_compiler.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, DrCompilerError
+from dr_compiler.errors import (
+    EXIT_INPUT,
+    EXIT_INVALID,
+    EXIT_OK,
+    DrCompilerError,
+    environment_error,
+)
+from dr_compiler.escaping import visible
 
 if TYPE_CHECKING:
     from dr_compiler.policies.engine import PolicyReport
@@ -175,7 +182,7 @@ def _configure_destroy(parser: argparse.ArgumentParser) -> None:
 
 def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
     for problem in error.problems:
-        print(f"error: {problem}", file=stream)
+        print(f"error: {visible(str(problem))}", file=stream)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -365,11 +372,17 @@ def run(
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+    except OSError as error:  # the machine refused a read or write (disk full): not a bug
+        if args.debug:
+            raise
+        _print_problems(environment_error(error, error.filename or args.command), err)
+        return EXIT_INPUT
     except Exception as error:  # a bug, not the user's input: say so in one line
         if args.debug:
             raise
         print(
-            f"internal error: {type(error).__name__}: {error} (rerun with --debug for a traceback)",
+            f"internal error: {type(error).__name__}: {visible(str(error))} (rerun with --debug "
+            "for a traceback)",
             file=err,
         )
         return EXIT_INTERNAL

@@ -8,13 +8,15 @@ value came from, including across `extends:` chains.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dr_compiler.errors import InputError, Location, Problem
+from dr_compiler.errors import InputError, Location, Problem, file_kind
+from dr_compiler.paths import extends_boundaries
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 """Specs are a few kilobytes; a megabyte leaves room and stops a 50 MB file before parsing."""
@@ -86,11 +88,18 @@ def format_path(path: YamlPath) -> str:
 
 
 def load_spec(path: str | os.PathLike[str]) -> SourceDocument:
-    """Load a spec file and every base it extends, merged, with positions."""
-    return _load(Path(path), chain=())
+    """Load a spec file and every base it extends, merged, with positions.
+
+    Bases must lie inside the spec's folder, its repository or the checkout dr-compiler
+    runs in (paths.extends_boundaries), symbolic links resolved: a spec from a pull request
+    cannot make the build read, and echo in its errors, any other YAML file of the machine.
+    """
+    path = Path(path)
+    roots = extends_boundaries(path)
+    return _load(path, chain=(), roots=roots)
 
 
-def _load(path: Path, chain: tuple[Path, ...]) -> SourceDocument:
+def _load(path: Path, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> SourceDocument:
     display = str(path)
     resolved = path.resolve()
     if resolved in chain:
@@ -107,29 +116,26 @@ def _load(path: Path, chain: tuple[Path, ...]) -> SourceDocument:
     if not isinstance(base_ref, str) or not base_ref:
         raise InputError(Problem(source_map.locate(("extends",)), "extends: must be a file path"))
     base_path = Path(os.path.normpath(path.parent / base_ref))
-    if not base_path.is_file():
+    if not any(base_path.resolve().is_relative_to(root) for root in roots):
+        raise InputError(
+            Problem(
+                source_map.locate(("extends",)),
+                f"extends: {base_ref!r} is outside the project: a base spec must be a file in "
+                "the spec's folder or repository",
+            )
+        )
+    if not base_path.exists():
         raise InputError(
             Problem(source_map.locate(("extends",)), f"extends: base spec {base_path} not found")
         )
-    base = _load(base_path, (*chain, resolved))
+    base = _load(base_path, (*chain, resolved), roots)
     own = {k: v for k, v in data.items() if k != "extends"}
     merged_data, merged_map = _merge(base.data, base.source_map, own, source_map)
     return SourceDocument(display, merged_data, merged_map, (*base.files, display))
 
 
 def _parse(path: Path, display: str) -> tuple[dict[str, Any], SourceMap]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise InputError(
-                Problem(
-                    Location(display),
-                    f"file is {size} bytes; specs are limited to {MAX_DOCUMENT_BYTES} bytes",
-                )
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(Location(display), f"cannot read file: {exc.strerror}")) from None
+    raw = read_regular_file(path, display, MAX_DOCUMENT_BYTES, "specs")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -137,7 +143,11 @@ def _parse(path: Path, display: str) -> tuple[dict[str, Any], SourceMap]:
             Problem(Location(display), f"not UTF-8 text (byte {exc.start}): is this a YAML spec?")
         ) from None
     if "\x00" in text:
-        raise InputError(Problem(Location(display), "file contains NUL bytes: not a YAML spec"))
+        raise InputError(
+            Problem(
+                _offset_location(display, text, text.index("\x00")), "NUL byte: not a YAML spec"
+            )
+        )
     node = _compose(text, display)
     if node is None:
         raise InputError(Problem(Location(display, 1, 1), "file is empty: expected a spec mapping"))
@@ -150,6 +160,60 @@ def _parse(path: Path, display: str) -> tuple[dict[str, Any], SourceMap]:
     if builder.problems:
         raise InputError(builder.problems)
     return data, SourceMap(builder.values, builder.keys, display)
+
+
+def read_regular_file(path: Path, display: str, limit: int, what: str) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most `limit` bytes.
+
+    A FIFO would block the read forever and /dev/zero never ends, so the type is checked
+    before opening (stat: devices are never opened) and again on the open descriptor, which
+    is opened non-blocking in case a FIFO took the file's place in between; the limit is
+    applied while reading too, since a file can grow after stat and /proc files say size 0.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(Problem(Location(display), _not_regular(mode, what)))
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise InputError(Problem(Location(display), _not_regular(status.st_mode, what)))
+            if status.st_size > limit:
+                raise _too_big(display, f"{status.st_size} bytes", limit, what)
+            data = _read_at_most(descriptor, limit)
+            if len(data) > limit:
+                raise _too_big(display, f"over {limit} bytes", limit, what)
+        finally:
+            os.close(descriptor)
+    except OSError as exc:
+        raise InputError(Problem(Location(display), f"cannot read file: {exc.strerror}")) from None
+    return data
+
+
+def _too_big(display: str, size: str, limit: int, what: str) -> InputError:
+    return InputError(
+        Problem(Location(display), f"file is {size}; {what} are limited to {limit} bytes")
+    )
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    """Up to limit + 1 bytes: one more than allowed tells that the file is too big."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit and (chunk := os.read(descriptor, min(1 << 16, limit + 1 - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _not_regular(mode: int, what: str) -> str:
+    return f"is {file_kind(mode)}, not a regular file: {what} are read only from regular files"
+
+
+def _offset_location(file: str, text: str, offset: int) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    return Location(file, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
 def _compose(text: str, display: str) -> yaml.Node | None:
@@ -177,6 +241,12 @@ def _is_tab(text: str, line: int, column: int) -> bool:
 
 def _mark(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
+
+
+_PLAIN_TAGS: dict[type, tuple[str, ...]] = {
+    yaml.MappingNode: ("tag:yaml.org,2002:map",),
+    yaml.SequenceNode: ("tag:yaml.org,2002:seq",),
+}
 
 
 class _Builder:
@@ -207,6 +277,18 @@ class _Builder:
                 )
             )
         self.values[path] = _mark(self.file, node.start_mark)
+        if node.tag not in _PLAIN_TAGS.get(type(node), (node.tag,)):
+            # PyYAML would construct a tagged mapping or list as a set, an ordered map or an
+            # object; the spec language has none, so a tag is refused as on a scalar.
+            kind = "mapping" if isinstance(node, yaml.MappingNode) else "list"
+            self.problems.append(
+                Problem(
+                    _mark(self.file, node.start_mark),
+                    f"bad value: YAML tag {node.tag!r} on a {kind}: specs use plain mappings "
+                    "and lists",
+                )
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -242,8 +324,12 @@ class _Builder:
             return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(_mark(self.file, node.start_mark), f"bad value: {exc}"))
+        except yaml.MarkedYAMLError as exc:
+            # The exception's text repeats the position on a second line: keep the problem.
+            message = exc.problem or str(exc).splitlines()[0]
+            self.problems.append(
+                Problem(_mark(self.file, node.start_mark), f"bad value: {message}")
+            )
             return None
 
 

@@ -40,6 +40,27 @@ def project_root_for(spec_file: str | Path) -> Path:
     return Path.cwd()
 
 
+def extends_boundaries(spec_file: str | Path) -> tuple[Path, ...]:
+    """The folders `extends:` may read inside (symbolic links resolved): the spec's own
+    folder, its repository (the nearest ancestor holding `.git`, else its project root) and
+    the repository of the current folder, i.e. the checkout dr-compiler runs in. A pull
+    request controls the files of its checkout anyway; the boundary keeps a spec from
+    reading, and echoing in its errors, the rest of the machine."""
+    spec_folder = Path(spec_file).resolve().parent
+    return (
+        spec_folder,
+        _repository_of(spec_folder) or project_root_for(spec_file).resolve(),
+        _repository_of(Path.cwd().resolve()) or Path.cwd().resolve(),
+    )
+
+
+def _repository_of(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def display_path(path: Path) -> str:
     """A source folder as reports and the manifest show it: relative to its project or to
     the compiler's data, never machine-specific."""

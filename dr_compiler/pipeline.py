@@ -66,7 +66,13 @@ def function_sources(spec: Spec) -> dict[str, Path]:
 
 
 def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
-    return {name: package_function(source) for name, source in function_sources(spec).items()}
+    """Every function packaged; the spec's own functions may hold no link on the way down
+    from the project root (packaging.package_function)."""
+    root = project_root_for(spec.file)
+    return {
+        name: package_function(source, within=root)
+        for name, source in function_sources(spec).items()
+    }
 
 
 def compile_with_packages(spec: Spec) -> tuple[CompiledSpec, dict[str, FunctionPackage]]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from dr_compiler.credentials import names_a_credential
@@ -30,9 +31,33 @@ def load_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
+def _full_match_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`pattern` as JSON Schema means it (ECMA-262, where `$` is the end of the input).
+
+    python-jsonschema runs patterns with Python's re.search, whose `$` also matches before
+    a final newline: `^[0-9]{12}$` would accept "111111111111\n", and the newline would
+    reach a bucket name or an ARN. Every pattern of the schema is anchored at both ends
+    (tests/test_schema_patterns.py checks it), and for an anchored pattern ECMA's search is
+    Python's fullmatch, which must consume the whole string.
+    """
+    if validator.is_type(instance, "string") and _compiled(pattern).fullmatch(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+SpecValidator = validators.extend(Draft202012Validator, {"pattern": _full_match_pattern})
+"""Draft 2020-12 with `pattern` as JSON Schema (ECMA-262) means it."""
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+    return SpecValidator(load_schema())
 
 
 def validate(document: SourceDocument) -> list[Problem]:

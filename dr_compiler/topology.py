@@ -28,8 +28,9 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html import escape
+from html import escape as html_escape
 
+from dr_compiler.escaping import mermaid_label, xml_chars
 from dr_compiler.model import Function, Spec
 from dr_compiler.objectives import (
     UnsupportedSchedule,
@@ -328,10 +329,10 @@ NODE_STROKES = {
 
 
 def _mermaid_text(node: Node) -> str:
-    text = node.title if not node.detail else f"{node.title}<br/>{node.detail}"
+    title, detail = mermaid_label(node.title), mermaid_label(node.detail)
     if node.kind == "region":
-        text = f"{node.title} ({node.detail})"
-    return text.replace('"', "'")
+        return f"{title} ({detail})"
+    return title if not detail else f"{title}<br/>{detail}"
 
 
 def _mermaid_shape(node: Node) -> str:
@@ -347,7 +348,7 @@ def to_mermaid(graph: Graph) -> str:
     lines.extend(_mermaid_children(graph, None, "  "))
     for edge in graph.edges:
         arrow = "<-->" if edge.both_ways else "-->"
-        lines.append(f'  {edge.source} {arrow}|"{edge.label}"| {edge.target}')
+        lines.append(f'  {edge.source} {arrow}|"{mermaid_label(edge.label)}"| {edge.target}')
     for kind in sorted(NODE_FILLS):
         lines.append(f"  classDef {kind} fill:{NODE_FILLS[kind]},stroke:{NODE_STROKES[kind]}")
     for kind in sorted(NODE_FILLS):
@@ -672,6 +673,12 @@ class Layout:
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 
+def escape(text: str, quote: bool = True) -> str:
+    """html.escape, with the characters XML forbids as visible escapes: whatever a name or
+    schedule holds, the SVG stays well-formed."""
+    return html_escape(xml_chars(text), quote=quote)
+
+
 def _attrs(**values: object) -> str:
     return "".join(
         f' {key.rstrip("_").replace("_", "-")}="{escape(str(v))}"' for key, v in values.items()
@@ -731,7 +738,8 @@ def _containers(graph: Graph, layout: Layout) -> Iterator[str]:
         box = layout.boxes[node.id]
         primary = region == graph.primary
         yield (
-            f'<g id="{node.id}" class="region"><title>{escape(region)} ({node.detail})</title>'
+            f'<g id="{node.id}" class="region">'
+            f"<title>{escape(region)} ({escape(node.detail)})</title>"
             f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="12" '
             f'fill="{"#f0f6ff" if primary else "#f6f8fa"}" stroke="#1f2328" '
             f'stroke-width="{3 if primary else 1.5}"/>'

@@ -26,6 +26,14 @@ replacement_values = st.one_of(
     st.text(max_size=300),
     st.text(alphabet="ßø中文🙂\u202e\u0000", min_size=1, max_size=20),
     st.just("x" * 10_000),
+    # A valid value with a line break, control character or bidi override around it: the
+    # schema must match whole values (issue 12, family 4).
+    st.builds(
+        lambda value, char, front: char + value if front else value + char,
+        st.sampled_from(["payments", "111111111111", "10.0.0.0/16", "oncall@example.com"]),
+        st.sampled_from(["\n", "\r\n", "\t", "\x00", "\x1b[31m", "\u202e", "\u200b"]),
+        st.booleans(),
+    ),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=8), st.integers(), max_size=3),
 )
@@ -76,6 +84,7 @@ def test_mutated_spec_is_valid_or_a_clean_error(data: dict[str, Any]) -> None:
     message = err.getvalue()
     assert code in (0, 1, 2), message
     assert "Traceback" not in message
+    assert "\x1b" not in message, "escape sequences must not reach the terminal"
     if code != 0:
         assert f"{spec}:" in message, "an error must name the file (and line) it is about"
         assert not wrote_output

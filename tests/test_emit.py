@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dr_compiler.emit import render_json, write_atomically
+from dr_compiler.errors import InputError
 
 json_values = st.recursive(
     st.none()
@@ -43,9 +45,9 @@ def test_a_failed_write_leaves_the_old_folder_and_no_debris(tmp_path: Path) -> N
     class Exploding(dict):
         def items(self):  # type: ignore[no-untyped-def]
             yield "a.json", b"new"
-            raise OSError("disk full")
+            raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match="the disk is full: free some space"):
         write_atomically(target, Exploding())
     assert {p.name: p.read_bytes() for p in target.iterdir()} == {"a.json": b"1"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prod"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from dr_compiler.escaping import xml_chars
 from dr_compiler.policies.engine import PolicyReport
 from dr_compiler.policies.rule import Finding
 
@@ -24,11 +25,11 @@ def render(report: PolicyReport) -> str:
     root = ElementTree.Element("testsuites", name="dr-compiler")
     total_failures = 0
     for target in targets:
-        suite = ElementTree.SubElement(root, "testsuite", name=target)
+        suite = ElementTree.SubElement(root, "testsuite", name=xml_chars(target))
         failures = 0
         for rule in report.rules:
             case = ElementTree.SubElement(
-                suite, "testcase", classname=target, name=f"{rule.id} {rule.title}"
+                suite, "testcase", classname=xml_chars(target), name=f"{rule.id} {rule.title}"
             )
             found = by_case.get((target, rule.id), [])
             if found:
@@ -36,12 +37,14 @@ def render(report: PolicyReport) -> str:
                 failure = ElementTree.SubElement(
                     case,
                     "failure",
-                    message=found[0].message,
+                    message=xml_chars(found[0].message),
                     type=found[0].severity.value,
                 )
-                failure.text = "\n".join(
-                    f"{f.location}: {f.message}" + (f" [{f.template}]" if f.template else "")
-                    for f in found
+                failure.text = xml_chars(
+                    "\n".join(
+                        f"{f.location}: {f.message}" + (f" [{f.template}]" if f.template else "")
+                        for f in found
+                    )
                 )
         suite.set("tests", str(len(report.rules)))
         suite.set("failures", str(failures))

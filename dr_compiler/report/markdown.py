@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from dr_compiler.escaping import markdown_code, markdown_text
 from dr_compiler.policies.engine import PolicyReport
 from dr_compiler.policies.rule import Finding
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _row(finding: Finding) -> str:
-    where = f"`{finding.location}`"
+    where = markdown_code(str(finding.location))
     if finding.template is not None:
-        where += f"<br>`{finding.template}`"
+        where += f"<br>{markdown_code(str(finding.template))}"
     return (
-        f"| {finding.severity.value} | {finding.rule_id} | {_cell(finding.resource)} "
-        f"| {where} | {_cell(finding.message)} |"
+        f"| {finding.severity.value} | {finding.rule_id} | {markdown_text(finding.resource)} "
+        f"| {where} | {markdown_text(finding.message)} |"
     )
 
 
@@ -26,7 +23,7 @@ def render(report: PolicyReport) -> str:
     lines = [
         f"## dr-compiler: {verdict}",
         "",
-        f"`{report.spec_file}`: {len(report.rules)} rules, {errors} errors, "
+        f"{markdown_code(report.spec_file)}: {len(report.rules)} rules, {errors} errors, "
         f"{warnings} warnings, {len(report.waived)} waived.",
         "",
     ]
@@ -45,8 +42,8 @@ def render(report: PolicyReport) -> str:
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {s.waiver.rule} | {_cell(s.waiver.resource)} | {s.state} | {s.waiver.expires} "
-            f"| {_cell(s.waiver.reason)} |"
+            f"| {markdown_text(s.waiver.rule)} | {markdown_text(s.waiver.resource)} | {s.state} "
+            f"| {markdown_text(s.waiver.expires)} | {markdown_text(s.waiver.reason)} |"
             for s in report.waivers
         ]
         lines.append("")

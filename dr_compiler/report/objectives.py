@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler.escaping import markdown_text as _cell
 from dr_compiler.loader import format_path
 from dr_compiler.model import Spec
 from dr_compiler.objectives import (
@@ -196,10 +197,6 @@ def _component_text(component: ComponentEstimate) -> Iterator[str]:
 
 
 # --- Markdown -------------------------------------------------------------------------------
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
 
 
 def _link(url: str) -> str:

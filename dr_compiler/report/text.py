@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from dr_compiler.errors import Location
+from dr_compiler.escaping import visible
 from dr_compiler.policies.engine import PolicyReport
 from dr_compiler.policies.rule import Finding, Severity
 
@@ -14,7 +15,7 @@ from dr_compiler.policies.rule import Finding, Severity
 def _lines(file: str) -> tuple[str, ...]:
     try:
         return tuple(Path(file).read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, or a name with a NUL byte
         return ()
 
 
@@ -24,7 +25,10 @@ def source_excerpt(location: Location) -> list[str]:
     if not location.line or location.line > len(lines):
         return []
     gutter = f"{location.line:>5} | "
-    return [gutter + lines[location.line - 1], " " * (len(gutter) + location.column - 1) + "^"]
+    line = lines[location.line - 1]
+    # The line is shown with invisible characters escaped; the caret follows the escapes.
+    indent = len(gutter) + len(visible(line[: location.column - 1]))
+    return [gutter + visible(line), " " * indent + "^"]
 
 
 def _finding_lines(finding: Finding) -> list[str]:
@@ -58,4 +62,6 @@ def render(report: PolicyReport) -> str:
         f"{len(report.warnings()) + len(report.waiver_problems())} warnings, "
         f"{len(report.waived)} waived"
     )
-    return "\n".join(out) + "\n"
+    # Every value (messages, names, waiver fields, file names) passes through visible(): no
+    # escape sequence reaches the terminal and no value adds a line.
+    return "\n".join(visible(line) for line in out) + "\n"

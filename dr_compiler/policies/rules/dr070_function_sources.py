@@ -10,6 +10,7 @@ The bucket emptier, the compiler's own function, is checked too when the spec de
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from dr_compiler.compiler.services.bucket_emptier import FUNCTION as BUCKET_EMPTIER
 from dr_compiler.compiler.services.bucket_emptier import HANDLER as BUCKET_EMPTIER_HANDLER
 from dr_compiler.model import Spec
-from dr_compiler.packaging import PackagingError, package_function
+from dr_compiler.packaging import PackagingError, package_function, printable_path
 from dr_compiler.paths import BUCKET_EMPTIER_SOURCE, display_path, project_root_for
 from dr_compiler.policies.rule import Level, Rule, Severity, Violation
 
@@ -34,6 +35,8 @@ class _Target:
 
     name: str
     folder: Path
+    within: Path | None
+    """The project the folder belongs to: no symbolic link on the way down from it."""
     shown: str
     """The folder as the spec (or the compiler, for its own function) names it."""
     handler: str
@@ -47,6 +50,7 @@ def _targets(spec: Spec) -> list[_Target]:
         _Target(
             f.name,
             root / f.source,
+            root,
             f.source,
             f.handler,
             ("functions", f.index, "source"),
@@ -60,10 +64,27 @@ def _targets(spec: Spec) -> list[_Target]:
         shown = display_path(BUCKET_EMPTIER_SOURCE)
         targets.append(
             _Target(
-                BUCKET_EMPTIER, BUCKET_EMPTIER_SOURCE, shown, BUCKET_EMPTIER_HANDLER, where, where
+                BUCKET_EMPTIER,
+                BUCKET_EMPTIER_SOURCE,
+                None,
+                shown,
+                BUCKET_EMPTIER_HANDLER,
+                where,
+                where,
             )
         )
     return targets
+
+
+def _shown(path: Path, target: _Target) -> str:
+    """A path of a packaging error as the project names it: functions/x/link, not /home/..."""
+    if path.is_relative_to(target.folder):
+        shown = Path(target.shown, path.relative_to(target.folder))
+    elif target.within is not None and path.is_relative_to(target.within):
+        shown = path.relative_to(target.within)
+    else:
+        shown = path
+    return printable_path(shown.as_posix())
 
 
 def _module_file(folder: Path, module: str) -> Path | None:
@@ -138,7 +159,7 @@ def _handler_problem(module_file: Path, function_name: str, relative: str) -> st
 
 def _check(target: _Target) -> Iterator[Violation]:
     folder = target.folder
-    if not folder.is_dir():
+    if not os.path.lexists(folder):
         yield Violation(
             f"function {target.name}: source folder {target.shown} does not exist ({folder})",
             target.name,
@@ -146,10 +167,11 @@ def _check(target: _Target) -> Iterator[Violation]:
         )
         return
     try:
-        package_function(folder)
-    except (PackagingError, OSError) as error:
+        package_function(folder, target.within)
+    except PackagingError as error:
         yield Violation(
-            f"function {target.name}: {target.shown} does not package: {error}",
+            f"function {target.name}: {target.shown} does not package: "
+            f"{_shown(error.path, target)} {error.reason}",
             target.name,
             path=target.source_path,
         )
@@ -192,12 +214,17 @@ RULE = Rule(
         "pointed at nothing: the stacks created fine and the failover function failed with "
         "Runtime.ImportModuleError the first time an alarm invoked it, in the middle of an "
         "outage. A missing folder, a handler that names no function, or a body that is still "
-        "`pass`/TODO is caught here, before anything deploys."
+        "`pass`/TODO is caught here, before anything deploys. The package holds only regular "
+        "files inside the function's folder: a symbolic link would ship whatever it points at "
+        "(a link to /etc/passwd ends up in the zip that deploy uploads), and a FIFO or device "
+        "would hang the build."
     ),
     remediation=(
         "Point functions[].source at a folder under the project root that holds the code, and "
         "functions[].handler at `module.function` where module.py in that folder defines "
-        "`def function(event, context)` with a real body."
+        "`def function(event, context)` with a real body. Keep only regular files in the "
+        "folder: copy a linked file in instead of linking it, and remove FIFOs, devices and "
+        "sockets."
     ),
     docs="https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html",
     bad_example=(
