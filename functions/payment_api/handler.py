@@ -4,6 +4,17 @@ Routes:
     GET  /health    dependency checks; 200 when the table and the database answer, else 503
     POST /payments  validate, record PENDING idempotently, enqueue for the processor; 202
 
+DB_ENDPOINT is the Aurora global database's writer endpoint in every region (the compiler sets
+it; see dr_compiler/compiler/services/lambda_functions.py): Aurora points it at the current
+writer and moves it on switchover or failover
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html),
+whereas a secondary cluster's own writer endpoint is inactive until promotion. So /health,
+which Route53 DNS failover reads through the load balancer, says whether THIS region can reach
+the writer now: a secondary is healthy before promotion only when the writer in another region
+is reachable from it (and its writes would succeed), unhealthy while no writer is reachable,
+and healthy after promotion without any change; the old primary, once demoted, likewise
+answers for the new writer.
+
 Environment: TABLE_TRANSACTIONS, QUEUE_PAYMENTS_URL, DB_ENDPOINT, DB_PORT, AWS_REGION (set by
 Lambda), DB_CONNECT_TIMEOUT_SECONDS (optional, default 1).
 
@@ -175,7 +186,9 @@ def check_table() -> str:
 
 
 def check_database() -> str:
-    """A TCP connect to the cluster endpoint: proves the network path without a DB driver."""
+    """A TCP connect to the global writer endpoint: proves that the current writer, wherever
+    it is, is reachable from here, without a DB driver. A name that does not resolve or a
+    writer out of reach is a 503."""
     host = os.environ.get("DB_ENDPOINT", "")
     timeout = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1"))
     try:

@@ -209,12 +209,41 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
         "HEALTH_URL": "https://api.payments.example.com/health",
         "TABLE_TRANSACTIONS": "payments-transactions-prod",
         "QUEUE_PAYMENTS_URL": {"Ref": "PaymentsQueue"},
-        "DB_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+        "DB_ENDPOINT": {"Fn::GetAtt": ["GlobalCluster", "GlobalEndpoint.Address"]},
         "DB_PORT": "5432",
         "DB_SECRET_ARN": sub(
             "arn:${AWS::Partition}:secretsmanager:us-east-1:${AWS::AccountId}:"
             "secret:payments-db-credentials-prod"
         ),
+    }
+
+
+def test_secondary_api_connects_to_the_global_writer_endpoint(compiled_prod: CompiledSpec) -> None:
+    # Not the secondary cluster's own writer endpoint, which is inactive until promotion.
+    attach = compiled_prod.stack("us-west-2-attach")
+    variables = props(compiled_prod, "us-west-2-attach", "PaymentApiFunction")["Environment"][
+        "Variables"
+    ]
+    assert variables["DB_ENDPOINT"] == {"Ref": "GlobalWriterEndpoint"}
+    (flow,) = [f for f in attach.inbound if f.parameter == "GlobalWriterEndpoint"]
+    assert (flow.source.key, flow.output) == ("us-east-1", "GlobalWriterEndpoint")
+    primary_outputs = compiled_prod.stack("us-east-1").template["Outputs"]
+    assert primary_outputs["GlobalWriterEndpoint"]["Value"] == {
+        "Fn::GetAtt": ["GlobalCluster", "GlobalEndpoint.Address"]
+    }
+
+
+def test_secondary_monitor_probes_the_primary_load_balancer(compiled_prod: CompiledSpec) -> None:
+    attach = compiled_prod.stack("us-west-2-attach")
+    monitor = props(compiled_prod, "us-west-2-attach", "HealthMonitorFunction")
+    assert monitor["Environment"]["Variables"]["PRIMARY_API_ADDRESS"] == {
+        "Ref": "PrimaryLoadBalancerDnsName"
+    }
+    (flow,) = [f for f in attach.inbound if f.parameter == "PrimaryLoadBalancerDnsName"]
+    assert (flow.source.key, flow.output) == ("us-east-1", "LoadBalancerDnsName")
+    primary = props(compiled_prod, "us-east-1", "HealthMonitorFunction")
+    assert primary["Environment"]["Variables"]["PRIMARY_API_ADDRESS"] == {
+        "Fn::GetAtt": ["LoadBalancer", "DNSName"]
     }
 
 
@@ -234,7 +263,7 @@ def test_failover_environment_targets_this_regions_cluster(compiled_prod: Compil
     assert "ALLOW_DATA_LOSS" not in monitor
 
 
-def test_failover_permission_exists_only_in_the_first_secondarys_attach_stack(
+def test_the_global_topic_and_the_regional_topic_may_invoke_the_failover_function(
     compiled_prod: CompiledSpec,
 ) -> None:
     sns_permissions = {
@@ -258,7 +287,13 @@ def test_failover_permission_exists_only_in_the_first_secondarys_attach_stack(
                     "arn:${AWS::Partition}:sns:us-east-1:${AWS::AccountId}:payments-failover-global-prod"
                 ),
                 "SourceAccount": {"Ref": "AWS::AccountId"},
-            }
+            },
+            {
+                "FunctionName": {"Ref": "FailoverTriggerFunction"},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "sns.amazonaws.com",
+                "SourceArn": {"Ref": "FailoverTopic"},
+            },
         ],
         "global": [],
     }

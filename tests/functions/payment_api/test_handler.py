@@ -387,3 +387,15 @@ def test_table_down_is_503(api: ModuleType) -> None:
     assert response["statusCode"] == 503
     assert body_of(response)["error"] == "table_unavailable"
     assert queued_bodies() == []
+
+
+def test_health_503_while_the_writer_endpoint_does_not_resolve(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A global writer endpoint that names no reachable writer (.invalid never resolves).
+    monkeypatch.setenv("DB_ENDPOINT", "payments-global-test.global-x.global.rds.invalid")
+
+    response = api.main(alb_event("GET", "/health"), None)
+
+    assert response["statusCode"] == 503
+    assert body_of(response)["checks"] == {"table": "ok", "database": "unreachable: gaierror"}
