@@ -13,8 +13,8 @@ its AWS CLI command and the spec line it comes from:
   rotating or changing credentials while that region is lost needs the replica promoted to
   a standalone secret (StopReplicationToReplica,
   https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html); the
-  secret's `host` field keeps naming the old writer's cluster endpoint (the functions read
-  DB_ENDPOINT, the global writer endpoint, instead);
+  secret's `host` field keeps naming the old writer's cluster endpoint (the functions connect
+  to the global writer endpoint instead);
 - bucket replication back to the primary: the role is compiled into each secondary's base
   stack, but the replication configuration needs the destination bucket to exist, and the
   base stack deploys before the primary's buckets; it also only makes sense once the old

@@ -84,11 +84,6 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced
     if ctx.phase is Phase.PRIMARY:
         yield from sourced([_subnet_group(ctx)], *_SPEC_PATH)
         yield from _primary(ctx)
-        yield Output(
-            GLOBAL_WRITER_ENDPOINT_OUTPUT,
-            Value=global_writer_endpoint(),
-            Description="The global database's writer endpoint (follows the writer)",
-        )
     elif ctx.phase is Phase.BASE:
         yield from sourced([_subnet_group(ctx)], *_SPEC_PATH)
     elif ctx.phase is Phase.ATTACH:
@@ -230,18 +225,6 @@ def _instances(ctx: StackContext) -> list[DBInstance]:
         )
         for index in range(database.instances_per_region)
     ]
-
-
-GLOBAL_WRITER_ENDPOINT_OUTPUT = "GlobalWriterEndpoint"
-
-
-def global_writer_endpoint() -> GetAtt:
-    """The global database's writer endpoint, which Aurora keeps pointing at the current
-    writer across switchovers and failovers. CloudFormation returns it as the GlobalCluster's
-    read-only GlobalEndpoint.Address
-    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-globalcluster-globalendpoint.html);
-    its name carries a random part, so other stacks receive it as a parameter."""
-    return GetAtt(ids.GLOBAL_CLUSTER, "GlobalEndpoint.Address")
 
 
 def _outputs() -> Iterator[Output]:

@@ -9,17 +9,22 @@ also gets the permission that lets its ALB target group invoke it.
 
 Environment variable convention (the function code reads these): APP, ENVIRONMENT,
 PRIMARY_REGION, HEALTH_URL for all; then TABLE_<NAME>, QUEUE_<NAME>_URL, BUCKET_<NAME>,
-DB_ENDPOINT/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
+GLOBAL_CLUSTER_ID/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
 (database describe or failover), ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
 PRIMARY_API_ADDRESS for the health monitor (the primary load balancer it probes); and
 ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for the
 alarm-triggered failover function.
 
-DB_ENDPOINT is the global database's writer endpoint in every region, never a regional
-cluster endpoint: a secondary cluster's own writer endpoint is inactive until promotion, and
-AWS recommends the global writer endpoint for statements that write, from any Region, because
+`database: connect` gives GLOBAL_CLUSTER_ID (not a cluster endpoint) and the right to
+describe the global cluster: the function connects to the global database's writer endpoint,
+in every region. A secondary cluster's own writer endpoint is inactive until promotion; AWS
+recommends the global writer endpoint for statements that write, from any Region, because
 Aurora moves it to the new writer after a switchover or failover
 (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html).
+CloudFormation cannot pass it as a string: AWS::RDS::GlobalCluster exposes it only as the
+read-only object GlobalEndpoint (no GlobalEndpoint.Address attribute; cfn-lint rejects both
+as a string, E1010/E6101), and its name carries a random part. So the function reads it once
+per container from DescribeGlobalClusters (its `Endpoint`), answered by its own region.
 A secondary's API therefore serves (and its /health passes) before promotion exactly when the
 current writer is reachable from its region, and after promotion without any change.
 """
@@ -45,10 +50,9 @@ from dr_compiler.compiler.context import (
     Phase,
     Sourced,
     StackContext,
-    StackId,
     sourced,
 )
-from dr_compiler.compiler.services import aurora, failover
+from dr_compiler.compiler.services import failover
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
 from dr_compiler.model import Function
@@ -240,7 +244,7 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
             naming.bucket_name(spec, bucket, ctx.region)
         )
     if access.database == "connect":
-        variables["DB_ENDPOINT"] = _writer_endpoint(ctx)
+        variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
         variables["DB_PORT"] = str(spec.database.port)
         variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
     elif access.database in ("describe", "failover"):
@@ -257,15 +261,6 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
     return variables
 
 
-GLOBAL_WRITER_ENDPOINT_PARAMETER = "GlobalWriterEndpoint"
-
-
-def _writer_endpoint(ctx: StackContext) -> AWSHelperFn:
-    if ctx.phase is Phase.PRIMARY:
-        return aurora.global_writer_endpoint()
-    return Ref(GLOBAL_WRITER_ENDPOINT_PARAMETER)
-
-
 def _secondaries_ahead(ctx: StackContext) -> tuple[str, ...]:
     """The secondaries before this region in `regions.secondaries` (the DNS SECONDARY
     record points at the first): this region's function defers to them while they can
@@ -278,15 +273,7 @@ def _secondaries_ahead(ctx: StackContext) -> tuple[str, ...]:
 
 def _primary_values(ctx: StackContext) -> Iterator[Inbound]:
     """What this attach stack's functions read of the primary stack, as parameters."""
-    spec = ctx.spec
-    if any(f.access.database == "connect" for f in spec.functions):
-        yield Inbound(
-            GLOBAL_WRITER_ENDPOINT_PARAMETER,
-            StackId(Phase.PRIMARY, spec.regions.primary),
-            aurora.GLOBAL_WRITER_ENDPOINT_OUTPUT,
-            "The global database's writer endpoint",
-        )
-    if spec.health_monitor is not None:
+    if ctx.spec.health_monitor is not None:
         yield failover.primary_load_balancer_inbound(ctx)
 
 
@@ -356,14 +343,18 @@ def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]
 def _database_statements(ctx: StackContext, function: Function) -> list[Statement]:
     mode = function.access.database
     if mode == "connect":
-        # The network path is the security groups'; the role only reads the credentials.
+        # The network path is the security groups'; the role reads the credentials and the
+        # global writer endpoint's name (see the module docstring).
         secret = f"secret:{naming.db_secret_name(ctx.spec)}-??????"
         return [
             iam.allow(
                 "ReadDatabaseSecret",
                 [secretsmanager.GetSecretValue],
                 [naming.arn("secretsmanager", ctx.region, secret)],
-            )
+            ),
+            iam.allow(
+                "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
+            ),
         ]
     if mode not in ("describe", "failover"):
         return []

@@ -157,6 +157,9 @@ def test_payment_api_role_grants_exactly_its_access(compiled_prod: CompiledSpec)
         ],
         **{action: [table] for action in table_actions},
         "secretsmanager:GetSecretValue": [secret],
+        "rds:DescribeGlobalClusters": [
+            sub("arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod")
+        ],
         "kms:Decrypt": [PRIMARY_KEY],
         "kms:GenerateDataKey": [PRIMARY_KEY],
     }
@@ -209,7 +212,7 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
         "HEALTH_URL": "https://api.payments.example.com/health",
         "TABLE_TRANSACTIONS": "payments-transactions-prod",
         "QUEUE_PAYMENTS_URL": {"Ref": "PaymentsQueue"},
-        "DB_ENDPOINT": {"Fn::GetAtt": ["GlobalCluster", "GlobalEndpoint.Address"]},
+        "GLOBAL_CLUSTER_ID": "payments-global-prod",
         "DB_PORT": "5432",
         "DB_SECRET_ARN": sub(
             "arn:${AWS::Partition}:secretsmanager:us-east-1:${AWS::AccountId}:"
@@ -218,19 +221,21 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
     }
 
 
-def test_secondary_api_connects_to_the_global_writer_endpoint(compiled_prod: CompiledSpec) -> None:
-    # Not the secondary cluster's own writer endpoint, which is inactive until promotion.
-    attach = compiled_prod.stack("us-west-2-attach")
-    variables = props(compiled_prod, "us-west-2-attach", "PaymentApiFunction")["Environment"][
-        "Variables"
-    ]
-    assert variables["DB_ENDPOINT"] == {"Ref": "GlobalWriterEndpoint"}
-    (flow,) = [f for f in attach.inbound if f.parameter == "GlobalWriterEndpoint"]
-    assert (flow.source.key, flow.output) == ("us-east-1", "GlobalWriterEndpoint")
-    primary_outputs = compiled_prod.stack("us-east-1").template["Outputs"]
-    assert primary_outputs["GlobalWriterEndpoint"]["Value"] == {
-        "Fn::GetAtt": ["GlobalCluster", "GlobalEndpoint.Address"]
-    }
+def test_every_api_connects_to_the_global_writer_endpoint(compiled_prod: CompiledSpec) -> None:
+    # Not a cluster's own endpoint (a secondary's is inactive until promotion): the global
+    # cluster to look the writer endpoint up in, and the right to.
+    for key in ("us-east-1", "us-west-2-attach"):
+        api = props(compiled_prod, key, "PaymentApiFunction")
+        variables = api["Environment"]["Variables"]
+        assert "DB_ENDPOINT" not in variables
+        assert variables["GLOBAL_CLUSTER_ID"] == "payments-global-prod"
+        role = props(compiled_prod, key, "PaymentApiRole")
+        statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        describe = next(s for s in statements if s["Sid"] == "DescribeGlobalCluster")
+        assert describe["Action"] == ["rds:DescribeGlobalClusters"]
+        assert describe["Resource"] == [
+            sub("arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod")
+        ]
 
 
 def test_secondary_monitor_probes_the_primary_load_balancer(compiled_prod: CompiledSpec) -> None:
