@@ -16,9 +16,11 @@ its AWS CLI command and the spec line it comes from:
   secret's `host` field keeps naming the old writer's cluster endpoint (the functions connect
   to the global writer endpoint instead);
 - bucket replication back to the primary: the role is compiled into each secondary's base
-  stack, but the replication configuration needs the destination bucket to exist, and the
-  base stack deploys before the primary's buckets; it also only makes sense once the old
-  primary region answers again (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html);
+  stack, but the configuration names a destination that must already exist with versioning
+  on (https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
+  the primary's bucket, which deploys after that base stack (the same ordering that puts the
+  replica buckets before the primary's, DESIGN "Stacks, regions and StackSets"); it also only
+  makes sense once the old primary region answers again;
 - failback: a managed switchover back once the old primary has rejoined as a secondary, and
   undoing the reverse replication.
 """
