@@ -200,7 +200,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     written = (
         f"wrote {result.out_dir.as_posix()}/: {len(stacks)} templates in "
         f"{max((s.wave for s in stacks), default=0)} waves, manifest.json, policy-report.json, "
-        "topology.svg"
+        "topology.svg, runbook.md"
     )
     return _report_outcome(result.report, args.fail_on, out, err, written)
 

@@ -204,6 +204,12 @@ class Failover:
     automatic: bool
     allow_data_loss: bool
     function: str | None
+    evaluation_periods: int = 3
+    """N of the trigger alarms' M-of-N evidence (DR063)."""
+    datapoints_to_alarm: int = 2
+    """M: failing one-minute datapoints within N before a trigger alarm fires."""
+    decision_seconds: int | None = None
+    """A person's committed time to decide, for a manual failover (automatic: false)."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +280,16 @@ class Spec:
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
+
+    @property
+    def failover_function(self) -> Function | None:
+        """The function `failover.function` names, if the spec has it."""
+        return next((f for f in self.functions if f.name == self.failover.function), None)
+
+    @property
+    def health_monitor(self) -> Function | None:
+        """The function publishing the custom health metrics (the probe of the primary API)."""
+        return next((f for f in self.functions if f.access.metrics == "publish"), None)
 
 
 def build_model(document: SourceDocument) -> Spec:
@@ -465,6 +481,9 @@ def _failover(raw: dict[str, Any]) -> Failover:
         automatic=raw.get("automatic", False),
         allow_data_loss=raw.get("allow_data_loss", False),
         function=raw.get("function"),
+        evaluation_periods=raw.get("evaluation_periods", 3),
+        datapoints_to_alarm=raw.get("datapoints_to_alarm", 2),
+        decision_seconds=raw.get("decision_seconds"),
     )
 
 

@@ -12,20 +12,33 @@ values it used (by spec path), and the arithmetic, so a report can show exactly 
 was reached. Figures that AWS does not bound (S3 replication without RTC, a person deciding
 by hand) are `UNBOUNDED` (infinity): they fail every finite objective.
 
-Critical paths per component (all start when the primary fails):
+Trigger paths (each starts when the primary fails, and ends with the Aurora promotion):
+
+- Route53: the health check's detection (interval x failure threshold), the health-check
+  alarm in us-east-1 (Route53 publishes one datapoint a minute there, and the alarm needs
+  failover.datapoints_to_alarm of them), the decision (SNS invokes the failover function,
+  bounded by its timeout), the promotion. It needs us-east-1's CloudWatch and SNS.
+- the secondary's own probe (when the spec has a health monitor on a schedule): the first
+  failing probe (the monitor's schedule period), the rest of the M-of-N evidence (M - 1 more
+  one-minute datapoints), the decision, the promotion. It needs nothing of the primary's
+  region.
+- a person, when no automatic path survives the loss of the primary region (or the spec is
+  manual): the page (the first surviving alarm), the decision a person is committed to
+  (failover.decision_seconds; unbounded without it), the promotion.
+
+Critical paths per component:
 
 - dns: detection (health-check interval x failure threshold), then traffic shift (the record's
   TTL, which resolvers may still hold; alias records carry the load balancer's 60 s).
 - tables and buckets: the same as dns. Every region already holds a readable (for DynamoDB,
   writable) replica, so the component is back as soon as clients reach the secondary.
-- database: detection, then the health-check alarm (Route53 publishes one datapoint a minute),
-  then the decision (SNS invokes the failover function, bounded by its timeout), then the
-  Aurora promotion.
-- failover: the whole automation end to end, counted serially: detection + alarm + decision +
-  promotion + traffic shift. DNS actually starts moving clients at detection, in parallel with
-  the promotion, so the serial sum is an upper bound; it is the figure the objective is held
-  to because a client is only served once its DNS answer has expired *and* the database is
-  writable.
+- database: the fastest trigger path that survives the loss of the primary region.
+- failover: that path end to end, plus the traffic shift, counted serially (DNS starts moving
+  clients at detection, in parallel with the promotion, so the serial sum is an upper bound;
+  it is the figure the objective is held to because a client is only served once its DNS
+  answer has expired *and* the database is writable). When the fastest path overall is
+  another one (the Route53 path, with a primary in us-east-1), it is reported separately as
+  "failover (fastest path)".
 - backups: RPO only (the schedule's period, when copies reach the secondaries). Restoring a
   recovery point is not part of the failover path, and its duration depends on the data size,
   so no RTO is estimated.
@@ -118,6 +131,13 @@ S3_REPLICATION_URL = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl
 AWS_BACKUP_PLAN_URL = (
     "https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html"
 )
+ROUTE53_METRICS_REGION = "us-east-1"
+"""Route53 publishes health-check metrics only here (ROUTE53_METRIC_PERIOD's page)."""
+AURORA_MANUAL_FAILOVER_URL = AURORA_SWITCHOVER.url
+"""The Aurora page describing the unplanned failover a person runs."""
+STANDARD_PERIOD_SECONDS = 60
+"""Custom metrics put without StorageResolution are one datapoint a minute."""
+
 # Route53 health checks allow these request intervals; the fast one is the floor.
 FAST_HEALTH_CHECK_INTERVAL = 10
 MRSC_REGIONS = 3
@@ -336,36 +356,99 @@ def traffic_shift(spec: Spec) -> Figure:
 
 
 def health_alarm(spec: Spec) -> Figure:
-    periods = spec.monitoring.alarms.evaluation_periods
-    path: SpecPath = ("monitoring", "alarms", "evaluation_periods")
+    """The Route53 health-check alarm: one datapoint a minute, M of them (the failover's
+    M-of-N evidence when it starts the failover; the paging evaluation periods when not)."""
+    if spec.failover.automatic:
+        datapoints = spec.failover.datapoints_to_alarm
+        path: SpecPath = ("failover", "datapoints_to_alarm")
+        what = f"{datapoints} of {spec.failover.evaluation_periods} one-minute datapoints"
+    else:
+        datapoints = spec.monitoring.alarms.evaluation_periods
+        path = ("monitoring", "alarms", "evaluation_periods")
+        what = f"{datapoints} one-minute datapoints"
     period = int(ROUTE53_METRIC_PERIOD.seconds)
     return Figure(
         name="alarm",
-        seconds=float(period * periods),
+        seconds=float(period * datapoints),
         source_url=ROUTE53_METRIC_PERIOD.url,
-        spec_inputs={format_path(path): periods},
-        arithmetic=f"{period} s x {periods}",
+        spec_inputs={format_path(path): datapoints},
+        arithmetic=f"{period} s x {datapoints}",
         # The compiler fixes this alarm's period at 60 s whatever monitoring.alarms says,
         # because Route53 publishes one datapoint a minute (see alarms.py).
-        note="HealthCheckStatus alarm: Route53's one-minute period x evaluation periods "
+        note=f"HealthCheckStatus alarm in {ROUTE53_METRICS_REGION}: {what} "
         f"(evaluation: {CLOUDWATCH_ALARM_EVALUATION_URL}); CloudWatch may notify later "
         "than this in the worst case",
+        setting=path if datapoints > 1 else None,
+        advice=f"lower {format_path(path)} ({datapoints}): the health-check alarm waits that "
+        "many one-minute datapoints (DR063 keeps at least 2 for a failover that may lose data)",
+    )
+
+
+def probe_detection(monitor: Function) -> Figure:
+    """The first failing probe of the primary API by a secondary's health monitor."""
+    schedule = monitor.schedule or ""
+    path: SpecPath = ("functions", monitor.index, "schedule")
+    try:
+        period = schedule_period(schedule)
+    except UnsupportedSchedule:
+        period = UNBOUNDED
+    return Figure(
+        name="detection",
+        seconds=period,
+        source_url=EVENTBRIDGE_SCHEDULES_URL,
+        spec_inputs={format_path(path): schedule},
+        arithmetic=f"longest gap between runs of {schedule}",
+        note=f"{monitor.name} probes the primary's load balancer from the secondary; the "
+        "outage can start just after a probe",
+        setting=path if period > STANDARD_PERIOD_SECONDS else None,
+        advice=f"run {monitor.name} every minute: rate(1 minute) is EventBridge's finest",
+    )
+
+
+def probe_alarm(spec: Spec) -> Figure:
+    """The rest of the secondary trigger alarm's M-of-N evidence after the first failure."""
+    datapoints = spec.failover.datapoints_to_alarm
+    path: SpecPath = ("failover", "datapoints_to_alarm")
+    return Figure(
+        name="alarm",
+        seconds=float(STANDARD_PERIOD_SECONDS * (datapoints - 1)),
+        source_url=CLOUDWATCH_ALARM_EVALUATION_URL,
+        spec_inputs={
+            format_path(path): datapoints,
+            "failover.evaluation_periods": spec.failover.evaluation_periods,
+        },
+        arithmetic=f"{STANDARD_PERIOD_SECONDS} s x ({datapoints} - 1)",
+        note="the secondary's trigger alarm: one datapoint a minute, the first failing one "
+        "being the detection; CloudWatch may notify later than this in the worst case",
+        setting=path if datapoints > 1 else None,
+        advice=f"lower failover.datapoints_to_alarm ({datapoints}): each datapoint is a minute "
+        "(DR063 keeps at least 2 for a failover that may lose data)",
+    )
+
+
+def paging_alarm(spec: Spec) -> Figure:
+    """The secondary's monitor alarm that pages on-call (PrimaryApiHealthAlarm)."""
+    periods = spec.monitoring.alarms.evaluation_periods
+    path: SpecPath = ("monitoring", "alarms", "evaluation_periods")
+    return Figure(
+        name="alarm",
+        seconds=float(STANDARD_PERIOD_SECONDS * (periods - 1)),
+        source_url=CLOUDWATCH_ALARM_EVALUATION_URL,
+        spec_inputs={format_path(path): periods},
+        arithmetic=f"{STANDARD_PERIOD_SECONDS} s x ({periods} - 1)",
+        note="the secondary's PrimaryApiHealthAlarm pages on-call; the first failing probe "
+        "is the detection",
         setting=path if periods > 1 else None,
-        advice=f"lower monitoring.alarms.evaluation_periods ({periods}): the health-check "
-        f"alarm waits that many one-minute periods",
+        advice=f"lower monitoring.alarms.evaluation_periods ({periods}): the page waits that "
+        "many one-minute datapoints",
     )
 
 
 def decision(spec: Spec) -> Figure:
     failover = spec.failover
-    function = failover_function(spec)
+    function = spec.failover_function
     if not failover.automatic:
-        return _manual(
-            ("failover", "automatic"),
-            {"failover.automatic": False},
-            "set failover.automatic: true: without it a person must notice the alarm and "
-            "promote the database by hand, which nothing bounds",
-        )
+        return manual_decision(spec)
     if function is None:
         return _manual(
             ("failover", "function"),
@@ -391,9 +474,38 @@ def decision(spec: Spec) -> Figure:
     )
 
 
-def failover_function(spec: Spec) -> Function | None:
-    """The function `failover.function` names, if it names one."""
-    return next((f for f in spec.functions if f.name == spec.failover.function), None)
+def manual_decision(spec: Spec) -> Figure:
+    """A person decides and runs the runbook's promotion step: bounded only by the time the
+    spec commits them to (failover.decision_seconds)."""
+    declared = spec.failover.decision_seconds
+    inputs = {"failover.automatic": spec.failover.automatic, "failover.decision_seconds": declared}
+    if declared is None and spec.failover.automatic:
+        return _manual(
+            ("failover", "decision_seconds"),
+            inputs,
+            "give every secondary a trigger path of its own (a health monitor with "
+            "access.metrics: publish on a schedule, DR062), or declare "
+            "failover.decision_seconds: the only automatic path needs the primary's region",
+        )
+    if declared is None:
+        return _manual(
+            ("failover", "automatic"),
+            inputs,
+            "set failover.automatic: true, or declare failover.decision_seconds: without "
+            "either a person must notice the page and promote the database by hand, which "
+            "nothing bounds",
+        )
+    return Figure(
+        name="decision",
+        seconds=float(declared),
+        source_url=AURORA_MANUAL_FAILOVER_URL,
+        spec_inputs=inputs,
+        arithmetic=f"a person decides within {declared} s (declared)",
+        note="on-call is paged, decides and runs the runbook's promotion step; the figure is "
+        "the commitment the spec declares, not a measurement",
+        setting=("failover", "decision_seconds"),
+        advice=f"lower failover.decision_seconds ({declared}) or set failover.automatic: true",
+    )
 
 
 def _manual(setting: SpecPath, inputs: dict[str, Any], advice: str) -> Figure:
@@ -403,7 +515,7 @@ def _manual(setting: SpecPath, inputs: dict[str, Any], advice: str) -> Figure:
         source_url=LAMBDA_SNS_URL,
         spec_inputs=inputs,
         arithmetic="a person decides",
-        note="no automatic invocation of the failover function",
+        note="no automatic invocation of the failover function, and no declared decision time",
         setting=setting,
         advice=advice,
     )
@@ -458,6 +570,87 @@ def _estimate(
     )
 
 
+@dataclass(frozen=True)
+class TriggerPath:
+    """One way the promotion gets started, from the primary's failure to the promotion."""
+
+    name: str
+    steps: tuple[Figure, ...]
+    needs_region: str | None
+    """The region whose control plane (CloudWatch, SNS) the path needs, if any."""
+
+    @property
+    def seconds(self) -> float:
+        return sum((f.seconds for f in self.steps), 0.0)
+
+    def survives_loss_of(self, region: str) -> bool:
+        return self.needs_region != region
+
+
+def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
+    """Every path that can start the promotion: the automatic ones, then a person's when no
+    automatic one survives the loss of the primary region."""
+    paths: list[TriggerPath] = []
+    target = spec.regions.secondaries[0]
+    monitor = spec.health_monitor
+    probing = monitor is not None and monitor.schedule is not None
+    if spec.failover.automatic:
+        paths.append(
+            TriggerPath(
+                f"Route53 health check, alarm and topic in {ROUTE53_METRICS_REGION}",
+                (detection(spec), health_alarm(spec), decision(spec), promotion(spec)),
+                ROUTE53_METRICS_REGION,
+            )
+        )
+        if probing and spec.failover_function is not None:
+            assert monitor is not None
+            paths.append(
+                TriggerPath(
+                    f"{target}'s own probe of the primary API",
+                    (probe_detection(monitor), probe_alarm(spec), decision(spec), promotion(spec)),
+                    None,
+                )
+            )
+    primary = spec.regions.primary
+    if not any(path.survives_loss_of(primary) for path in paths):
+        paths.append(_person(spec, monitor if probing else None))
+    return tuple(paths)
+
+
+def _person(spec: Spec, monitor: Function | None) -> TriggerPath:
+    """A person paged by the first alarm that survives the primary's loss, deciding by hand."""
+    if spec.regions.primary != ROUTE53_METRICS_REGION or monitor is None:
+        page: tuple[Figure, ...] = (detection(spec), health_alarm(spec))
+        needs = ROUTE53_METRICS_REGION
+    else:
+        page, needs = (probe_detection(monitor), paging_alarm(spec)), None
+    # An automatic spec without a function has nobody to invoke: say so, not "decide".
+    missing_function = spec.failover.automatic and spec.failover_function is None
+    decider = decision(spec) if missing_function else manual_decision(spec)
+    return TriggerPath("a person, paged", (*page, decider, promotion(spec)), needs)
+
+
+def surviving_path(spec: Spec) -> TriggerPath:
+    """The fastest path that survives the loss of the primary region (else the fastest)."""
+    paths = trigger_paths(spec)
+    surviving = [p for p in paths if p.survives_loss_of(spec.regions.primary)] or list(paths)
+    return min(surviving, key=lambda p: p.seconds)
+
+
+def fastest_path(spec: Spec) -> TriggerPath:
+    return min(trigger_paths(spec), key=lambda p: p.seconds)
+
+
+def _paths_note(spec: Spec) -> str:
+    primary = spec.regions.primary
+    described = [
+        f"{p.name} {fmt_seconds(p.seconds)} to promotion"
+        + ("" if p.survives_loss_of(primary) else f" (needs {primary}: lost with it)")
+        for p in trigger_paths(spec)
+    ]
+    return "trigger paths: " + "; ".join(described)
+
+
 def _database(spec: Spec) -> ComponentEstimate:
     lag = Figure(
         name="replication lag",
@@ -469,8 +662,10 @@ def _database(spec: Spec) -> ComponentEstimate:
         # yet replicated are lost; only a switchover, which needs a healthy primary, is 0.
         note=f"{AURORA_REPLICATION_LAG.says}; {AURORA_SWITCHOVER.says}",
     )
-    steps = (detection(spec), health_alarm(spec), decision(spec), promotion(spec))
-    return _estimate(spec, "database", "database", (lag,), steps)
+    path = surviving_path(spec)
+    return _estimate(
+        spec, "database", "database", (lag,), path.steps, notes=(f"path: {path.name}",)
+    )
 
 
 def _table(spec: Spec, table: Table) -> ComponentEstimate:
@@ -623,14 +818,9 @@ def _dns(spec: Spec) -> ComponentEstimate:
     return _estimate(spec, "dns", "dns", (), (detection(spec), traffic_shift(spec)))
 
 
-def _failover(spec: Spec) -> ComponentEstimate:
-    steps = (
-        detection(spec),
-        health_alarm(spec),
-        decision(spec),
-        promotion(spec),
-        traffic_shift(spec),
-    )
+def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
+    """The path that survives the loss of the primary region; and the fastest path, when it
+    is another one (it then needs the primary's region)."""
     loss = Figure(
         name="promotion data loss",
         seconds=(
@@ -645,27 +835,59 @@ def _failover(spec: Spec) -> ComponentEstimate:
         else "switchover loses nothing",
         note=AURORA_SWITCHOVER.says,
     )
-    return _estimate(
-        spec,
-        "failover",
-        "failover",
-        (loss,),
-        steps,
-        notes=(
-            "steps counted serially: DNS starts moving clients at detection, in parallel "
-            "with the promotion, so the total is an upper bound",
-        ),
-        not_counted=tuple(_monitor_schedules(spec)),
+    serial = (
+        "steps counted serially: DNS starts moving clients at detection, in parallel "
+        "with the promotion, so the total is an upper bound"
     )
+    surviving, fastest = surviving_path(spec), fastest_path(spec)
+    estimates = [
+        _estimate(
+            spec,
+            "failover",
+            "failover",
+            (loss,),
+            (*surviving.steps, traffic_shift(spec)),
+            notes=(
+                f"path surviving the loss of {spec.regions.primary}: {surviving.name}",
+                _paths_note(spec),
+                serial,
+            ),
+            not_counted=tuple(_monitor_schedules(spec)),
+        )
+    ]
+    if fastest.name != surviving.name:
+        estimates.append(
+            _estimate(
+                spec,
+                "failover",
+                "failover (fastest path)",
+                (loss,),
+                (*fastest.steps, traffic_shift(spec)),
+                notes=(
+                    f"fastest path: {fastest.name}; it needs {fastest.needs_region}, so it "
+                    f"does not survive the loss of {spec.regions.primary}",
+                    serial,
+                ),
+            )
+        )
+    return tuple(estimates)
 
 
 def _monitor_schedules(spec: Spec) -> list[Figure]:
-    """Scheduled functions (the health monitor): shown, but they only page on-call."""
+    """Scheduled functions that no trigger path counts: shown, but they only page."""
+    in_path = {
+        path
+        for trigger in trigger_paths(spec)
+        for figure in trigger.steps
+        for path in figure.spec_inputs
+    }
     figures = []
     for function in spec.functions:
         if function.schedule is None:
             continue
         path: SpecPath = ("functions", function.index, "schedule")
+        if format_path(path) in in_path:
+            continue
         try:
             period = schedule_period(function.schedule)
         except UnsupportedSchedule:
@@ -691,7 +913,7 @@ def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
         *(_bucket(spec, bucket) for bucket in spec.buckets),
         _backups(spec),
         _dns(spec),
-        _failover(spec),
+        *_failover(spec),
     )
 
 

@@ -126,6 +126,7 @@ def build(
     from dr_compiler.compiler.manifest import build_manifest
     from dr_compiler.emit import render_json, write_atomically
     from dr_compiler.report import render
+    from dr_compiler.runbook import render_runbook
     from dr_compiler.topology import build_graph, to_svg
 
     spec = load_model(path, today)
@@ -147,6 +148,7 @@ def build(
     files["manifest.json"] = render_json(build_manifest(compiled, files, artifacts))
     files["policy-report.json"] = render(report, "json").encode()
     files["topology.svg"] = to_svg(build_graph(spec)).encode()
+    files["runbook.md"] = render_runbook(spec).encode()
     if write:
         write_atomically(out_dir, files)
     return BuildResult(spec, report, compiled, files, out_dir)

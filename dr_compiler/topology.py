@@ -33,8 +33,8 @@ from html import escape as html_escape
 from dr_compiler.escaping import mermaid_label, xml_chars
 from dr_compiler.model import Function, Spec
 from dr_compiler.objectives import (
+    ROUTE53_METRICS_REGION,
     UnsupportedSchedule,
-    failover_function,
     fmt_seconds,
     schedule_period,
 )
@@ -47,6 +47,7 @@ BACKUP_COPY = "backup-copy"
 PEERING = "peering"
 DNS = "dns"
 FAILOVER = "failover"
+PROBE = "probe"
 REPLICATION_KINDS = (REPLICATION, STORAGE_REPLICATION, BACKUP_COPY)
 
 DATA_STORE_KINDS = ("database", "table", "bucket", "vault")
@@ -128,7 +129,12 @@ def column_order(primary: str, secondaries: tuple[str, ...]) -> tuple[str, ...]:
 def build_graph(spec: Spec) -> Graph:
     nodes: list[Node] = [
         Node(
-            GLOBAL, "scope", "global", f"Route 53 and the failover topic ({spec.regions.primary})"
+            # The global stack deploys where Route53 publishes health-check metrics, whatever
+            # the primary region is.
+            GLOBAL,
+            "scope",
+            "global",
+            f"Route 53 and the failover topic ({ROUTE53_METRICS_REGION})",
         ),
         Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
         Node(TOPIC_NODE, "topic", "SNS failover topic", "notified by the alarm", GLOBAL),
@@ -163,6 +169,7 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
             region,
             "function",
         )
+    yield from _probe_nodes(spec, region)
     yield Node(
         _store_id("alb", region), "alb", "ALB (HTTPS 443)", spec.api.function, vid, region, "alb"
     )
@@ -211,11 +218,55 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
 
 
 def _failover_function(spec: Spec, region: str) -> Function | None:
-    """The failover function, in the region that runs it (the first secondary: the failover
-    topic invokes it there)."""
-    if region != spec.regions.secondaries[0]:
+    """The failover function, in each region that runs it: the first secondary (the global
+    failover topic invokes it there) and every secondary with a trigger path of its own."""
+    if region not in spec.regions.secondaries:
         return None
-    return failover_function(spec)
+    if region != spec.regions.secondaries[0] and not _regional_trigger(spec):
+        return None
+    return spec.failover_function
+
+
+def _probe_nodes(spec: Spec, region: str) -> Iterator[Node]:
+    """The outside view of the primary: in each secondary, the health monitor probing the
+    primary API; in the primary, the health path it probes."""
+    monitor = spec.health_monitor
+    if not _regional_trigger(spec) or monitor is None:
+        return
+    rid = region_id(region)
+    if region == spec.regions.primary:
+        check = spec.dns.health_check
+        yield Node(
+            _store_id("probe", region),
+            "probe",
+            f"GET {check.path} ({check.protocol})",
+            "probed from every secondary",
+            rid,
+            region,
+            "probe",
+        )
+        return
+    evidence = f"{spec.failover.datapoints_to_alarm} of {spec.failover.evaluation_periods} min"
+    yield Node(
+        _store_id("probe", region),
+        "probe",
+        f"Lambda {monitor.name}",
+        f"own alarm: {evidence} failing",
+        rid,
+        region,
+        "probe",
+    )
+
+
+def _regional_trigger(spec: Spec) -> bool:
+    """Whether each secondary probes the primary and triggers its own failover (DR062)."""
+    monitor = spec.health_monitor
+    return (
+        spec.failover.automatic
+        and spec.failover_function is not None
+        and monitor is not None
+        and monitor.schedule is not None
+    )
 
 
 def _edges(spec: Spec) -> Iterator[Edge]:
@@ -286,6 +337,16 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
     if spec.failover.automatic:
         yield Edge(TOPIC_NODE, fn, FAILOVER, "invokes")
     yield Edge(fn, _store_id("aurora", target), FAILOVER, "promotes")
+    if not _regional_trigger(spec):
+        return
+    # The outside view: each secondary probes the primary's API and starts its own failover
+    # through its own alarm and topic, with nothing of the primary's region.
+    for region in spec.regions.secondaries:
+        probe, regional = _store_id("probe", region), _store_id("fn", region, function.name)
+        yield Edge(probe, _store_id("probe", primary), PROBE, "probes")
+        yield Edge(probe, regional, FAILOVER, "alarm, topic")
+        if region != target:
+            yield Edge(regional, _store_id("aurora", region), FAILOVER, "promotes")
 
 
 # --- Mermaid ------------------------------------------------------------------------------
@@ -297,6 +358,7 @@ EDGE_COLORS = {
     PEERING: "#6e7781",
     DNS: "#bc4c00",
     FAILOVER: "#cf222e",
+    PROBE: "#9a6700",
 }
 EDGE_NAMES = {
     REPLICATION: "database replication",
@@ -305,6 +367,7 @@ EDGE_NAMES = {
     PEERING: "VPC peering",
     DNS: "DNS failover routing",
     FAILOVER: "automatic failover path",
+    PROBE: "probe of the primary API",
 }
 NODE_FILLS = {
     "database": "#ddf4ff",
@@ -313,6 +376,7 @@ NODE_FILLS = {
     "vault": "#fbefff",
     "alb": "#fff8c5",
     "function": "#ffebe9",
+    "probe": "#fff8c5",
     "dns": "#fff1e5",
     "topic": "#ffebe9",
 }
@@ -323,6 +387,7 @@ NODE_STROKES = {
     "vault": "#8250df",
     "alb": "#9a6700",
     "function": "#cf222e",
+    "probe": "#9a6700",
     "dns": "#bc4c00",
     "topic": "#cf222e",
 }
@@ -489,7 +554,7 @@ class Layout:
             if node.key not in keys:
                 keys.append(node.key)
         inside = {n.key for n in nodes if n.parent and n.parent.startswith("vpc_")}
-        above = [k for k in keys if k == "function" and k not in inside]
+        above = [k for k in ("function", "probe") if k in keys and k not in inside]
         in_vpc = [k for k in keys if k in inside]
         # The function comes first inside the VPC too: its arrow enters from the top band.
         in_vpc.sort(key=lambda k: (k != "function", k != "alb", k != "database"))
@@ -654,8 +719,22 @@ class Layout:
                 (lane + 8, self.channel_y + 14),
                 anchor="start",
             )
-        # The failover function promotes the Aurora cluster of its region.
         source = self.boxes[edge.source]
+        if self.graph.node(edge.source).kind == "probe":
+            # Up the left lane of its own column into the failover function.
+            left = self.lane(self._region_of(edge.source), "left")
+            return Route(
+                (
+                    (source.x, source.cy),
+                    (left, source.cy),
+                    (left, target.cy),
+                    (target.x, target.cy),
+                ),
+                (left + 6, (source.cy + target.cy) // 2),
+                anchor="start",
+            )
+        # The failover function promotes the Aurora cluster of its region.
+        lane = self.lane(self._region_of(edge.source), "right")
         return Route(
             (
                 (source.right, source.cy + 8),

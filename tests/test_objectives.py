@@ -143,7 +143,7 @@ def test_ttl_pushes_dns_rto_one_second_over(tmp_path: Path) -> None:
 
 
 def test_ttl_pushes_the_end_to_end_failover_one_second_over(tmp_path: Path) -> None:
-    # 30 detection + 60 alarm + 60 decision + 60 promotion + 61 TTL = 271 s.
+    # 60 first failing probe + 60 alarm + 60 decision + 60 promotion + 61 TTL = 301 s.
     assert_edge(
         tmp_path,
         inside={},
@@ -151,24 +151,23 @@ def test_ttl_pushes_the_end_to_end_failover_one_second_over(tmp_path: Path) -> N
         name="failover",
         label="failover",
         metric="RTO",
-        computed=271,
+        computed=301,
         setting="dns.ttl_seconds",
     )
 
 
-def test_alarm_evaluation_periods_push_the_database_rto_one_second_over(tmp_path: Path) -> None:
-    # 30 detection + 60 s x 2 alarm + 60 decision + 60 promotion = 270 s.
+def test_m_of_n_evidence_pushes_the_database_rto_one_second_over(tmp_path: Path) -> None:
+    # The secondary's own path: 60 first failing probe + 60 s x (3 - 1) more datapoints
+    # + 60 decision + 60 promotion = 300 s; each datapoint DR063 asks for costs a minute.
     assert_edge(
         tmp_path,
         inside={},
-        outside={
-            "monitoring": {"email": ["oncall@example.com"], "alarms": {"evaluation_periods": 2}}
-        },
+        outside={"failover": {"datapoints_to_alarm": 3, "evaluation_periods": 3}},
         name="database",
         label="database",
         metric="RTO",
-        computed=270,
-        setting="monitoring.alarms.evaluation_periods",
+        computed=300,
+        setting="failover.datapoints_to_alarm",
     )
 
 
@@ -235,13 +234,13 @@ def test_prod_meets_its_objectives_with_this_arithmetic() -> None:
         for e in estimate(spec)
     }
     assert figures == {
-        "database": (1, 210, 4, 90),  # 30 + 60 + 60 + 60
+        "database": (1, 240, 4, 60),  # 60 + 60 + 60 + 60 (the secondary's own path)
         "table transactions": (1, 90, 4, 210),  # 30 + 60
         "table failover-events": (1, 90, 4, 210),
         "bucket documents": (900, 90, 0, 210),
         "backups": (3600, None, 0, None),
         "dns": (None, 90, None, 210),
-        "failover": (1, 270, 4, 30),  # 30 + 60 + 60 + 60 + 60; loses the replication lag
+        "failover": (1, 300, 4, 0),  # 60 + 60 + 60 + 60 + 60; loses the replication lag
     }
     assert all(e.meets_objectives for e in estimate(spec))
     assert dr090(spec) == []
@@ -250,22 +249,62 @@ def test_prod_meets_its_objectives_with_this_arithmetic() -> None:
 def test_failover_steps_in_order() -> None:
     failover = component(load_model(PROD_SPEC), "failover")
     assert [(f.name, f.seconds) for f in failover.rto_steps] == [
-        ("detection", 30),
+        ("detection", 60),
         ("alarm", 60),
         ("decision", 60),
         ("promotion", 60),
         ("traffic shift", 60),
     ]
-    assert failover.rto_steps[0].spec_inputs == {
-        "dns.health_check.interval_seconds": 10,
-        "dns.health_check.failure_threshold": 3,
+    # The path that survives the loss of us-east-1: us-west-2's probe, alarm and topic.
+    assert failover.rto_steps[0].spec_inputs == {"functions[2].schedule": "rate(1 minute)"}
+    assert failover.rto_steps[1].spec_inputs == {
+        "failover.datapoints_to_alarm": 2,
+        "failover.evaluation_periods": 3,
     }
     assert failover.rto_steps[2].spec_inputs == {
         "failover.function": "failover-trigger",
         "functions[3].timeout_seconds": 60,
     }
-    # The health monitor's schedule is shown but not summed: it only pages on-call.
-    assert [(f.name, f.seconds) for f in failover.not_counted] == [("health-monitor schedule", 60)]
+    assert failover.notes[:2] == (
+        "path surviving the loss of us-east-1: us-west-2's own probe of the primary API",
+        "trigger paths: Route53 health check, alarm and topic in us-east-1 270 s to promotion "
+        "(needs us-east-1: lost with it); us-west-2's own probe of the primary API 240 s to "
+        "promotion",
+    )
+    # The health monitor's schedule is on the path now, not shown beside it.
+    assert failover.not_counted == ()
+
+
+def test_the_fastest_path_is_reported_apart_when_it_needs_the_primary_region() -> None:
+    prod = load_model(PROD_SPEC)
+    monitor = prod.functions[2]
+    slow = replace(monitor, schedule="rate(5 minutes)")
+    slow_probe = replace(prod, functions=(*prod.functions[:2], slow, *prod.functions[3:]))
+    surviving = component(slow_probe, "failover")
+    fastest = component(slow_probe, "failover (fastest path)")
+    # 300 + 60 + 60 + 60 + 60 from us-west-2; 30 + 120 + 60 + 60 + 60 through us-east-1.
+    assert (surviving.rto_seconds, fastest.rto_seconds) == (540, 330)
+    assert fastest.notes[0] == (
+        "fastest path: Route53 health check, alarm and topic in us-east-1; it needs us-east-1, "
+        "so it does not survive the loss of us-east-1"
+    )
+    assert surviving.setting_to_change == ("functions", 2, "schedule")
+
+
+def test_a_manual_failover_with_a_declared_decision_time_is_bounded(tmp_path: Path) -> None:
+    manual = build_spec(tmp_path, {"failover": {"automatic": False, "decision_seconds": 600}})
+    failover = component(manual, "failover")
+    # Paged by us-west-2's monitor (60 s, one datapoint), 600 s to decide, promotion, DNS.
+    assert [(f.name, f.seconds) for f in failover.rto_steps] == [
+        ("detection", 60),
+        ("alarm", 0),
+        ("decision", 600),
+        ("promotion", 60),
+        ("traffic shift", 60),
+    ]
+    assert failover.rto_seconds == 780
+    assert failover.setting_to_change == ("failover", "decision_seconds")
+    assert failover.rto_steps[2].arithmetic == "a person decides within 600 s (declared)"
 
 
 def test_manual_failover_and_a_missing_function_are_unbounded(tmp_path: Path) -> None:
@@ -285,7 +324,7 @@ def test_without_allow_data_loss_a_regional_loss_has_no_bounded_promotion(
 ) -> None:
     prod = load_model(PROD_SPEC)
     assert component(prod, "failover").rpo_seconds == 1
-    assert component(prod, "failover").rto_seconds == 270
+    assert component(prod, "failover").rto_seconds == 300
     switchover_only = build_spec(tmp_path, {"failover": {"allow_data_loss": False}})
     failover = component(switchover_only, "failover")
     assert failover.rpo_seconds == 0
@@ -438,10 +477,10 @@ def test_objectives_command_shows_prod_meets_its_objectives() -> None:
     assert run(["objectives", str(PROD_SPEC)], out, err) == 0
     text = out.getvalue()
     assert text.startswith(f"Recovery objectives of {PROD_SPEC}: met\n")
-    assert "failover               1 s     5 s        4 s     270 s  300 s      30 s    ok" in text
+    assert "failover               1 s     5 s        4 s     300 s  300 s      0 s     ok" in text
     assert (
-        "RTO total: detection 30 s + alarm 60 s + decision 60 s + promotion 60 s + "
-        "traffic shift 60 s = 270 s; objective 300 s, margin 30 s"
+        "RTO total: detection 60 s + alarm 60 s + decision 60 s + promotion 60 s + "
+        "traffic shift 60 s = 300 s; objective 300 s, margin 0 s"
     ) in text
     for figure in all_figures(estimate(load_model(PROD_SPEC))):
         assert figure.source_url in text

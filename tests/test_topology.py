@@ -13,6 +13,7 @@ import itertools
 import shutil
 import struct
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -283,3 +284,25 @@ def test_svg_renders_to_a_png_of_its_size(spec: Spec, tmp_path: Path) -> None:
     png_width, png_height = struct.unpack(">II", data[16:24])
     root = ElementTree.fromstring(svg)
     assert (png_width, png_height) == (int(root.get("width", 0)), int(root.get("height", 0)))
+
+
+def test_the_global_stack_is_shown_in_us_east_1_whatever_the_primary() -> None:
+    prod = load_model(PROD_SPEC)
+    moved = replace(prod, regions=replace(prod.regions, primary="eu-west-1"))
+    for spec in (prod, moved):
+        graph = build_graph(spec)
+        assert graph.node("global").detail == "Route 53 and the failover topic (us-east-1)"
+
+
+def test_every_secondary_probes_the_primary_and_starts_its_own_failover(
+    spec: Spec,
+) -> None:
+    graph = build_graph(spec)
+    primary = spec.regions.primary.replace("-", "_")
+    edges = {(e.source, e.target, e.kind) for e in graph.edges}
+    for region in spec.regions.secondaries:
+        r = region.replace("-", "_")
+        assert (f"probe_{r}", f"probe_{primary}", "probe") in edges
+        assert (f"probe_{r}", f"fn_failover_trigger_{r}", "failover") in edges
+        assert (f"fn_failover_trigger_{r}", f"aurora_{r}", "failover") in edges
+    assert graph.node(f"probe_{primary}").title == "GET /health (HTTPS)"

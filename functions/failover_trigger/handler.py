@@ -7,8 +7,22 @@ Invoked two ways:
 Every event id is claimed in TABLE_FAILOVER_EVENTS with a conditional put before anything else, so
 an SNS redelivery or a double-clicked manual run never promotes twice.
 
+One outage reaches this function from two sources: the Route53 health-check alarm in us-east-1
+and this region's own trigger alarm (the health monitor's probe of the primary API). Their
+event ids differ, so before promoting, the function also claims the promotion itself, keyed
+by the global cluster and the writer it moves away from ("promotion:<global>:<writer>"): the
+second source finds the claim and stands down. A promotion that AWS refuses releases its
+claim so the next trigger (or a person) can try again; a started one keeps it, and the next
+outage has a new writer, hence a new key. Both sources invoke the function of the same region,
+where the table's conditional put is atomic.
+
+With several secondaries, each has its own trigger path; a secondary defers while a region
+ahead of it in line (FAILOVER_AHEAD, the secondaries listed before it) has an available cluster,
+so only one of them promotes and the DNS SECONDARY record (the first secondary) stays right.
+
 Decision:
     writer is already DB_CLUSTER_ARN        -> already-primary, nothing to do
+    a region ahead in line is available         -> deferred, that region takes over
     current writer cluster is 'available'       -> switchover (managed, no data loss)
     writer unreachable and data loss allowed    -> failover with AllowDataLoss=True
     otherwise                                   -> refused; a person decides
@@ -16,7 +30,8 @@ Data loss is allowed by the manual caller's `allow_data_loss`, or for alarms onl
 environment says ALLOW_DATA_LOSS=true: an alarm alone must never discard committed writes.
 
 Environment: GLOBAL_CLUSTER_ID, DB_CLUSTER_ARN, ALERT_TOPIC_ARN, TABLE_FAILOVER_EVENTS,
-ALLOW_DATA_LOSS (optional, default false), AWS_REGION (set by Lambda).
+ALLOW_DATA_LOSS (optional, default false), FAILOVER_AHEAD (optional, comma-separated regions),
+AWS_REGION (set by Lambda).
 """
 
 from __future__ import annotations
@@ -68,7 +83,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # started | already-primary | refused | in-progress | failed | error
+    status: str  # started | already-primary | deferred | refused | in-progress | failed | error
     action: str  # switchover | failover | none
     detail: str
 
@@ -174,6 +189,42 @@ def claim_event(request: Request) -> bool:
     return True
 
 
+def promotion_key(global_cluster_id: str, writer: str | None) -> str:
+    """One promotion per writer generation, whichever source asks for it."""
+    return f"promotion:{global_cluster_id}:{writer or 'none'}"[:MAX_EVENT_ID]
+
+
+def claim_promotion(key: str, request: Request) -> bool:
+    """True if this invocation may promote; False if another source already claimed it."""
+    try:
+        client("dynamodb").put_item(
+            TableName=os.environ["TABLE_FAILOVER_EVENTS"],
+            Item={
+                "event_id": {"S": key},
+                "status": {"S": "PROMOTING"},
+                "claimed_by": {"S": request.event_id},
+                "received_at": {"S": now()},
+                "region": {"S": os.environ["AWS_REGION"]},
+            },
+            ConditionExpression="attribute_not_exists(event_id)",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_promotion(key: str) -> None:
+    """After a refused promotion call: let the next trigger try again."""
+    try:
+        client("dynamodb").delete_item(
+            TableName=os.environ["TABLE_FAILOVER_EVENTS"], Key={"event_id": {"S": key}}
+        )
+    except (ClientError, BotoCoreError) as exc:
+        log("ERROR", "could not release the promotion claim", key=key, error=str(exc))
+
+
 def record_outcome(request: Request, outcome: Outcome) -> None:
     try:
         client("dynamodb").update_item(
@@ -240,11 +291,32 @@ def decide_and_act(request: Request) -> Outcome:
         cluster_status=str(cluster.get("Status", "")),
         writer_available=writer is not None and cluster_available(writer),
         allow_data_loss=request.allow_data_loss,
+        ahead_available=available_ahead(members, writer, target),
     )
     log("INFO", "decision", writer=writer, target=target, **asdict(outcome))
     if outcome.status != "started":
         return outcome
-    return promote(global_cluster_id, target, outcome)
+    key = promotion_key(global_cluster_id, writer)
+    if not claim_promotion(key, request):
+        return Outcome(
+            "in-progress", "none", f"another trigger already promotes away from {writer}"
+        )
+    result = promote(global_cluster_id, target, outcome)
+    if result.status == "failed":
+        release_promotion(key)
+    return result
+
+
+def available_ahead(members: list[str], writer: str | None, target: str) -> list[str]:
+    """Member clusters in the regions ahead of this one in line that report 'available'."""
+    ahead = {r.strip() for r in os.environ.get("FAILOVER_AHEAD", "").split(",") if r.strip()}
+    candidates = [m for m in members if m not in (writer, target) and cluster_region(m) in ahead]
+    return [m for m in candidates if cluster_available(m)]
+
+
+def cluster_region(cluster_arn: str) -> str:
+    parts = cluster_arn.split(":")
+    return parts[3] if len(parts) >= 7 else ""
 
 
 def choose_action(
@@ -255,6 +327,7 @@ def choose_action(
     cluster_status: str,
     writer_available: bool,
     allow_data_loss: bool,
+    ahead_available: list[str] | None = None,
 ) -> Outcome:
     """The pure decision, separated from the AWS calls so every branch is easy to test."""
     if writer == target:
@@ -263,6 +336,8 @@ def choose_action(
         return Outcome("refused", "none", f"{target} is not a member of the global cluster")
     if cluster_status in TRANSITIONAL_STATUSES:
         return Outcome("in-progress", "none", f"global cluster is {cluster_status}")
+    if ahead_available:
+        return Outcome("deferred", "none", f"{ahead_available[0]} is ahead in line and available")
     if writer_available:
         return Outcome("started", "switchover", f"switchover from {writer} to {target}")
     if allow_data_loss:
@@ -295,12 +370,11 @@ def current_writer(cluster: dict[str, Any]) -> str | None:
 
 
 def cluster_available(cluster_arn: str) -> bool:
-    """Whether the writer's own region reports it 'available'; unreachable means no."""
-    parts = cluster_arn.split(":")
-    if len(parts) < 7 or not parts[3]:
+    """Whether the cluster's own region reports it 'available'; unreachable means no."""
+    region = cluster_region(cluster_arn)
+    if not region:
         log("WARNING", "writer is not a cluster ARN", cluster=cluster_arn)
         return False
-    region = parts[3]
     try:
         clusters = client("rds", region, probe=True).describe_db_clusters(
             DBClusterIdentifier=cluster_arn

@@ -4,11 +4,19 @@ The failover alarms are built on these metrics, so this function never raises on
 dependency: a dependency it cannot reach is reported as 0 (unhealthy), which is exactly
 what the alarm needs to see.
 
+In a secondary region this is the probe of that region's own failover trigger path: it asks
+the PRIMARY's load balancer (PRIMARY_API_ADDRESS) directly, not the public name in HEALTH_URL,
+which DNS failover moves to this very region. The request still names the public host: TLS
+is negotiated with it as the server name (SNI), so the load balancer presents, and this
+probe verifies, the API's own certificate, and the Host header is the public name.
+
 Environment: HEALTH_URL, GLOBAL_CLUSTER_ID, METRIC_NAMESPACE, PRIMARY_REGION,
+PRIMARY_API_ADDRESS (optional: where to connect; default the host of HEALTH_URL),
 HEALTH_TIMEOUT_SECONDS (optional, default 5), AWS_REGION (set by Lambda).
 
 Metrics (namespace METRIC_NAMESPACE, dimension Region=<AWS_REGION>):
-    PrimaryApiHealthy     1 when HEALTH_URL answers 2xx within the timeout, else 0
+    PrimaryApiHealthy     1 when the primary answers HEALTH_URL's path with 2xx within the
+                          timeout, else 0
     PrimaryApiLatencyMs   time until the answer (or the failure) in milliseconds
     GlobalClusterHealthy  1 when the global cluster is 'available' and has a writer, else 0
 """
@@ -16,12 +24,14 @@ Metrics (namespace METRIC_NAMESPACE, dimension Region=<AWS_REGION>):
 from __future__ import annotations
 
 import functools
+import http.client
 import json
 import os
+import socket
+import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +42,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 # Short timeouts: the schedule fires every minute, and a hung call must not overlap the next.
 AWS_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2})
 DEFAULT_TIMEOUT_SECONDS = 5.0
+USER_AGENT = "dr-health-monitor"
 
 
 def log(level: str, message: str, **fields: Any) -> None:
@@ -47,7 +58,9 @@ def client(service: str) -> Any:
 
 
 def main(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    api_healthy, latency_ms = check_api(os.environ["HEALTH_URL"], health_timeout())
+    api_healthy, latency_ms = check_api(
+        os.environ["HEALTH_URL"], health_timeout(), os.environ.get("PRIMARY_API_ADDRESS") or None
+    )
     cluster_healthy = check_global_cluster(os.environ["GLOBAL_CLUSTER_ID"])
     values = {
         "PrimaryApiHealthy": (1.0 if api_healthy else 0.0, "Count"),
@@ -75,24 +88,65 @@ def health_timeout() -> float:
     return timeout if timeout > 0 else DEFAULT_TIMEOUT_SECONDS
 
 
-def check_api(url: str, timeout: float) -> tuple[bool, float]:
+class _AddressedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to `address`, verifying the certificate of (and sending SNI for) `server_name`."""
+
+    def __init__(self, address: str, port: int, server_name: str, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+        self.server_name = server_name
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_name)
+
+
+def _connection(
+    url: str, timeout: float, address: str | None
+) -> tuple[http.client.HTTPConnection, str, str]:
+    """(connection, request path, Host header) for a GET of `url`, connecting to `address`."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    target = address or parts.hostname
+    connection: http.client.HTTPConnection = (
+        _AddressedHTTPSConnection(target, port, parts.hostname, timeout)
+        if https
+        else http.client.HTTPConnection(target, port, timeout=timeout)
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return connection, path, parts.netloc
+
+
+def check_api(url: str, timeout: float, address: str | None = None) -> tuple[bool, float]:
     """(healthy, latency in ms). Healthy means a 2xx answer within the timeout."""
-    request = urllib.request.Request(url, headers={"User-Agent": "dr-health-monitor"})
     started = time.monotonic()
     status: int | None = None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        connection, path, host = _connection(url, timeout, address)
+        try:
+            connection.request("GET", path, headers={"Host": host, "User-Agent": USER_AGENT})
+            response = connection.getresponse()
             response.read(64 * 1024)
             status = response.status
-    except urllib.error.HTTPError as exc:
-        # urllib raises on 4xx/5xx; that is still an answer with a status and a latency.
-        status = exc.code
-    except (OSError, ValueError) as exc:
-        # URLError, timeouts, refused connections, a malformed URL: all mean "not healthy".
-        log("WARNING", "api check failed", url=url, error=repr(exc))
+        finally:
+            connection.close()
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # Refused, reset or timed-out connections, TLS failures (a certificate that is not
+        # the API's), malformed URLs or answers: all mean "not healthy".
+        log("WARNING", "api check failed", url=url, address=address, error=repr(exc))
     latency_ms = round((time.monotonic() - started) * 1000.0, 3)
     healthy = status is not None and 200 <= status < 300
-    log("INFO", "api checked", url=url, status=status, latency_ms=latency_ms, healthy=healthy)
+    log(
+        "INFO",
+        "api checked",
+        url=url,
+        address=address,
+        status=status,
+        latency_ms=latency_ms,
+        healthy=healthy,
+    )
     return healthy, latency_ms
 
 

@@ -4,8 +4,18 @@ Routes:
     GET  /health    dependency checks; 200 when the table and the database answer, else 503
     POST /payments  validate, record PENDING idempotently, enqueue for the processor; 202
 
-Environment: TABLE_TRANSACTIONS, QUEUE_PAYMENTS_URL, DB_ENDPOINT, DB_PORT, AWS_REGION (set by
-Lambda), DB_CONNECT_TIMEOUT_SECONDS (optional, default 1).
+The database is reached through the Aurora global database's writer endpoint in every region:
+Aurora points it at the current writer and moves it on switchover or failover
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html),
+whereas a secondary cluster's own writer endpoint is inactive until promotion. Its name comes
+from DescribeGlobalClusters (`Endpoint`) in this region, once per container (the name never
+changes, only where it points); CloudFormation cannot pass it as a string (see
+dr_compiler/compiler/services/lambda_functions.py). DB_ENDPOINT, when set, is used instead
+(for example an RDS Proxy endpoint). So /health, which Route53 DNS failover reads through the
+load balancer, says whether THIS region can reach the writer now: a secondary is healthy
+before promotion only when the writer in another region is reachable from it (its writes
+would succeed), unhealthy while no writer is reachable, and healthy after promotion without
+any change; the old primary, once demoted, likewise answers for the new writer.
 
 Only the standard library and boto3, which the python3.12 runtime provides.
 """
@@ -175,8 +185,19 @@ def check_table() -> str:
 
 
 def check_database() -> str:
-    """A TCP connect to the cluster endpoint: proves the network path without a DB driver."""
-    host = os.environ.get("DB_ENDPOINT", "")
+    """A TCP connect to the global writer endpoint: proves that the current writer, wherever
+    it is, is reachable from here, without a DB driver. An endpoint that cannot be looked up
+    or does not resolve, or a writer out of reach, is a 503."""
+    try:
+        host = os.environ.get("DB_ENDPOINT") or global_writer_endpoint(
+            os.environ["GLOBAL_CLUSTER_ID"]
+        )
+    except ClientError as exc:
+        log("ERROR", "writer endpoint lookup failed", error=str(exc))
+        return f"unavailable: {exc.response.get('Error', {}).get('Code', 'ClientError')}"
+    except (BotoCoreError, LookupError) as exc:
+        log("ERROR", "writer endpoint lookup failed", error=str(exc))
+        return f"unavailable: {type(exc).__name__}"
     timeout = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1"))
     try:
         port = int(os.environ.get("DB_PORT", "5432"))
@@ -185,6 +206,20 @@ def check_database() -> str:
     except (OSError, ValueError) as exc:
         log("ERROR", "database check failed", host=host, error=repr(exc))
         return f"unreachable: {type(exc).__name__}"
+
+
+@functools.cache
+def global_writer_endpoint(global_cluster_id: str) -> str:
+    """The global database's writer endpoint name (cached: it only ever changes target)."""
+    clusters = client("rds").describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)
+    # Match the identifier instead of trusting the filter (moto, for one, ignores it).
+    for cluster in clusters.get("GlobalClusters", []):
+        if str(cluster.get("GlobalClusterIdentifier", "")).lower() == global_cluster_id.lower():
+            endpoint = cluster.get("Endpoint")
+            if endpoint:
+                return str(endpoint)
+            raise LookupError(f"global cluster {global_cluster_id} has no writer endpoint")
+    raise LookupError(f"global cluster {global_cluster_id} not found")
 
 
 # --- POST /payments ---------------------------------------------------------------------

@@ -40,10 +40,12 @@ CASES = {
         "6:15: policy.waivers[0].reason: has 0 visible characters; say in at least 10 why "
         "the exception is acceptable",
     ),
-    "zero-width reason": (
+    # Zero-width and bidi characters are refused by the schema's pattern already (tests/hostile);
+    # fillers that render blank pass it and must not count as a reason either.
+    "blank-filler reason": (
         (
             "DR052",
-            "ok\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u3164",
+            "ok\\u3164\\u2800\\u115f\\u1160\\uffa0\\u3164\\u2800\\u3164",
             "2027-06-30",
         ),
         "6:15: policy.waivers[0].reason: has 2 visible characters; say in at least 10 why "

@@ -7,9 +7,20 @@ metric is published:
   dead-letter queue (each queue's DLQ and each function's failure queue), and the health
   monitor's PrimaryApiHealthy metric, all published where the resource runs;
 - primary: S3 replication failures, published in the source bucket's region;
-- secondary attach: Aurora global replication lag, published for the secondary cluster in
-  the secondary's region;
+- every workload stack: Aurora global replication lag of that region's cluster. Aurora
+  publishes the lag only for secondary clusters, so the alarm of whichever cluster is the
+  writer sees no data: missing data is "missing" (never breaching), so after a failover
+  the promoted cluster's alarm is not stuck in ALARM, and the old primary, once it rejoins
+  as a secondary, is watched by its own alarm (alarms follow the writer, DR064). Losing the
+  metric is still announced: InsufficientDataActions notify the alert topic;
+- secondary attach: the failover trigger alarm on the health monitor's probe of the primary
+  API, published in the secondary's own region (its own trigger path, DR062);
 - global (us-east-1): Route53 health-check status, which Route53 publishes only there.
+
+The two alarms that can start a failover (the primary's health-check alarm and each
+secondary's trigger alarm) use the spec's M-of-N evidence, failover.datapoints_to_alarm out
+of failover.evaluation_periods (DR063): one failing datapoint never starts a lossy failover
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html).
 
 Every alarm sends both AlarmActions and OKActions to the alert topic of its own stack's
 region (in an attach stack, the base stack's topic through ctx.ref's import), so on-call
@@ -38,7 +49,7 @@ from dr_compiler.compiler.naming import (
     health_check_name,
     metric_namespace,
 )
-from dr_compiler.compiler.services import bucket_emptier
+from dr_compiler.compiler.services import bucket_emptier, failover
 from dr_compiler.model import Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
@@ -65,7 +76,7 @@ def replication_dimensions(spec: Spec, bucket: str, region: str) -> dict[str, st
 
 def publishes_health_metrics(spec: Spec) -> bool:
     """Whether some function (the health monitor) publishes the custom health metrics."""
-    return any(f.access.metrics == "publish" for f in spec.functions)
+    return spec.health_monitor is not None
 
 
 def build(ctx: StackContext) -> Iterator[Sourced]:
@@ -74,10 +85,11 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
     if ctx.in_regional_workload:
         yield from _dead_letter_queue_alarms(ctx)
         yield from _primary_api_health_alarm(ctx)
+        yield from _replication_lag_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
         yield from _replication_failure_alarms(ctx)
-    if ctx.phase is Phase.ATTACH:
-        yield from _replication_lag_alarm(ctx)
+    if failover.has_regional_trigger(ctx):
+        yield from _failover_trigger_alarm(ctx)
     if ctx.phase is Phase.GLOBAL:
         yield from _health_check_alarms(ctx)
 
@@ -97,9 +109,17 @@ def _alarm(
     missing: str,
     period: int | None = None,
     extra_actions: Sequence[AWSHelperFn] = (),
+    evidence: tuple[int, int] | None = None,
+    insufficient_data_actions: bool = False,
 ) -> Alarm:
+    """`evidence` is (M, N) for an alarm that needs M failing datapoints out of N."""
     alert = ctx.ref(ids.ALERT_TOPIC)
     alarms = ctx.spec.monitoring.alarms
+    extra: dict[str, object] = {}
+    if evidence is not None:
+        extra["DatapointsToAlarm"], extra["EvaluationPeriods"] = evidence
+    if insufficient_data_actions:
+        extra["InsufficientDataActions"] = [alert]
     return Alarm(
         logical_id,
         AlarmName=name,
@@ -111,11 +131,16 @@ def _alarm(
         ComparisonOperator=comparison,
         Threshold=threshold,
         Period=period or max(alarms.period_seconds, STANDARD_RESOLUTION_SECONDS),
-        EvaluationPeriods=alarms.evaluation_periods,
         TreatMissingData=missing,
         AlarmActions=[alert, *extra_actions],
         OKActions=[alert],
+        **{"EvaluationPeriods": alarms.evaluation_periods, **extra},
     )
+
+
+def trigger_evidence(spec: Spec) -> tuple[int, int]:
+    """(M, N) of every alarm that can start the failover."""
+    return spec.failover.datapoints_to_alarm, spec.failover.evaluation_periods
 
 
 def _functions_here(ctx: StackContext) -> list[tuple[str, tuple[str | int, ...]]]:
@@ -275,9 +300,12 @@ def _replication_lag_alarm(ctx: StackContext) -> Iterator[Sourced]:
         statistic="Maximum",
         comparison="GreaterThanThreshold",
         threshold=threshold,
-        # Aurora reports the lag of a secondary cluster continuously; no data means the
-        # cluster is not replicating (detached, promoted, or down), so the RPO is not met.
-        missing="breaching",
+        # Aurora publishes the lag only for a secondary cluster. No data means this cluster
+        # is the writer (the primary, or a promoted secondary) or is detached: "breaching"
+        # would keep a promoted cluster's alarm in ALARM for good. "missing" lets the alarm
+        # go to INSUFFICIENT_DATA instead, and InsufficientDataActions tell on-call.
+        missing="missing",
+        insufficient_data_actions=True,
     )
     yield from sourced([alarm], "monitoring", "alarms", "replication_lag_ms")
 
@@ -307,5 +335,36 @@ def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
             # is a delivery problem, not evidence of an outage: never fail over on it.
             missing="missing",
             extra_actions=[Ref(ids.FAILOVER_TOPIC)] if automatic else (),
+            evidence=trigger_evidence(spec) if automatic else None,
         )
         yield from sourced([alarm], "monitoring", "alarms")
+
+
+def _failover_trigger_alarm(ctx: StackContext) -> Iterator[Sourced]:
+    """This secondary's own failover trigger: the health monitor here cannot reach the
+    primary API in M of the last N minutes. Published, evaluated and acted on in this region."""
+    spec = ctx.spec
+    datapoints, periods = trigger_evidence(spec)
+    alarm = _alarm(
+        ctx,
+        failover.FAILOVER_TRIGGER_ALARM,
+        name=ctx.name("failover-trigger", regional=True),
+        description=(
+            f"The health monitor in {ctx.region} could not reach the {spec.regions.primary} "
+            f"API in {datapoints} of the last {periods} minutes; starts the failover to "
+            f"{ctx.region}"
+        ),
+        namespace=metric_namespace(spec),
+        metric=PRIMARY_API_HEALTH_METRIC,
+        dimensions={"Region": ctx.region},
+        statistic="Minimum",
+        comparison="LessThanThreshold",
+        threshold=1,
+        period=STANDARD_RESOLUTION_SECONDS,
+        # Silence is the monitor (or CloudWatch here) failing, not evidence that the primary
+        # is down: never start a failover on it. PrimaryApiHealthAlarm pages on silence.
+        missing="missing",
+        extra_actions=[Ref(ids.FAILOVER_TOPIC)],
+        evidence=(datapoints, periods),
+    )
+    yield from sourced([alarm], "failover", "datapoints_to_alarm")

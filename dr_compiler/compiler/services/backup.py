@@ -1,10 +1,17 @@
-"""AWS Backup: every data store of the primary region, copied to each secondary (DR043).
+"""AWS Backup: every data store of the primary region, copied to each secondary (DR043), and
+the same from every secondary, so backups keep running after a failover (DR064).
 
 PRIMARY and each secondary BASE get a vault encrypted with the region's key; BASE deploys
 before the primary, so copy destinations exist when the plan is created. PRIMARY also gets the
 backup role, a plan with one scheduled rule (copying each recovery point to every secondary's
 vault, by its computable ARN, when `copy_to_secondaries`) and one selection naming every data
 store: the Aurora primary cluster, each global table's primary replica and each bucket.
+
+Each secondary's ATTACH stack (after its cluster exists and after the primary's vault) gets
+the same role, plan and selection for its own region: its cluster, its table replicas and its
+replica buckets, copied to the other regions. Before a failover these are extra recovery
+points of replicas; after one they are the backups of the new primary, with nothing to do by
+hand, and copies flow back to the old primary's vault once that region is reachable again.
 
 Operational facts (AWS Backup developer guide):
 - A vault that still holds recovery points cannot be deleted, so a `force_destroy` stack whose
@@ -37,7 +44,7 @@ from troposphere.iam import Role
 
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
-from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_arn
+from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_arn, table_name
 
 BACKUP_SELECTION = "BackupSelection"
 VAULT_OUTPUT = "BackupVaultArn"
@@ -56,12 +63,11 @@ _SPEC_PATH = ("backup",)
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
-    if not ctx.in_regional_base:
-        return
-    yield from sourced([_vault(ctx)], *_SPEC_PATH)
-    yield Output(VAULT_OUTPUT, Value=GetAtt(ids.BACKUP_VAULT, "BackupVaultArn"))
-    if ctx.phase is Phase.PRIMARY:
-        yield from _primary(ctx)
+    if ctx.in_regional_base:
+        yield from sourced([_vault(ctx)], *_SPEC_PATH)
+        yield Output(VAULT_OUTPUT, Value=GetAtt(ids.BACKUP_VAULT, "BackupVaultArn"))
+    if ctx.in_regional_workload:
+        yield from _plan_resources(ctx)
 
 
 def _vault(ctx: StackContext) -> BackupVault:
@@ -73,16 +79,26 @@ def _vault(ctx: StackContext) -> BackupVault:
     )
 
 
-def _primary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+def _plan_resources(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
     destinations = _copy_destinations(ctx)
     for region in destinations:
-        yield Requires(StackId(Phase.BASE, region), "copy destination vaults exist")
+        yield Requires(_vault_stack(ctx, region), "copy destination vaults exist")
     yield from sourced([_role(ctx), _plan(ctx, destinations), _selection(ctx)], *_SPEC_PATH)
     yield Output(PLAN_OUTPUT, Value=Ref(ids.BACKUP_PLAN))
 
 
+def _vault_stack(ctx: StackContext, region: str) -> StackId:
+    """The stack holding `region`'s vault: the primary's own, or a secondary's base."""
+    if region == ctx.spec.regions.primary:
+        return StackId(Phase.PRIMARY, region)
+    return StackId(Phase.BASE, region)
+
+
 def _copy_destinations(ctx: StackContext) -> tuple[str, ...]:
-    return ctx.spec.regions.secondaries if ctx.spec.backup.copy_to_secondaries else ()
+    """Every other region, when copies are asked for."""
+    if not ctx.spec.backup.copy_to_secondaries:
+        return ()
+    return tuple(region for region in ctx.spec.regions.all if region != ctx.region)
 
 
 def _role(ctx: StackContext) -> Role:
@@ -101,7 +117,7 @@ def _plan(ctx: StackContext, destinations: tuple[str, ...]) -> BackupPlan:
         RuleName=ctx.name("scheduled"),
         ScheduleExpression=backup.schedule,
         StartWindowMinutes=START_WINDOW_MINUTES,
-        TargetBackupVault=Ref(ids.BACKUP_VAULT),
+        TargetBackupVault=_own_vault(ctx),
         Lifecycle=_lifecycle(ctx),
         **(
             {"CopyActions": [_copy_action(ctx, region) for region in destinations]}
@@ -115,6 +131,14 @@ def _plan(ctx: StackContext, destinations: tuple[str, ...]) -> BackupPlan:
             BackupPlanName=ctx.name("backup", regional=True), BackupPlanRule=[rule]
         ),
     )
+
+
+def _own_vault(ctx: StackContext) -> AWSHelperFn | str:
+    """The region's vault: a Ref in the primary stack; by name from an attach stack, whose
+    base stack (deployed before it) holds the vault."""
+    if ctx.phase is Phase.PRIMARY:
+        return Ref(ids.BACKUP_VAULT)
+    return backup_vault_name(ctx.spec, ctx.region)
 
 
 def _lifecycle(ctx: StackContext) -> LifecycleResourceType:
@@ -142,10 +166,18 @@ def _selection(ctx: StackContext) -> BackupSelection:
 
 
 def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
-    """Every data store of this (primary) stack: the cluster, each table, each bucket."""
+    """Every data store of this region: its cluster, each table (replica), each bucket.
+    Table and bucket ARNs are computed: in a secondary, the global table that owns the
+    replica lives in the primary stack, and the buckets in the base stack."""
     spec = ctx.spec
     return [
         GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
-        *(GetAtt(ids.table(table.name), "Arn") for table in spec.tables),
+        *(_table_arn(ctx, table.name) for table in spec.tables),
         *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
     ]
+
+
+def _table_arn(ctx: StackContext, table: str) -> AWSHelperFn:
+    if ctx.phase is Phase.PRIMARY:
+        return GetAtt(ids.table(table), "Arn")
+    return arn("dynamodb", ctx.region, f"table/{table_name(ctx.spec, table)}")

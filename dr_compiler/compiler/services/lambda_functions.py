@@ -9,9 +9,24 @@ also gets the permission that lets its ALB target group invoke it.
 
 Environment variable convention (the function code reads these): APP, ENVIRONMENT,
 PRIMARY_REGION, HEALTH_URL for all; then TABLE_<NAME>, QUEUE_<NAME>_URL, BUCKET_<NAME>,
-DB_ENDPOINT/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
-(database describe or failover), ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`; and
-ALLOW_DATA_LOSS for the alarm-triggered failover function.
+GLOBAL_CLUSTER_ID/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
+(database describe or failover), ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
+PRIMARY_API_ADDRESS for the health monitor (the primary load balancer it probes); and
+ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for the
+alarm-triggered failover function.
+
+`database: connect` gives GLOBAL_CLUSTER_ID (not a cluster endpoint) and the right to
+describe the global cluster: the function connects to the global database's writer endpoint,
+in every region. A secondary cluster's own writer endpoint is inactive until promotion; AWS
+recommends the global writer endpoint for statements that write, from any Region, because
+Aurora moves it to the new writer after a switchover or failover
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html).
+CloudFormation cannot pass it as a string: AWS::RDS::GlobalCluster exposes it only as the
+read-only object GlobalEndpoint (no GlobalEndpoint.Address attribute; cfn-lint rejects both
+as a string, E1010/E6101), and its name carries a random part. So the function reads it once
+per container from DescribeGlobalClusters (its `Endpoint`), answered by its own region.
+A secondary's API therefore serves (and its /health passes) before promotion exactly when the
+current writer is reachable from its region, and after promotion without any change.
 """
 
 from __future__ import annotations
@@ -29,7 +44,15 @@ from troposphere.logs import LogGroup
 from troposphere.sqs import Queue
 
 from dr_compiler.compiler import iam, ids, naming
-from dr_compiler.compiler.context import GLOBAL_REGION, Phase, Sourced, StackContext, sourced
+from dr_compiler.compiler.context import (
+    GLOBAL_REGION,
+    Inbound,
+    Phase,
+    Sourced,
+    StackContext,
+    sourced,
+)
+from dr_compiler.compiler.services import failover
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
 from dr_compiler.model import Function
@@ -57,9 +80,11 @@ _QUEUE_ACTIONS = {
 _RDS_PROMOTE = [rds.FailoverGlobalCluster, rds.SwitchoverGlobalCluster]
 
 
-def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
+def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]:
     if not ctx.in_regional_workload:
         return
+    if ctx.phase is Phase.ATTACH:
+        yield from _primary_values(ctx)
     for function in ctx.spec.functions:
         yield from sourced(_core(ctx, function), "functions", function.index)
         yield from _triggers(ctx, function)
@@ -219,7 +244,7 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
             naming.bucket_name(spec, bucket, ctx.region)
         )
     if access.database == "connect":
-        variables["DB_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "Endpoint.Address")
+        variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
         variables["DB_PORT"] = str(spec.database.port)
         variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
     elif access.database in ("describe", "failover"):
@@ -229,9 +254,27 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         variables["ALERT_TOPIC_ARN"] = ctx.ref(ids.ALERT_TOPIC)
     if access.metrics == "publish":
         variables["METRIC_NAMESPACE"] = naming.metric_namespace(spec)
+        variables["PRIMARY_API_ADDRESS"] = failover.primary_load_balancer(ctx)
     if function.trigger_alarm:
         variables["ALLOW_DATA_LOSS"] = str(spec.failover.allow_data_loss).lower()
+        variables["FAILOVER_AHEAD"] = ",".join(_secondaries_ahead(ctx))
     return variables
+
+
+def _secondaries_ahead(ctx: StackContext) -> tuple[str, ...]:
+    """The secondaries before this region in `regions.secondaries` (the DNS SECONDARY
+    record points at the first): this region's function defers to them while they can
+    take over (none in the primary, which is never the failover target)."""
+    secondaries = ctx.spec.regions.secondaries
+    if ctx.region not in secondaries:
+        return ()
+    return secondaries[: secondaries.index(ctx.region)]
+
+
+def _primary_values(ctx: StackContext) -> Iterator[Inbound]:
+    """What this attach stack's functions read of the primary stack, as parameters."""
+    if ctx.spec.health_monitor is not None:
+        yield failover.primary_load_balancer_inbound(ctx)
 
 
 # The role's inline policy.
@@ -300,14 +343,18 @@ def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]
 def _database_statements(ctx: StackContext, function: Function) -> list[Statement]:
     mode = function.access.database
     if mode == "connect":
-        # The network path is the security groups'; the role only reads the credentials.
+        # The network path is the security groups'; the role reads the credentials and the
+        # global writer endpoint's name (see the module docstring).
         secret = f"secret:{naming.db_secret_name(ctx.spec)}-??????"
         return [
             iam.allow(
                 "ReadDatabaseSecret",
                 [secretsmanager.GetSecretValue],
                 [naming.arn("secretsmanager", ctx.region, secret)],
-            )
+            ),
+            iam.allow(
+                "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
+            ),
         ]
     if mode not in ("describe", "failover"):
         return []

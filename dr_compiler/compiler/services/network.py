@@ -120,7 +120,9 @@ def _function_services(function: Function) -> set[str]:
     if access.buckets:
         services.add("s3")
     if access.database == "connect":
-        services.add("secretsmanager")  # the credentials; the database itself is in the VPC
+        # The credentials, and the global writer endpoint's name (DescribeGlobalClusters);
+        # the database itself is reached inside the VPC (or across the peering).
+        services |= {"secretsmanager", "rds"}
     elif access.database in ("describe", "failover"):
         services.add("rds")
     if access.alerts:

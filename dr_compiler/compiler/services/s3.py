@@ -99,6 +99,11 @@ def build(ctx: StackContext) -> Iterator[Any]:
         yield from sourced([_replication_role(ctx)], "storage", "buckets")
         for region in ctx.spec.regions.secondaries:
             yield Requires(StackId(Phase.BASE, region), "replication destination bucket and key")
+    if ctx.phase is Phase.BASE and _replicated(ctx):
+        # The role that replicates this region's buckets back to the primary after a
+        # failover (DR064). Its replication configuration is the runbook's step: S3 checks
+        # that a destination bucket exists, and this stack deploys before the primary's.
+        yield from sourced([_replication_role(ctx)], "storage", "buckets")
 
 
 def _replicated(ctx: StackContext) -> list[SpecBucket]:
@@ -220,42 +225,52 @@ def _replication_rule(
     )
 
 
+def replication_destinations(ctx: StackContext) -> tuple[str, ...]:
+    """Where this region's buckets replicate: the primary's to every secondary; a
+    secondary's back to the primary (once the runbook configures it after a failover)."""
+    if ctx.phase is Phase.PRIMARY:
+        return ctx.spec.regions.secondaries
+    return (ctx.spec.regions.primary,)
+
+
 def _replication_role(ctx: StackContext) -> Role:
     return Role(
         ids.REPLICATION_ROLE,
         RoleName=ctx.name("replication", regional=True),
-        Description=f"S3 replication of {ctx.spec.app} {ctx.spec.environment} buckets",
+        Description=f"S3 replication of {ctx.spec.app} {ctx.spec.environment} buckets "
+        f"from {ctx.region}",
         AssumeRolePolicyDocument=iam.service_trust("s3.amazonaws.com"),
         Policies=[RolePolicy(PolicyName="replication", PolicyDocument=replication_policy(ctx))],
     )
 
 
 def replication_policy(ctx: StackContext) -> Policy:
-    """Exactly what S3 replication of SSE-KMS objects with Bucket Keys needs, and no more.
+    """Exactly what S3 replication of SSE-KMS objects with Bucket Keys needs, and no more,
+    from this region's buckets to `replication_destinations`.
 
     Bucket ARNs are computed, not referenced: the source bucket's replication configuration
     already references this role, so a reference back would be a cycle.
     """
-    spec, primary = ctx.spec, ctx.region
+    spec, source = ctx.spec, ctx.region
     names = [b.name for b in _replicated(ctx)]
-    secondaries = spec.regions.secondaries
+    destinations = replication_destinations(ctx)
     statements = [
         iam.allow(
             "ReadSourceBuckets",
             REPLICATION_SOURCE_BUCKET_ACTIONS,
-            [bucket_arn(spec, name, primary) for name in names],
+            [bucket_arn(spec, name, source) for name in names],
         ),
         iam.allow(
             "ReadSourceObjects",
             REPLICATION_SOURCE_OBJECT_ACTIONS,
-            [bucket_arn(spec, name, primary, objects=True) for name in names],
+            [bucket_arn(spec, name, source, objects=True) for name in names],
         ),
         iam.allow(
             "WriteReplicas",
             REPLICATION_DESTINATION_OBJECT_ACTIONS,
             [
                 bucket_arn(spec, name, region, objects=True)
-                for region in secondaries
+                for region in destinations
                 for name in names
             ],
         ),
@@ -263,10 +278,10 @@ def replication_policy(ctx: StackContext) -> Policy:
             "DecryptSourceObjects",
             REPLICATION_SOURCE_KEY_ACTIONS,
             [ctx.key_arn],
-            Condition=_key_use_condition(spec, names, primary),
+            Condition=_key_use_condition(spec, names, source),
         ),
     ]
-    statements.extend(_destination_key_statement(ctx, names, region) for region in secondaries)
+    statements.extend(_destination_key_statement(ctx, names, region) for region in destinations)
     return iam.policy(statements)
 
 

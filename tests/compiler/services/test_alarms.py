@@ -50,7 +50,10 @@ def test_every_alarm_notifies_its_own_regions_alert_topic_on_alarm_and_ok(
             extra = alarm["AlarmActions"][1:]
             assert extra in ([], [{"Ref": ids.FAILOVER_TOPIC}]), logical_id
             if extra:
-                assert stack.stack.phase is Phase.GLOBAL
+                # The failover topic of the alarm's own stack: global or a secondary's own.
+                assert stack.stack.phase in (Phase.GLOBAL, Phase.ATTACH)
+                topic_type = stack.template["Resources"][ids.FAILOVER_TOPIC]["Type"]
+                assert topic_type == "AWS::SNS::Topic"
     assert seen > 0
 
 
@@ -74,7 +77,10 @@ def test_every_alarm_is_named_described_and_treats_missing_data_deliberately(
             assert alarm["AlarmName"].endswith(suffix), logical_id
             assert alarm["AlarmDescription"], logical_id
             assert alarm["TreatMissingData"] in {"breaching", "notBreaching", "ignore", "missing"}
-            assert alarm["EvaluationPeriods"] == compiled.spec.monitoring.alarms.evaluation_periods
+            if ids.FAILOVER_TOPIC not in str(alarm["AlarmActions"]):
+                assert (
+                    alarm["EvaluationPeriods"] == compiled.spec.monitoring.alarms.evaluation_periods
+                )
             assert alarm["Period"] >= 60
             names.add(alarm["AlarmName"])
         assert len(names) == len(alarms(stack))
@@ -127,7 +133,7 @@ def test_manual_failover_leaves_the_failover_topic_out(compiled_prod: CompiledSp
     assert primary["AlarmActions"] == [{"Ref": ids.ALERT_TOPIC}]
 
 
-def test_replication_lag_alarm_watches_the_secondary_cluster_in_its_attach_stack(
+def test_replication_lag_alarm_follows_the_writer_in_every_workload_stack(
     compiled: CompiledSpec,
 ) -> None:
     spec = compiled.spec
@@ -135,7 +141,7 @@ def test_replication_lag_alarm_watches_the_secondary_cluster_in_its_attach_stack
         lag = [
             a for a in alarms(stack).values() if a["MetricName"] == "AuroraGlobalDBReplicationLag"
         ]
-        if stack.stack.phase is not Phase.ATTACH:
+        if stack.stack.phase not in (Phase.PRIMARY, Phase.ATTACH):
             assert not lag, stack.stack.key
             continue
         (alarm,) = lag
@@ -147,6 +153,38 @@ def test_replication_lag_alarm_watches_the_secondary_cluster_in_its_attach_stack
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Threshold"] == spec.monitoring.alarms.replication_lag_ms
         assert alarm["Threshold"] <= spec.objectives.rpo_seconds * 1000
+        # The writer publishes no lag: a promoted cluster's alarm must not stay in ALARM.
+        assert alarm["TreatMissingData"] == "missing"
+        assert alarm["InsufficientDataActions"] == [own_alert_topic(compiled, stack)]
+
+
+def test_trigger_alarms_need_m_of_n_evidence(compiled_prod: CompiledSpec) -> None:
+    failover = compiled_prod.spec.failover
+    assert (failover.datapoints_to_alarm, failover.evaluation_periods) == (2, 3)
+    route53 = alarms(compiled_prod.stack("global"))["HealthCheckUsEast1Alarm"]
+    regional = alarms(compiled_prod.stack("us-west-2-attach"))["FailoverTriggerAlarm"]
+    for alarm in (route53, regional):
+        assert (alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (2, 3)
+    # Alarms that only page keep the monitoring settings and need no M-of-N.
+    assert (
+        "DatapointsToAlarm" not in alarms(compiled_prod.stack("global"))["HealthCheckUsWest2Alarm"]
+    )
+
+
+def test_each_secondary_triggers_its_own_failover_from_its_own_probe(
+    compiled_prod: CompiledSpec,
+) -> None:
+    attach = compiled_prod.stack("us-west-2-attach")
+    alarm = alarms(attach)["FailoverTriggerAlarm"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        "DRCompiler/payments-prod",
+        "PrimaryApiHealthy",
+    )
+    assert dimensions(alarm) == {"Region": "us-west-2"}
+    assert alarm["AlarmActions"][1:] == [{"Ref": ids.FAILOVER_TOPIC}]
+    # Silence from the probe is not evidence of an outage.
+    assert alarm["TreatMissingData"] == "missing"
+    assert "FailoverTriggerAlarm" not in alarms(compiled_prod.stack("us-east-1"))
 
 
 def test_lambda_error_alarm_per_function_in_every_workload_stack(compiled: CompiledSpec) -> None:

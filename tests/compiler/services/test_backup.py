@@ -53,9 +53,49 @@ def test_primary_and_each_base_have_a_vault_encrypted_with_the_region_key(
         assert compiled.stack(key).template["Outputs"][backup.VAULT_OUTPUT]["Value"] == {
             "Fn::GetAtt": [ids.BACKUP_VAULT, "BackupVaultArn"]
         }
-    for key in ("us-west-2-attach", "global"):
-        kinds = {r["Type"] for r in resources(compiled, key).values()}
-        assert not {k for k in kinds if k.startswith("AWS::Backup::")}
+    kinds = {r["Type"] for r in resources(compiled, "global").values()}
+    assert not {k for k in kinds if k.startswith("AWS::Backup::")}
+    # The secondary's plan and selection, without a vault of its own (the base stack's).
+    kinds = {r["Type"] for r in resources(compiled, "us-west-2-attach").values()}
+    assert {k for k in kinds if k.startswith("AWS::Backup::")} == {
+        "AWS::Backup::BackupPlan",
+        "AWS::Backup::BackupSelection",
+    }
+
+
+@pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])
+def test_each_secondary_backs_up_its_own_data_stores_back_to_the_other_regions(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    compiled = request.getfixturevalue(fixture)
+    env = compiled.spec.environment
+    attach = resources(compiled, "us-west-2-attach")
+    chosen = attach[backup.BACKUP_SELECTION]["Properties"]["BackupSelection"]
+    assert chosen["Resources"] == [
+        {"Fn::GetAtt": [ids.DB_CLUSTER, "DBClusterArn"]},
+        *(
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:"
+                f"table/payments-{t.name}-{env}"
+            }
+            for t in compiled.spec.tables
+        ),
+        *(
+            {
+                "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::payments-{b.name}-${{AWS::AccountId}}"
+                f"-us-west-2-{env}"
+            }
+            for b in compiled.spec.buckets
+        ),
+    ]
+    (scheduled,) = attach[ids.BACKUP_PLAN]["Properties"]["BackupPlan"]["BackupPlanRule"]
+    assert scheduled["TargetBackupVault"] == f"payments-vault-us-west-2-{env}"
+    assert [c["DestinationBackupVaultArn"] for c in scheduled["CopyActions"]] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:backup:us-east-1:${AWS::AccountId}:"
+            f"backup-vault:payments-vault-us-east-1-{env}"
+        }
+    ]
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,9 @@ def test_payment_api_role_grants_exactly_its_access(compiled_prod: CompiledSpec)
         ],
         **{action: [table] for action in table_actions},
         "secretsmanager:GetSecretValue": [secret],
+        "rds:DescribeGlobalClusters": [
+            sub("arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod")
+        ],
         "kms:Decrypt": [PRIMARY_KEY],
         "kms:GenerateDataKey": [PRIMARY_KEY],
     }
@@ -209,12 +212,43 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
         "HEALTH_URL": "https://api.payments.acmecorp.net/health",
         "TABLE_TRANSACTIONS": "payments-transactions-prod",
         "QUEUE_PAYMENTS_URL": {"Ref": "PaymentsQueue"},
-        "DB_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+        "GLOBAL_CLUSTER_ID": "payments-global-prod",
         "DB_PORT": "5432",
         "DB_SECRET_ARN": sub(
             "arn:${AWS::Partition}:secretsmanager:us-east-1:${AWS::AccountId}:"
             "secret:payments-db-credentials-prod"
         ),
+    }
+
+
+def test_every_api_connects_to_the_global_writer_endpoint(compiled_prod: CompiledSpec) -> None:
+    # Not a cluster's own endpoint (a secondary's is inactive until promotion): the global
+    # cluster to look the writer endpoint up in, and the right to.
+    for key in ("us-east-1", "us-west-2-attach"):
+        api = props(compiled_prod, key, "PaymentApiFunction")
+        variables = api["Environment"]["Variables"]
+        assert "DB_ENDPOINT" not in variables
+        assert variables["GLOBAL_CLUSTER_ID"] == "payments-global-prod"
+        role = props(compiled_prod, key, "PaymentApiRole")
+        statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        describe = next(s for s in statements if s["Sid"] == "DescribeGlobalCluster")
+        assert describe["Action"] == ["rds:DescribeGlobalClusters"]
+        assert describe["Resource"] == [
+            sub("arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod")
+        ]
+
+
+def test_secondary_monitor_probes_the_primary_load_balancer(compiled_prod: CompiledSpec) -> None:
+    attach = compiled_prod.stack("us-west-2-attach")
+    monitor = props(compiled_prod, "us-west-2-attach", "HealthMonitorFunction")
+    assert monitor["Environment"]["Variables"]["PRIMARY_API_ADDRESS"] == {
+        "Ref": "PrimaryLoadBalancerDnsName"
+    }
+    (flow,) = [f for f in attach.inbound if f.parameter == "PrimaryLoadBalancerDnsName"]
+    assert (flow.source.key, flow.output) == ("us-east-1", "LoadBalancerDnsName")
+    primary = props(compiled_prod, "us-east-1", "HealthMonitorFunction")
+    assert primary["Environment"]["Variables"]["PRIMARY_API_ADDRESS"] == {
+        "Fn::GetAtt": ["LoadBalancer", "DNSName"]
     }
 
 
@@ -234,7 +268,7 @@ def test_failover_environment_targets_this_regions_cluster(compiled_prod: Compil
     assert "ALLOW_DATA_LOSS" not in monitor
 
 
-def test_failover_permission_exists_only_in_the_first_secondarys_attach_stack(
+def test_the_global_topic_and_the_regional_topic_may_invoke_the_failover_function(
     compiled_prod: CompiledSpec,
 ) -> None:
     sns_permissions = {
@@ -258,7 +292,13 @@ def test_failover_permission_exists_only_in_the_first_secondarys_attach_stack(
                     "arn:${AWS::Partition}:sns:us-east-1:${AWS::AccountId}:payments-failover-global-prod"
                 ),
                 "SourceAccount": {"Ref": "AWS::AccountId"},
-            }
+            },
+            {
+                "FunctionName": {"Ref": "FailoverTriggerFunction"},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "sns.amazonaws.com",
+                "SourceArn": {"Ref": "FailoverTopic"},
+            },
         ],
         "global": [],
     }

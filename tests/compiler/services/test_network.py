@@ -189,10 +189,16 @@ def test_prod_gateway_endpoints_serve_every_private_route_table(
 
 
 def test_services_called_are_those_of_vpc_attached_functions(compiled_prod: CompiledSpec) -> None:
-    # payment-api: queue, table, database connect; payment-processor: queue, table. The
-    # health monitor (rds, monitoring) and failover trigger (rds, sns) run outside the VPC.
-    assert network.services_called(compiled_prod.spec) == ("dynamodb", "secretsmanager", "sqs")
-    assert network.interface_services(compiled_prod.spec) == ("secretsmanager", "sqs")
+    # payment-api: queue, table, database connect (the secret, and the global writer
+    # endpoint's name from RDS); payment-processor: queue, table. The health monitor (rds,
+    # monitoring) and failover trigger (rds, sns) run outside the VPC.
+    assert network.services_called(compiled_prod.spec) == (
+        "dynamodb",
+        "rds",
+        "secretsmanager",
+        "sqs",
+    )
+    assert network.interface_services(compiled_prod.spec) == ("rds", "secretsmanager", "sqs")
 
 
 def test_services_called_follow_each_kind_of_access(compiled_prod: CompiledSpec) -> None:
@@ -218,7 +224,7 @@ def test_prod_interface_endpoints_exist_exactly_for_the_services_called(
         if r["Properties"]["VpcEndpointType"] == "Interface"
     }
     names = sorted(p["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1] for p in interface.values())
-    assert names == ["secretsmanager", "sqs"]
+    assert names == ["rds", "secretsmanager", "sqs"]
     for endpoint in interface.values():
         assert endpoint["PrivateDnsEnabled"] is True
         assert endpoint["SubnetIds"] == [{"Ref": f"PrivateSubnet{az}"} for az in (1, 2, 3)]

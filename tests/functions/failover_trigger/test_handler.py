@@ -330,3 +330,67 @@ def test_choose_action(
     )
 
     assert (outcome.status, outcome.action) == expected
+
+
+# --- two trigger sources, several secondaries -------------------------------------------
+
+REGIONAL_ALARM = "payments-failover-trigger-us-west-2-test"
+
+
+def regional_alarm() -> dict[str, Any]:
+    """The same outage as `alarm()`, seen by this region's own trigger alarm."""
+    event = alarm(message_id="msg-regional")
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    event["Records"][0]["Sns"]["Message"] = json.dumps({**message, "AlarmName": REGIONAL_ALARM})
+    return event
+
+
+def test_second_source_stands_down_while_the_first_holds_the_promotion(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop_primary()
+    monkeypatch.setenv("ALLOW_DATA_LOSS", "true")
+    key = f"promotion:{GLOBAL_CLUSTER}:{PRIMARY_ARN}"
+    # The Route53 path's invocation, mid-promotion, holds the claim.
+    first = env.handler.Request(ALARM_EVENT_ID, True, "route53 alarm", "alarm")
+    assert env.handler.claim_promotion(key, first)
+
+    result = env.handler.main(regional_alarm(), None)
+
+    assert (result["status"], result["action"]) == ("in-progress", "none")
+    assert result["detail"] == f"another trigger already promotes away from {PRIMARY_ARN}"
+    assert event_record(key)["claimed_by"] == {"S": ALARM_EVENT_ID}  # type: ignore[index]
+
+
+def test_a_refused_promotion_releases_its_claim_for_the_next_source(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop_primary()
+    monkeypatch.setenv("ALLOW_DATA_LOSS", "true")
+
+    first = env.handler.main(alarm(), None)
+    second = env.handler.main(regional_alarm(), None)
+
+    # moto refuses failover_global_cluster (NotImplementedError): both sources may try.
+    assert (first["status"], first["action"]) == ("failed", "failover")
+    assert (second["status"], second["action"]) == ("failed", "failover")
+    assert event_record(f"promotion:{GLOBAL_CLUSTER}:{PRIMARY_ARN}") is None
+
+
+def test_a_secondary_defers_to_an_available_region_ahead_in_line(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third = boto3.client("rds", region_name="eu-west-1").create_db_cluster(
+        DBClusterIdentifier="payments-third",
+        Engine="aurora-postgresql",
+        GlobalClusterIdentifier=GLOBAL_CLUSTER,
+    )["DBCluster"]["DBClusterArn"]
+    stop_primary()
+    monkeypatch.setenv("ALLOW_DATA_LOSS", "true")
+    monkeypatch.setenv("DB_CLUSTER_ARN", third)
+    monkeypatch.setenv("FAILOVER_AHEAD", "us-west-2")
+
+    result = env.handler.main(regional_alarm(), None)
+
+    assert (result["status"], result["action"]) == ("deferred", "none")
+    assert result["detail"] == f"{SECONDARY_ARN} is ahead in line and available"

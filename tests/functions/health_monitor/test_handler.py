@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 NAMESPACE = "DRCompiler/payments-test"
 GLOBAL_CLUSTER = "payments-global-test"
@@ -154,3 +163,119 @@ def test_other_global_cluster_does_not_count(
     monitor.main({}, None)
 
     assert metric_maximum("GlobalClusterHealthy") == 0.0
+
+
+# --- the secondary's probe of the primary load balancer ---------------------------------
+
+
+def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """(certificate, key) PEM files of a self-signed certificate for `name`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / f"{name}.crt", folder / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@dataclass
+class TlsServer:
+    port: int
+    server_names: list[str | None] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[Callable[[str], TlsServer]]:
+    """Factory: an HTTPS server on 127.0.0.1 answering 200 with a certificate for `name`;
+    it records the SNI server name and the Host header of every request."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(name: str) -> TlsServer:
+        cert_file, key_file = _self_signed(tmp_path, name)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        record = TlsServer(port=0)
+        context.sni_callback = lambda sock, server_name, ctx: record.server_names.append(
+            server_name
+        )
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                record.hosts.append(self.headers["Host"])
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        record.port = server.server_address[1]
+        return record
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_probe_connects_to_the_primary_address_with_the_apis_name(
+    monitor: ModuleType,
+    tls_server: Callable[[str], TlsServer],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    server = tls_server("api.payments.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "api.payments.test.crt"))
+    # The public name does not resolve here: only PRIMARY_API_ADDRESS is connected to.
+    monkeypatch.setenv("HEALTH_URL", f"https://api.payments.test:{server.port}/health")
+    monkeypatch.setenv("PRIMARY_API_ADDRESS", "127.0.0.1")
+    create_global_cluster()
+
+    monitor.main({}, None)
+
+    assert metric_maximum("PrimaryApiHealthy") == 1.0
+    assert server.server_names == ["api.payments.test"]
+    assert server.hosts == [f"api.payments.test:{server.port}"]
+
+
+def test_probe_rejects_a_certificate_for_another_name(
+    monitor: ModuleType,
+    tls_server: Callable[[str], TlsServer],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    server = tls_server("other.example.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "other.example.test.crt"))
+    monkeypatch.setenv("HEALTH_URL", f"https://api.payments.test:{server.port}/health")
+    monkeypatch.setenv("PRIMARY_API_ADDRESS", "127.0.0.1")
+    create_global_cluster()
+
+    monitor.main({}, None)
+
+    assert metric_maximum("PrimaryApiHealthy") == 0.0
+    assert server.hosts == []

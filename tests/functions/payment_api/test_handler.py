@@ -387,3 +387,42 @@ def test_table_down_is_503(api: ModuleType) -> None:
     assert response["statusCode"] == 503
     assert body_of(response)["error"] == "table_unavailable"
     assert queued_bodies() == []
+
+
+def test_health_checks_the_global_writer_endpoint_it_looks_up(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No DB_ENDPOINT: the function connects to what DescribeGlobalClusters names.
+    monkeypatch.delenv("DB_ENDPOINT")
+    monkeypatch.setenv("GLOBAL_CLUSTER_ID", "payments-global-test")
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_global_cluster(
+        GlobalClusterIdentifier="payments-global-test", Engine="aurora-postgresql"
+    )
+    endpoint = rds.describe_global_clusters()["GlobalClusters"][0]["Endpoint"]
+
+    response = api.main(alb_event("GET", "/health"), None)
+
+    # The name does not resolve on this machine: the writer is out of reach, a 503.
+    assert response["statusCode"] == 503
+    assert body_of(response)["checks"] == {"table": "ok", "database": "unreachable: gaierror"}
+    failures = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if '"database check failed"' in line
+    ]
+    assert [f["host"] for f in failures] == [endpoint]
+    assert endpoint.startswith("payments-global-test.global-")
+
+
+def test_health_503_when_the_global_cluster_cannot_be_described(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DB_ENDPOINT")
+    monkeypatch.setenv("GLOBAL_CLUSTER_ID", "no-such-global-cluster")
+
+    response = api.main(alb_event("GET", "/health"), None)
+
+    assert response["statusCode"] == 503
+    # AWS answers GlobalClusterNotFoundFault (a ClientError); moto an empty list.
+    assert body_of(response)["checks"]["database"] == "unavailable: LookupError"

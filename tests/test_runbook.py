@@ -1,0 +1,107 @@
+"""The generated runbook: every manual step has its command and the spec line it comes from."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from dr_compiler.pipeline import build, load_model
+from dr_compiler.runbook import render_runbook
+from tests.specbuild import PROD_SPEC
+
+BASE = PROD_SPEC.parent / "base.yaml"
+
+
+def base_line(text: str) -> int:
+    """The 1-based line of base.yaml that starts with `text` (after indentation)."""
+    lines = BASE.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.strip().startswith(text))
+
+
+def steps(markdown: str) -> list[tuple[str, str, list[str]]]:
+    """(title, spec location, commands) of every numbered step."""
+    found = []
+    for block in re.split(r"^### ", markdown, flags=re.MULTILINE)[1:]:
+        title = block.splitlines()[0]
+        location = re.search(r"^From `([^`]+)`", block, flags=re.MULTILINE)
+        commands = re.search(r"```sh\n(.*?)```", block, flags=re.DOTALL)
+        assert location and commands, title
+        found.append((title, location.group(1), commands.group(1).splitlines()))
+    return found
+
+
+def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> None:
+    found = steps(render_runbook(load_model(PROD_SPEC)))
+    assert [(title, where) for title, where, _ in found] == [
+        (
+            "1. See which cluster is the writer",
+            f"specs/base.yaml:{base_line('engine: aurora-postgresql')}",
+        ),
+        (
+            "2. Promote us-west-2 with failover-trigger",
+            f"specs/base.yaml:{base_line('function: failover-trigger')}",
+        ),
+        (
+            "3. Make the database secret writable in us-west-2 (only if us-east-1 stays down)",
+            f"specs/base.yaml:{base_line('credentials: generated')}",
+        ),
+        (
+            "4. Replicate bucket documents back to us-east-1 once it answers again",
+            f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
+        ),
+        (
+            "5. Switch the writer back to us-east-1",
+            f"specs/base.yaml:{base_line('primary: us-east-1')}",
+        ),
+        (
+            "6. Replicate the database secret from us-east-1 again",
+            f"specs/base.yaml:{base_line('credentials: generated')}",
+        ),
+        (
+            "7. Stop replicating bucket documents back from us-west-2",
+            f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
+        ),
+    ]
+    commands = {title: lines for title, _, lines in found}
+    assert commands["2. Promote us-west-2 with failover-trigger"][0].startswith(
+        "aws lambda invoke --region us-west-2 --function-name payments-failover-trigger-prod "
+    )
+    assert commands[
+        "3. Make the database secret writable in us-west-2 (only if us-east-1 stays down)"
+    ] == [
+        "aws secretsmanager stop-replication-to-replica --region us-west-2 "
+        "--secret-id payments-db-credentials-prod"
+    ]
+    replication = "\n".join(
+        commands["4. Replicate bucket documents back to us-east-1 once it answers again"]
+    )
+    assert '"Role": "arn:aws:iam::${ACCOUNT_ID}:role/payments-replication-us-west-2-prod"' in (
+        replication
+    )
+    assert all(
+        line.startswith(("aws ", "cat ", "{", "}", " ", "EOF", ")")) or line == ""
+        for _, _, lines in found
+        for line in lines
+    )
+
+
+def test_a_manual_failover_without_a_function_promotes_through_rds() -> None:
+    spec = load_model(PROD_SPEC)
+    manual = dataclasses.replace(
+        spec, failover=dataclasses.replace(spec.failover, automatic=False, function=None)
+    )
+    markdown = render_runbook(manual)
+    promote = next(s for s in steps(markdown) if s[0] == "2. Promote us-west-2")
+    assert promote[2] == [
+        "aws rds failover-global-cluster --region us-west-2 "
+        "--global-cluster-identifier payments-global-prod --target-db-cluster-identifier "
+        "arn:aws:rds:us-west-2:${ACCOUNT_ID}:cluster:payments-db-us-west-2-prod --allow-data-loss"
+    ]
+    assert "starts by itself" not in markdown
+
+
+def test_build_writes_the_runbook_with_the_templates(tmp_path: Path) -> None:
+    result = build(PROD_SPEC, out_base=tmp_path)
+    written = (tmp_path / "prod" / "runbook.md").read_bytes()
+    assert written == result.files["runbook.md"] == render_runbook(result.spec).encode()
