@@ -40,7 +40,7 @@ def load_templates(*files: Path, spec_file: Path | None = None) -> TemplateSet:
 
 def template_findings(rule_id: str, *files: Path, spec_file: Path | None = None) -> list[Finding]:
     """Findings of one rule's template-level check on template fixtures."""
-    return check_templates(load_templates(*files, spec_file=spec_file), [rule(rule_id)])
+    return set_findings(rule_id, load_templates(*files, spec_file=spec_file))
 
 
 def summary(findings: list[Finding]) -> set[tuple[str, str, str]]:

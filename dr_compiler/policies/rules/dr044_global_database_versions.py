@@ -187,8 +187,9 @@ RULE = Rule(
         "the current ones of the same major); dr_compiler then states it on the global "
         "cluster and on every member. In a hand-written template give every DBCluster with "
         "GlobalClusterIdentifier the global cluster's Engine and EngineVersion. Whether the "
-        "version supports global databases in each region is checked against the account by "
-        "the deploy preflight (DescribeDBEngineVersions, SupportsGlobalDatabases)."
+        "version supports global databases in each region is not in the data this rule reads: "
+        "RDS DescribeDBEngineVersions reports it per region (SupportsGlobalDatabases), a "
+        "question for a preflight against the account."
     ),
     docs="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html",
     bad_example=(
