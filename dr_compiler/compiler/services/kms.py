@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement, StringEquals
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    Condition,
+    Policy,
+    Principal,
+    Statement,
+    StringEquals,
+    StringLike,
+)
 from awacs.kms import Action as KmsAction
 from troposphere import AWSObject, Output, Ref, Sub
 from troposphere.kms import Alias, Key
@@ -43,17 +52,22 @@ def key_policy(ctx: StackContext) -> Policy:
     - CloudWatch alarms publish to the region's encrypted topics, which needs kms:Decrypt and
       kms:GenerateDataKey* for cloudwatch.amazonaws.com (SNS Developer Guide, "Enable
       compatibility between event sources from AWS services and encrypted topics",
-      https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). Alarm actions carry
-      the alarm as aws:SourceArn and its account as aws:SourceAccount, so the statement admits
-      only this app's alarms of this account and region (the condition the CloudWatch
-      knowledge-center article on alarm notifications uses on the topic policy,
-      https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+      https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). The statement admits
+      only this app's alarms of this account and region (aws:SourceArn) encrypting for this
+      app's topics of the region (kms:EncryptionContext:aws:sns:topicArn, the context SNS sends
+      with the topic's ARN). That pair is the documented key policy for a service that
+      publishes to an encrypted topic (Amazon GameLift FlexMatch guide, "Set up an SNS topic
+      with server-side encryption",
+      https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html);
+      aws:SourceAccount is added because the IAM guide's confused-deputy advice pairs it with
+      aws:SourceArn (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
 
     No other service principal: EventBridge targets only functions here (no encrypted topic or
     queue), and SNS delivers only to email and Lambda (no encrypted queue), so neither calls
     KMS for this stack. A builder that adds such a path adds its own scoped statement.
     """
     region = ctx.region
+    own = physical_name(ctx.spec, "*")  # every name of this app and environment
     use = [
         KmsAction("Encrypt"),
         KmsAction("Decrypt"),
@@ -89,9 +103,9 @@ def key_policy(ctx: StackContext) -> Policy:
                 Condition=Condition(
                     [
                         StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                        ArnLike(
-                            "aws:SourceArn",
-                            arn("cloudwatch", region, "alarm:" + physical_name(ctx.spec, "*")),
+                        ArnLike("aws:SourceArn", arn("cloudwatch", region, "alarm:" + own)),
+                        StringLike(
+                            "kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)
                         ),
                     ]
                 ),

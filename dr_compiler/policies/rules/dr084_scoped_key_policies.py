@@ -115,8 +115,9 @@ RULE = Rule(
         "Compile with dr_compiler: its key policies admit only CloudWatch Logs (scoped by "
         "kms:EncryptionContext:aws:logs:arn to the region's log groups of the account) and "
         "CloudWatch alarms (scoped by aws:SourceAccount and aws:SourceArn to the app's "
-        "alarms). In a hand-written key policy add those conditions to every statement with a "
-        "Service principal, and remove principals that never use the key."
+        "alarms, and by kms:EncryptionContext:aws:sns:topicArn to its topics). In a "
+        "hand-written key policy add such conditions to every statement with a Service "
+        "principal, and remove principals that never use the key."
     ),
     docs="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
     bad_example=(

@@ -59,13 +59,25 @@ def test_cloudwatch_uses_the_key_only_for_this_apps_alarms_of_the_account_and_re
                 ":alarm:payments-*-prod"
             }
         },
+        "StringLike": {
+            "kms:EncryptionContext:aws:sns:topicArn": {
+                "Fn::Sub": f"arn:${{AWS::Partition}}:sns:{region}:${{AWS::AccountId}}"
+                ":payments-*-prod"
+            }
+        },
     }
-    # Every alarm of the stack publishes under that pattern.
-    template = compiled_prod.stack(key).template["Resources"]
+    # Every alarm of the region, and every topic it can publish to, falls under those patterns.
     names = [
-        r["Properties"]["AlarmName"]
-        for r in template.values()
-        if r["Type"] == "AWS::CloudWatch::Alarm"
+        r["Properties"][prop]
+        for stack in compiled_prod.stacks
+        if stack.stack.region == region
+        for r in stack.template["Resources"].values()
+        for kind, prop in (
+            ("AWS::CloudWatch::Alarm", "AlarmName"),
+            ("AWS::SNS::Topic", "TopicName"),
+        )
+        if r["Type"] == kind
     ]
+    assert names
     for name in names:
         assert name.startswith("payments-") and name.endswith("-prod"), name
