@@ -18,13 +18,14 @@ AWS facts this module relies on (CloudFormation resource reference, AWS::RDS::DB
   it RDS creates the member at the region's default version and refuses the join when that
   differs from the global cluster's: "Value for engineVersion should match setting for global
   cluster" (https://github.com/aws/aws-cli/issues/8139). The Terraform and Pulumi examples of
-  aws_rds_global_cluster set the global cluster's engine_version on both members for the same
-  reason. The AWS::RDS::DBCluster reference's "Don't use this property if your DB cluster is a
-  member of a global database cluster" (quoted here before) is about upgrades: "Major version
-  upgrades aren't supported for individual members of a global cluster. Use
-  ModifyGlobalCluster"; a version change must therefore go through the global cluster, which
-  upgrades the members, before the members' EngineVersion is changed to match. Engine stays
-  on every cluster too (CreateDBCluster requires it; cfn-lint checks instances against it).
+  aws_rds_global_cluster set the global cluster's engine_version on both members too. The
+  AWS::RDS::DBCluster reference's "Don't use this property if your DB cluster is a member of a
+  global database cluster" (quoted here before) goes on: "Major version upgrades aren't
+  supported for individual members of a global cluster. Use ModifyGlobalCluster": it is about
+  upgrades. A later change of database.engine_version updates the global cluster first (the
+  primary member references it) and then each member; that upgrade path is not exercised by
+  any test here. Engine stays on every cluster too (CreateDBCluster requires it; cfn-lint
+  checks instances against it).
 - A cross-region secondary of an encrypted cluster needs a KmsKeyId valid in its own region.
 - Deleting a member cluster: the RDS handler snapshots it (DeletionPolicy Snapshot), removes it
   from the global cluster, then deletes it, so Snapshot works for secondaries too.
