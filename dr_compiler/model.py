@@ -354,7 +354,7 @@ def _network(raw: dict[str, Any]) -> Network:
         cidrs=dict(raw["cidrs"]),
         availability_zones=raw.get("availability_zones", 3),
         egress=raw.get("egress", "vpc_endpoints"),
-        peering=raw.get("peering", True),
+        peering=raw.get("peering", False),
         flow_logs_retention_days=raw.get("flow_logs_retention_days", 90),
     )
 

@@ -16,6 +16,14 @@ from dr_compiler.pipeline import load_model
 
 CLEAN_SPEC = Path(__file__).parent / "policies" / "fixtures" / "clean.yaml"
 PROD_SPEC = Path(__file__).parent.parent / "specs" / "prod.yaml"
+BASE_SPEC = PROD_SPEC.with_name("base.yaml")
+
+
+def base_line(*path: str | int) -> str:
+    """`file:line:col` of a value written in the shipped base spec, so tests that expect a
+    finding there do not break when the base gains a line."""
+    return str(load_model(BASE_SPEC).locate(*path))
+
 
 THREE_REGIONS: dict[str, Any] = {
     "regions": {"primary": "us-east-1", "secondaries": ["us-west-2", "us-east-2"]},

@@ -19,6 +19,8 @@ from dr_compiler.compiler import ids
 from dr_compiler.compiler.naming import physical_name, stack_set_name
 from dr_compiler.model import Spec
 
+RETAIN_EXCEPT_ON_CREATE = "RetainExceptOnCreate"
+
 GLOBAL_REGION = "us-east-1"
 """Route53 health-check metrics exist only in us-east-1, so the global stack lives there."""
 
@@ -141,8 +143,22 @@ class StackContext:
 
     def data_policies(self, kept: str = "Retain") -> dict[str, str]:
         """Deletion and replacement policies of a resource holding data: `kept` (Retain, or
-        Snapshot) when the stack keeps its data, else Delete."""
-        return deletion_policies(kept if self.retain_data else "Delete")
+        Snapshot) when the stack keeps its data, else Delete.
+
+        Retained resources have fixed names, so a plain Retain would survive the rollback of
+        the create that made them and the rerun would fail with AlreadyExists. Their
+        DeletionPolicy is RetainExceptOnCreate instead: retained on every operation but the
+        rollback of the create that made them, when the resource is new and holds nothing
+        (CloudFormation DeletionPolicy attribute reference,
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+        UpdateReplacePolicy has no such value (Delete | Retain | Snapshot, same reference's
+        UpdateReplacePolicy page), so it stays `kept`. Snapshot stays Snapshot on both: a
+        rollback then snapshots the new cluster and deletes it, which frees its name too.
+        """
+        if not self.retain_data:
+            return deletion_policies("Delete")
+        deletion = RETAIN_EXCEPT_ON_CREATE if kept == "Retain" else kept
+        return {"DeletionPolicy": deletion, "UpdateReplacePolicy": kept}
 
     @property
     def key_arn(self) -> AWSHelperFn:

@@ -25,3 +25,20 @@ def compiled_prod() -> CompiledSpec:
 @pytest.fixture(scope="session")
 def compiled_dev() -> CompiledSpec:
     return compile_file(REPO / "specs" / "dev.yaml")
+
+
+def _peered(folder: Path, base: str) -> CompiledSpec:
+    """A shipped spec with network.peering turned on (off in every shipped spec: DR054)."""
+    spec = folder / f"peered-{base}"
+    spec.write_text(f"extends: {REPO / 'specs' / base}\nnetwork:\n  peering: true\n")
+    return compile_file(spec)
+
+
+@pytest.fixture(scope="session")
+def compiled_peered(tmp_path_factory: pytest.TempPathFactory) -> CompiledSpec:
+    return _peered(tmp_path_factory.mktemp("peered"), "prod.yaml")
+
+
+@pytest.fixture(scope="session")
+def compiled_peered_dev(tmp_path_factory: pytest.TempPathFactory) -> CompiledSpec:
+    return _peered(tmp_path_factory.mktemp("peered"), "dev.yaml")

@@ -44,15 +44,20 @@ def test_every_parameter_reads_an_output_of_an_earlier_wave(prod) -> None:  # ty
     assert flows > 0
 
 
-def test_peering_ids_flow_from_primary_to_the_secondary_attach_stack(prod) -> None:  # type: ignore[no-untyped-def]
+def test_without_peering_only_the_probe_target_flows_between_regions(prod) -> None:  # type: ignore[no-untyped-def]
+    # The shipped specs do not peer (DR054): the peer VPC id and connection id no longer flow;
+    # a secondary reads only the primary load balancer's name, which its probe targets (DR062).
     _, manifest = prod
-    attach = next(s for s in manifest["stack_sets"] if s["stack"] == "us-west-2-attach")
-    assert {
-        "name": "PeeringConnectionId",
-        "stack_set": "payments-us-east-1-prod",
-        "region": "us-east-1",
-        "output": "PeeringConnectionIdUsWest2",
-    } in attach["parameters"]
+    by_stack = {s["stack"]: s for s in manifest["stack_sets"]}
+    assert by_stack["us-east-1"]["parameters"] == []
+    assert by_stack["us-west-2-attach"]["parameters"] == [
+        {
+            "name": "PrimaryLoadBalancerDnsName",
+            "output": "LoadBalancerDnsName",
+            "region": "us-east-1",
+            "stack_set": "payments-us-east-1-prod",
+        }
+    ]
 
 
 def test_stack_set_targets_and_preferences_come_from_the_spec(prod) -> None:  # type: ignore[no-untyped-def]

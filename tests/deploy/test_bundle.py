@@ -55,8 +55,11 @@ def test_waves_follow_the_manifest(bundle: Bundle) -> None:
     ]
     primary = bundle.stack_sets[1]
     assert primary.transport == "s3"
-    assert [(p.name, p.stack_set, p.region, p.output) for p in primary.parameters] == [
-        ("PeerVpcIdUsWest2", "payments-us-west-2-base-dev", "us-west-2", "Vpc")
+    # Without peering (DR054) the primary reads nothing; the global stack reads both ALBs.
+    assert primary.parameters == ()
+    global_stack = bundle.stack_sets[3]
+    assert ("LoadBalancerDnsNameUsWest2", "payments-us-west-2-attach-dev", "us-west-2") in [
+        (p.name, p.stack_set, p.region) for p in global_stack.parameters
     ]
 
 

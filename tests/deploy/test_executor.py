@@ -94,9 +94,7 @@ def assert_fully_deployed() -> None:
     zones = client("route53").list_hosted_zones()["HostedZones"]
     assert [z["Name"].rstrip(".") for z in zones] == ["dev.payments.acmecorp.net"]
     # Values flow between waves as parameter overrides, read from the earlier waves' outputs.
-    assert overrides("payments-us-east-1-dev", "us-east-1") == {
-        "PeerVpcIdUsWest2": vpc_id("us-west-2", "10.1.0.0/16")
-    }
+    assert overrides("payments-us-east-1-dev", "us-east-1") == {}  # no peering (DR054)
     (west_alb,) = client("elbv2", "us-west-2").describe_load_balancers()["LoadBalancers"]
     assert (
         overrides("payments-global-dev", "us-east-1")["LoadBalancerDnsNameUsWest2"]

@@ -7,16 +7,22 @@ says which region and stack it stands for.
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from dr_compiler.pipeline import load_model
+from dr_compiler.pipeline import compile_with_packages, load_model, template_set
 from dr_compiler.policies.engine import check_spec, check_templates
 from dr_compiler.policies.registry import rule
 from dr_compiler.policies.rule import Finding, TemplateDoc, TemplateSet
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN_SPEC = FIXTURES / "clean.yaml"
+PROD_SPEC = Path(__file__).resolve().parents[2] / "specs" / "prod.yaml"
 
 
 def spec_findings(rule_id: str, spec_file: Path) -> list[Finding]:
@@ -34,7 +40,7 @@ def load_templates(*files: Path, spec_file: Path | None = None) -> TemplateSet:
 
 def template_findings(rule_id: str, *files: Path, spec_file: Path | None = None) -> list[Finding]:
     """Findings of one rule's template-level check on template fixtures."""
-    return check_templates(load_templates(*files, spec_file=spec_file), [rule(rule_id)])
+    return set_findings(rule_id, load_templates(*files, spec_file=spec_file))
 
 
 def summary(findings: list[Finding]) -> set[tuple[str, str, str]]:
@@ -43,3 +49,31 @@ def summary(findings: list[Finding]) -> set[tuple[str, str, str]]:
         (f.rule_id, f.resource, str(f.template) if f.template else str(f.location))
         for f in findings
     }
+
+
+@cache
+def compiled_prod() -> TemplateSet:
+    """The shipped prod spec's templates as the build's rules see them (compiled once)."""
+    compiled, _ = compile_with_packages(load_model(PROD_SPEC))
+    return template_set(compiled)
+
+
+def with_defect(
+    templates: TemplateSet, file: str, edit: Callable[[dict[str, Any]], None]
+) -> TemplateSet:
+    """`templates` with `edit` applied to a copy of the body of the template named `file`
+    (e.g. "templates_out/prod/us-east-1.json"): a defect put back by hand."""
+    docs = []
+    for doc in templates.templates:
+        if doc.file == file:
+            body = copy.deepcopy(dict(doc.body))
+            edit(body)
+            doc = replace(doc, body=body)
+        docs.append(doc)
+    assert file in {d.file for d in docs}, f"no template {file}"
+    return replace(templates, templates=tuple(docs))
+
+
+def set_findings(rule_id: str, templates: TemplateSet) -> list[Finding]:
+    """Findings of one rule's template-level check on a whole template set."""
+    return check_templates(templates, [rule(rule_id)])

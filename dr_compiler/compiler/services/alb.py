@@ -34,6 +34,7 @@ from troposphere.elasticloadbalancingv2 import (
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import target_group_name
+from dr_compiler.compiler.services.network import INTERNET_GATEWAY_ATTACHMENT
 from dr_compiler.model import Route
 
 API_INVOKE_PERMISSION = "ApiInvokePermission"
@@ -64,6 +65,14 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
 
 def _load_balancer(ctx: StackContext) -> LoadBalancer:
     production = ctx.spec.metadata.production
+    # An internet-facing load balancer in the stack that also attaches the VPC's internet
+    # gateway must wait for the attachment, or its creation fails intermittently ("VPC has no
+    # internet gateway"): CloudFormation DependsOn attribute reference, "When a DependsOn
+    # attribute is required",
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
+    # An attach stack imports a network that its base stack finished in an earlier wave, so
+    # there is nothing to wait for there.
+    waits = {"DependsOn": [INTERNET_GATEWAY_ATTACHMENT]} if ctx.in_regional_base else {}
     return LoadBalancer(
         ids.LOAD_BALANCER,
         Name=ctx.name("alb"),
@@ -81,6 +90,7 @@ def _load_balancer(ctx: StackContext) -> LoadBalancer:
                 Key="deletion_protection.enabled", Value=str(production).lower()
             ),
         ],
+        **waits,
     )
 
 

@@ -10,10 +10,22 @@ AWS facts this module relies on (CloudFormation resource reference, AWS::RDS::DB
 - MasterUsername/MasterUserPassword must be absent on a cluster with GlobalClusterIdentifier
   that joins as a secondary: it inherits them from the primary ("Cannot specify password for
   cross region replication cluster"). DatabaseName is inherited the same way.
-- EngineVersion: "Don't use this property if your DB cluster is a member of a global database
-  cluster. Instead, specify the EngineVersion property on the AWS::RDS::GlobalCluster"; so the
-  version lives on the global cluster only and upgrades go through it. Engine stays on every
-  cluster (CreateDBCluster requires it; cfn-lint checks instances against it).
+- EngineVersion is stated on the global cluster AND on every member cluster (DR044). The RDS
+  resource provider copies nothing from the global cluster: its CreateDBCluster request is
+  built from the member's own properties (aws-cloudformation-resource-providers-rds,
+  aws-rds-dbcluster/src/main/java/software/amazon/rds/dbcluster/Translator.java,
+  createDbClusterRequest: `.engineVersion(model.getEngineVersion())`, commit 5a410e8). Without
+  it RDS creates the member at the region's default version and refuses the join when that
+  differs from the global cluster's: "Value for engineVersion should match setting for global
+  cluster" (https://github.com/aws/aws-cli/issues/8139). The Terraform and Pulumi examples of
+  aws_rds_global_cluster set the global cluster's engine_version on both members too. The
+  AWS::RDS::DBCluster reference's "Don't use this property if your DB cluster is a member of a
+  global database cluster" (quoted here before) goes on: "Major version upgrades aren't
+  supported for individual members of a global cluster. Use ModifyGlobalCluster": it is about
+  upgrades. A later change of database.engine_version updates the global cluster first (the
+  primary member references it) and then each member; that upgrade path is not exercised by
+  any test here. Engine stays on every cluster too (CreateDBCluster requires it; cfn-lint
+  checks instances against it).
 - A cross-region secondary of an encrypted cluster needs a KmsKeyId valid in its own region.
 - Deleting a member cluster: the RDS handler snapshots it (DeletionPolicy Snapshot), removes it
   from the global cluster, then deletes it, so Snapshot works for secondaries too.
@@ -195,6 +207,8 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
     return {
         "DBClusterIdentifier": db_cluster_identifier(ctx.spec, ctx.region),
         "Engine": database.engine,
+        # The global cluster's version, stated again: see the module docstring.
+        "EngineVersion": database.engine_version,
         "Port": database.port,
         "ServerlessV2ScalingConfiguration": _ServerlessV2Scaling(
             MinCapacity=database.min_acu, MaxCapacity=database.max_acu

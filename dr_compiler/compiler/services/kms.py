@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awacs.aws import Allow, Condition, Policy, Principal, Statement, StringLike
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    Condition,
+    Policy,
+    Principal,
+    Statement,
+    StringEquals,
+    StringLike,
+)
 from awacs.kms import Action as KmsAction
 from troposphere import AWSObject, Output, Ref, Sub
 from troposphere.kms import Alias, Key
@@ -17,10 +26,6 @@ from dr_compiler.compiler.context import Phase, StackContext
 from dr_compiler.compiler.naming import arn, physical_name
 
 _ROOT = Principal("AWS", arn("iam", "", "root"))
-
-# Services that use the key on the account's behalf. CloudWatch publishes alarms to the
-# encrypted topics; Logs encrypts log groups; the others encrypt their own stores.
-_SERVICE_USERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com")
 
 
 def key_alias(ctx: StackContext, region: str | None = None) -> str:
@@ -36,7 +41,33 @@ def key_alias_arn(ctx: StackContext, region: str) -> Sub:
     return arn("kms", region, key_alias(ctx, region))
 
 
-def key_policy(region: str) -> Policy:
+def key_policy(ctx: StackContext) -> Policy:
+    """The account administers the key; two AWS services use it on the account's behalf, each
+    scoped to this account's own resources of this region (the confused-deputy defence, DR084).
+
+    - CloudWatch Logs encrypts the log groups. It calls KMS with the log group's ARN as
+      encryption context, and the condition pins that context to this account and region
+      (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS", step 2,
+      https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    - CloudWatch alarms publish to the region's encrypted topics, which needs kms:Decrypt and
+      kms:GenerateDataKey* for cloudwatch.amazonaws.com (SNS Developer Guide, "Enable
+      compatibility between event sources from AWS services and encrypted topics",
+      https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). The statement admits
+      only this app's alarms of this account and region (aws:SourceArn) encrypting for this
+      app's topics of the region (kms:EncryptionContext:aws:sns:topicArn, the context SNS sends
+      with the topic's ARN). That pair is the documented key policy for a service that
+      publishes to an encrypted topic (Amazon GameLift FlexMatch guide, "Set up an SNS topic
+      with server-side encryption",
+      https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html);
+      aws:SourceAccount is added because the IAM guide's confused-deputy advice pairs it with
+      aws:SourceArn (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+
+    No other service principal: EventBridge targets only functions here (no encrypted topic or
+    queue), and SNS delivers only to email and Lambda (no encrypted queue), so neither calls
+    KMS for this stack. A builder that adds such a path adds its own scoped statement.
+    """
+    region = ctx.region
+    own = physical_name(ctx.spec, "*")  # every name of this app and environment
     use = [
         KmsAction("Encrypt"),
         KmsAction("Decrypt"),
@@ -60,18 +91,24 @@ def key_policy(region: str) -> Policy:
                 Action=use,
                 Resource=["*"],
                 Condition=Condition(
-                    StringLike(
-                        "kms:EncryptionContext:aws:logs:arn",
-                        arn("logs", region, "*"),
-                    )
+                    ArnLike("kms:EncryptionContext:aws:logs:arn", arn("logs", region, "*"))
                 ),
             ),
             Statement(
-                Sid="ServicesPublishToEncryptedTopics",
+                Sid="AlarmsPublishToEncryptedTopics",
                 Effect=Allow,
-                Principal=Principal("Service", list(_SERVICE_USERS)),
+                Principal=Principal("Service", "cloudwatch.amazonaws.com"),
                 Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
                 Resource=["*"],
+                Condition=Condition(
+                    [
+                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                        ArnLike("aws:SourceArn", arn("cloudwatch", region, "alarm:" + own)),
+                        StringLike(
+                            "kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)
+                        ),
+                    ]
+                ),
             ),
         ]
     )
@@ -84,7 +121,7 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
         ids.KMS_KEY,
         Description=f"{ctx.spec.app} {ctx.spec.environment} {ctx.region}: data at rest",
         EnableKeyRotation=True,
-        KeyPolicy=key_policy(ctx.region),
+        KeyPolicy=key_policy(ctx),
         PendingWindowInDays=30 if ctx.retain_data else 7,
         **ctx.data_policies(),
     )

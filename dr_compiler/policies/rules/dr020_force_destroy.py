@@ -42,7 +42,8 @@ DATA_STORES: dict[str, str] = {
 }
 # CloudFormation deletes a resource whose DeletionPolicy or UpdateReplacePolicy is unset,
 # except that an Aurora cluster's unset DeletionPolicy means Snapshot: there, only an
-# explicit Delete deletes.
+# explicit Delete deletes. Retain, RetainExceptOnCreate (which deletes only when the create
+# that made the resource rolls back) and Snapshot all keep something on a stack deletion.
 SNAPSHOT_BY_DEFAULT = frozenset({(DB_CLUSTER, "DeletionPolicy")})
 POLICY_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy")
 ALB_PROTECTION = "deletion_protection.enabled"

@@ -2,9 +2,10 @@
 
 Spec: `metadata.production: true` with `lifecycle.force_destroy: true` is a contradiction.
 Templates (of a production spec): every data store keeps its data when its stack is deleted
-or the resource is replaced (DeletionPolicy and UpdateReplacePolicy Retain, or Snapshot for
-Aurora clusters), Aurora has deletion protection, DynamoDB has point-in-time recovery and
-deletion protection on every replica, and no bucket-emptying custom resource exists.
+or the resource is replaced (DeletionPolicy Retain or RetainExceptOnCreate, UpdateReplacePolicy
+Retain, or Snapshot on both for Aurora clusters), Aurora has deletion protection, DynamoDB has
+point-in-time recovery and deletion protection on every replica, and no bucket-emptying
+custom resource exists.
 """
 
 from __future__ import annotations
@@ -35,10 +36,16 @@ DATA_STORES: dict[str, str] = {
     "AWS::SecretsManager::Secret": "secret",
     "AWS::Logs::LogGroup": "log group",
 }
-RETAIN = "Retain"
+# What keeps the data, per attribute. RetainExceptOnCreate retains on every stack operation
+# but the rollback of the create that made the resource (when it holds nothing yet); it is a
+# DeletionPolicy value only, UpdateReplacePolicy has no such value (CloudFormation
+# DeletionPolicy and UpdateReplacePolicy attribute references).
+KEEPING: dict[str, tuple[str, ...]] = {
+    "DeletionPolicy": ("Retain", "RetainExceptOnCreate"),
+    "UpdateReplacePolicy": ("Retain",),
+}
 # Snapshot keeps the data only where CloudFormation can snapshot it: of these, Aurora clusters.
 SNAPSHOT_TYPES = frozenset({DB_CLUSTER})
-POLICY_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy")
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
@@ -55,8 +62,8 @@ def _policy_violations(
     template: TemplateDoc, logical_id: str, resource: Mapping[str, Any]
 ) -> Iterator[Violation]:
     kind = resource["Type"]
-    allowed = (RETAIN, "Snapshot") if kind in SNAPSHOT_TYPES else (RETAIN,)
-    for attribute in POLICY_ATTRIBUTES:
+    for attribute, keeping in KEEPING.items():
+        allowed = (*keeping, "Snapshot") if kind in SNAPSHOT_TYPES else keeping
         value = resource.get(attribute)
         if value not in allowed:
             shown = value if value is not None else "unset (Delete)"

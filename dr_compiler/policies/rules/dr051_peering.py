@@ -2,7 +2,8 @@
 
 Spec: the VPC CIDRs of all regions are disjoint (a peering connection between overlapping
 ranges fails, and routes could not tell the VPCs apart anyway).
-Templates: with `network.peering`, the primary stack requests one connection per secondary.
+Templates: with `network.peering` (opt-in; DR054 judges whether a connection carries anything),
+the primary stack requests one connection per secondary.
 Each connection in a primary stack names its PeerRegion, can be accepted (same account, or a
 PeerRoleArn for another account), is routed from every private route table of the primary,
 and the secondary's attach stack routes the primary CIDR back through the connection id it
@@ -229,8 +230,9 @@ RULE = Rule(
     ),
     remediation=(
         "Give every region a disjoint network.cidrs block (e.g. 10.0.0.0/16, 10.1.0.0/16). "
-        "Keep network.peering: true and the compiler emits the request, the primary routes and "
-        "the secondary's return routes (the connection id flows to it as a StackSet parameter)."
+        "Peering is opt-in (network.peering, off by default: DR054 requires traffic for it); "
+        "when on, the compiler emits the request, the primary routes and the secondary's "
+        "return routes (the connection id flows to it as a StackSet parameter)."
     ),
     docs="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcpeeringconnection.html",
     bad_example=(

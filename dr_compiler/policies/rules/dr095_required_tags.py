@@ -9,13 +9,13 @@ rule costs a few JSON reads per resource type present (cached) instead of cfn-li
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dr_compiler.policies.cfn_lint_data import CfnLintDataNotFound, data_dir
 from dr_compiler.policies.cfn_names import tags_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
@@ -26,16 +26,8 @@ GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 """Its schema has no `tagging` section: tags live on each replica (Replicas[].Tags)."""
 
 
-class SchemasNotFound(RuntimeError):
-    """cfn-lint's bundled resource schemas are missing: the rule cannot tell what is taggable."""
-
-
-@cache
 def _schemas_dir() -> Path:
-    spec = importlib.util.find_spec("cfnlint")  # locates the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        raise SchemasNotFound("cfn-lint is not installed; DR095 reads its resource schemas")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas" / "providers"
+    return data_dir() / "schemas" / "providers"
 
 
 @cache
@@ -53,7 +45,7 @@ def _schema_file(kind: str) -> Path | None:
     # Older layout: providers/us_east_1/aws-s3-bucket.json, one file per type.
     folder = _schemas_dir() / SCHEMA_REGION.replace("-", "_")
     if not folder.is_dir():
-        raise SchemasNotFound(f"no resource schemas under {_schemas_dir()}")
+        raise CfnLintDataNotFound(f"no resource schemas under {_schemas_dir()}")
     path = folder / f"{kind.replace('::', '-').lower()}.json"
     return path if path.is_file() else None
 

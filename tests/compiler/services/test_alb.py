@@ -8,6 +8,7 @@ import pytest
 
 from dr_compiler.compiler import CompiledSpec, ids
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
+from dr_compiler.compiler.services.network import INTERNET_GATEWAY_ATTACHMENT
 
 WORKLOAD = (("us-east-1", "us-east-1"), ("us-west-2-attach", "us-west-2"))
 TARGET_GROUP = {"Ref": ids.API_TARGET_GROUP}
@@ -173,3 +174,19 @@ def test_dns_name_and_zone_are_outputs_for_the_global_stack(compiled_prod: Compi
         assert outputs[ids.LOAD_BALANCER_ZONE_OUTPUT]["Value"] == {
             "Fn::GetAtt": [ids.LOAD_BALANCER, "CanonicalHostedZoneID"]
         }
+
+
+@pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])
+def test_the_primary_load_balancer_waits_for_its_internet_gateway_attachment(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    compiled: CompiledSpec = request.getfixturevalue(fixture)
+    primary = compiled.spec.regions.primary
+    load_balancer = resources(compiled, primary)[ids.LOAD_BALANCER]
+    attachment = resources(compiled, primary)[INTERNET_GATEWAY_ATTACHMENT]
+    assert load_balancer["DependsOn"] == [INTERNET_GATEWAY_ATTACHMENT]
+    assert attachment["Properties"]["VpcId"] == {"Ref": ids.VPC}
+    # A secondary's gateway is attached by its base stack, a wave before the attach stack.
+    for region in compiled.spec.regions.secondaries:
+        assert "DependsOn" not in resources(compiled, f"{region}-attach")[ids.LOAD_BALANCER]
+        assert INTERNET_GATEWAY_ATTACHMENT in resources(compiled, f"{region}-base")

@@ -137,23 +137,33 @@ def test_secret_is_attached_to_the_primary_cluster(compiled_prod: CompiledSpec) 
     }
 
 
-def test_secondary_cluster_inherits_credentials_database_and_version(
+def test_secondary_cluster_inherits_credentials_and_database(
     compiled_prod: CompiledSpec,
 ) -> None:
     secondary = resources(compiled_prod, ATTACH)[ids.DB_CLUSTER]["Properties"]
-    for inherited in ("MasterUsername", "MasterUserPassword", "DatabaseName", "EngineVersion"):
+    for inherited in ("MasterUsername", "MasterUserPassword", "DatabaseName"):
         assert inherited not in secondary
     assert secondary["Engine"] == "aurora-postgresql"
     assert ids.DB_SECRET not in resources(compiled_prod, ATTACH)
 
 
-def test_engine_version_lives_on_the_global_cluster_only(compiled_prod: CompiledSpec) -> None:
-    primary = resources(compiled_prod, PRIMARY)
-    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["EngineVersion"] == "16.4"
-    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["Engine"] == "aurora-postgresql"
-    assert primary[ids.GLOBAL_CLUSTER]["Properties"]["StorageEncrypted"] is True
-    assert "EngineVersion" not in primary[ids.DB_CLUSTER]["Properties"]
-    assert primary[ids.DB_CLUSTER]["Properties"]["DatabaseName"] == "payments"
+def test_every_member_states_the_global_clusters_engine_and_version(
+    compiled_prod: CompiledSpec,
+) -> None:
+    # RDS creates a member without EngineVersion at the region's default version and refuses
+    # the join when that differs (aws-cli issue 8139): the version is stated on every member.
+    global_cluster = resources(compiled_prod, PRIMARY)[ids.GLOBAL_CLUSTER]["Properties"]
+    assert global_cluster["Engine"] == "aurora-postgresql"
+    assert global_cluster["EngineVersion"] == compiled_prod.spec.database.engine_version
+    assert global_cluster["StorageEncrypted"] is True
+    for key in (PRIMARY, ATTACH):
+        member = resources(compiled_prod, key)[ids.DB_CLUSTER]["Properties"]
+        assert (member["Engine"], member["EngineVersion"]) == (
+            global_cluster["Engine"],
+            global_cluster["EngineVersion"],
+        ), key
+    primary = resources(compiled_prod, PRIMARY)[ids.DB_CLUSTER]["Properties"]
+    assert primary["DatabaseName"] == "payments"
 
 
 def test_primary_cluster_uses_its_own_network_and_key(compiled_prod: CompiledSpec) -> None:
@@ -212,8 +222,8 @@ def test_clusters_keep_a_snapshot_and_deletion_protection_only_when_data_is_reta
         protected
     )
     secret = resources(compiled, PRIMARY)[ids.DB_SECRET]
-    kept = "Retain" if protected else "Delete"
-    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == (kept, kept)
+    kept = ("RetainExceptOnCreate", "Retain") if protected else ("Delete", "Delete")
+    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == kept
 
 
 @pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])

@@ -99,15 +99,16 @@ def test_each_secondary_backs_up_its_own_data_stores_back_to_the_other_regions(
 
 
 @pytest.mark.parametrize(
-    ("fixture", "policy"), [("compiled_prod", "Retain"), ("compiled_dev", "Delete")]
+    ("fixture", "policies"),
+    [("compiled_prod", ("RetainExceptOnCreate", "Retain")), ("compiled_dev", ("Delete", "Delete"))],
 )
 def test_vaults_are_retained_only_when_data_is_retained(
-    request: pytest.FixtureRequest, fixture: str, policy: str
+    request: pytest.FixtureRequest, fixture: str, policies: tuple[str, str]
 ) -> None:
     compiled = request.getfixturevalue(fixture)
     for key in (PRIMARY, BASE):
         vault = resources(compiled, key)[ids.BACKUP_VAULT]
-        assert (vault["DeletionPolicy"], vault["UpdateReplacePolicy"]) == (policy, policy)
+        assert (vault["DeletionPolicy"], vault["UpdateReplacePolicy"]) == policies
 
 
 @pytest.mark.parametrize("fixture", ["compiled_prod", "compiled_dev"])

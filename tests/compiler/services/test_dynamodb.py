@@ -99,15 +99,18 @@ def test_replica_key_alias_is_the_one_the_secondary_base_stack_creates(
 
 
 @pytest.mark.parametrize(
-    ("fixture", "policy", "protected"),
-    [("compiled_prod", "Retain", True), ("compiled_dev", "Delete", False)],
+    ("fixture", "policies", "protected"),
+    [
+        ("compiled_prod", ("RetainExceptOnCreate", "Retain"), True),
+        ("compiled_dev", ("Delete", "Delete"), False),
+    ],
 )
 def test_tables_are_retained_and_protected_only_when_data_is_retained(
-    request: pytest.FixtureRequest, fixture: str, policy: str, protected: bool
+    request: pytest.FixtureRequest, fixture: str, policies: tuple[str, str], protected: bool
 ) -> None:
     compiled = request.getfixturevalue(fixture)
     for name, table in tables(compiled, PRIMARY).items():
-        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == (policy, policy)
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == policies
         assert {r["DeletionProtectionEnabled"] for r in replicas(compiled, name).values()} == {
             protected
         }

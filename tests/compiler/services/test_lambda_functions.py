@@ -305,16 +305,16 @@ def test_the_global_topic_and_the_regional_topic_may_invoke_the_failover_functio
 
 
 @pytest.mark.parametrize(
-    ("fixture", "policy"), [("compiled_prod", "Retain"), ("compiled_dev", "Delete")]
+    ("fixture", "policies"),
+    [("compiled_prod", ("RetainExceptOnCreate", "Retain")), ("compiled_dev", ("Delete", "Delete"))],
 )
 def test_log_groups_are_the_functions_own_encrypted_and_retained_per_spec(
-    request: pytest.FixtureRequest, fixture: str, policy: str
+    request: pytest.FixtureRequest, fixture: str, policies: tuple[str, str]
 ) -> None:
     compiled: CompiledSpec = request.getfixturevalue(fixture)
     env = compiled.spec.environment
     group = resources(compiled, "us-east-1")[ids.function_log_group("payment-api")]
-    assert group["DeletionPolicy"] == policy
-    assert group["UpdateReplacePolicy"] == policy
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == policies
     assert group["Properties"]["LogGroupName"] == f"/aws/lambda/payments-payment-api-{env}"
     assert group["Properties"]["RetentionInDays"] == 30
     assert group["Properties"]["KmsKeyId"] == PRIMARY_KEY

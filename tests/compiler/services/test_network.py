@@ -326,10 +326,11 @@ def test_every_security_group_rule_has_a_description(compiled_prod: CompiledSpec
 
 
 @pytest.mark.parametrize(
-    ("fixture", "policy"), [("compiled_prod", "Retain"), ("compiled_dev", "Delete")]
+    ("fixture", "policies"),
+    [("compiled_prod", ("RetainExceptOnCreate", "Retain")), ("compiled_dev", ("Delete", "Delete"))],
 )
 def test_flow_log_captures_all_traffic_into_an_encrypted_group(
-    request: pytest.FixtureRequest, fixture: str, policy: str
+    request: pytest.FixtureRequest, fixture: str, policies: tuple[str, str]
 ) -> None:
     compiled = request.getfixturevalue(fixture)
     found = resources(compiled, "us-west-2-base")
@@ -346,7 +347,7 @@ def test_flow_log_captures_all_traffic_into_an_encrypted_group(
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["KmsKey", "Arn"]}
     assert group["Properties"]["RetentionInDays"] == compiled.spec.network.flow_logs_retention_days
     assert group["Properties"]["LogGroupName"].endswith(f"-us-west-2-{compiled.spec.environment}")
-    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == (policy, policy)
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == policies
 
 
 def test_flow_log_role_is_assumable_only_by_this_accounts_flow_logs(

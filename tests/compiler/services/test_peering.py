@@ -1,8 +1,8 @@
-"""The peering builder: requested in the primary stack, routed both ways across waves."""
+"""The peering builder: requested in the primary stack, routed both ways across waves, when a
+spec opts in (network.peering; off in the shipped specs, DR054)."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -30,9 +30,9 @@ def routes_via(
 
 
 def test_primary_requests_the_connection_with_the_inbound_peer_vpc_parameter(
-    compiled_prod: CompiledSpec,
+    compiled_peered: CompiledSpec,
 ) -> None:
-    template = compiled_prod.stack("us-east-1").template
+    template = compiled_peered.stack("us-east-1").template
     connection = template["Resources"][CONNECTION]
     assert connection["Type"] == "AWS::EC2::VPCPeeringConnection"
     properties = {k: v for k, v in connection["Properties"].items() if k != "Tags"}
@@ -46,16 +46,16 @@ def test_primary_requests_the_connection_with_the_inbound_peer_vpc_parameter(
 
 
 def test_primary_reads_the_secondary_vpc_from_its_base_stack_output(
-    compiled_prod: CompiledSpec,
+    compiled_peered: CompiledSpec,
 ) -> None:
-    primary = compiled_prod.stack("us-east-1")
+    primary = compiled_peered.stack("us-east-1")
     flows = [f for f in primary.inbound if f.parameter == "PeerVpcIdUsWest2"]
     assert [(f.source.key, f.output) for f in flows] == [("us-west-2-base", ids.VPC_OUTPUT)]
-    base_outputs = compiled_prod.stack("us-west-2-base").template["Outputs"]
+    base_outputs = compiled_peered.stack("us-west-2-base").template["Outputs"]
     assert base_outputs[ids.VPC_OUTPUT]["Value"] == {"Ref": "Vpc"}
 
 
-@pytest.mark.parametrize(("fixture", "azs"), [("compiled_prod", 3), ("compiled_dev", 2)])
+@pytest.mark.parametrize(("fixture", "azs"), [("compiled_peered", 3), ("compiled_peered_dev", 2)])
 def test_every_primary_private_route_table_routes_the_secondary_cidr_over_the_connection(
     request: pytest.FixtureRequest, fixture: str, azs: int
 ) -> None:
@@ -67,15 +67,15 @@ def test_every_primary_private_route_table_routes_the_secondary_cidr_over_the_co
     assert {r["DestinationCidrBlock"] for r in routes} == {compiled.spec.network.cidrs["us-west-2"]}
 
 
-def test_primary_outputs_the_connection_for_the_attach_stack(compiled_prod: CompiledSpec) -> None:
-    outputs = compiled_prod.stack("us-east-1").template["Outputs"]
+def test_primary_outputs_the_connection_for_the_attach_stack(compiled_peered: CompiledSpec) -> None:
+    outputs = compiled_peered.stack("us-east-1").template["Outputs"]
     assert outputs[ids.peering_output("us-west-2")]["Value"] == {"Ref": CONNECTION}
 
 
 def test_attach_stack_reads_the_connection_from_the_primary_stack(
-    compiled_prod: CompiledSpec,
+    compiled_peered: CompiledSpec,
 ) -> None:
-    attach = compiled_prod.stack("us-west-2-attach")
+    attach = compiled_peered.stack("us-west-2-attach")
     flows = [f for f in attach.inbound if f.parameter == peering.PEERING_CONNECTION_PARAMETER]
     assert [(f.source, f.output) for f in flows] == [
         (StackId(Phase.PRIMARY, "us-east-1"), ids.peering_output("us-west-2"))
@@ -83,7 +83,7 @@ def test_attach_stack_reads_the_connection_from_the_primary_stack(
     assert attach.template["Parameters"][peering.PEERING_CONNECTION_PARAMETER]["Type"] == "String"
 
 
-@pytest.mark.parametrize(("fixture", "azs"), [("compiled_prod", 3), ("compiled_dev", 2)])
+@pytest.mark.parametrize(("fixture", "azs"), [("compiled_peered", 3), ("compiled_peered_dev", 2)])
 def test_attach_routes_its_imported_private_tables_to_the_primary_cidr_with_the_parameter(
     request: pytest.FixtureRequest, fixture: str, azs: int
 ) -> None:
@@ -97,18 +97,21 @@ def test_attach_routes_its_imported_private_tables_to_the_primary_cidr_with_the_
     assert {r["DestinationCidrBlock"] for r in routes} == {compiled.spec.network.cidrs["us-east-1"]}
 
 
-def test_waves_deploy_base_then_primary_then_attach(compiled_prod: CompiledSpec) -> None:
-    waves = {s.stack.key: s.wave for s in compiled_prod.stacks}
+def test_waves_deploy_base_then_primary_then_attach(compiled_peered: CompiledSpec) -> None:
+    waves = {s.stack.key: s.wave for s in compiled_peered.stacks}
     assert waves["us-west-2-base"] < waves["us-east-1"] < waves["us-west-2-attach"]
 
 
 def test_no_peering_resources_or_flows_when_peering_is_off(compiled_prod: CompiledSpec) -> None:
-    spec = compiled_prod.spec
-    unpeered = dataclasses.replace(spec, network=dataclasses.replace(spec.network, peering=False))
-    for stack in (StackId(Phase.PRIMARY, "us-east-1"), StackId(Phase.ATTACH, "us-west-2")):
-        assert list(peering.build(StackContext(unpeered, stack))) == []
+    assert compiled_prod.spec.network.peering is False
+    for stack in compiled_prod.stacks:
+        kinds = {r["Type"] for r in stack.template["Resources"].values()}
+        assert "AWS::EC2::VPCPeeringConnection" not in kinds, stack.stack.key
+        routes = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::EC2::Route"]
+        assert all("VpcPeeringConnectionId" not in r["Properties"] for r in routes)
+        assert [f.parameter for f in stack.inbound if "Peer" in f.parameter] == []
 
 
-def test_base_and_global_stacks_get_no_peering(compiled_prod: CompiledSpec) -> None:
+def test_base_and_global_stacks_get_no_peering(compiled_peered: CompiledSpec) -> None:
     for stack in (StackId(Phase.BASE, "us-west-2"), StackId(Phase.GLOBAL, "us-east-1")):
-        assert list(peering.build(StackContext(compiled_prod.spec, stack))) == []
+        assert list(peering.build(StackContext(compiled_peered.spec, stack))) == []

@@ -131,7 +131,10 @@ def test_prod_buckets_are_retained_and_dev_buckets_deleted(
     compiled_prod: CompiledSpec, compiled_dev: CompiledSpec, key: str
 ) -> None:
     prod, dev = bucket(compiled_prod, key), bucket(compiled_dev, key)
-    assert (prod["DeletionPolicy"], prod["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert (prod["DeletionPolicy"], prod["UpdateReplacePolicy"]) == (
+        "RetainExceptOnCreate",
+        "Retain",
+    )
     assert (dev["DeletionPolicy"], dev["UpdateReplacePolicy"]) == ("Delete", "Delete")
 
 

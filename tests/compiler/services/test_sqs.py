@@ -112,7 +112,10 @@ def test_prod_queues_are_retained_and_dev_queues_deleted(
     for logical_id in ("PaymentsQueue", "PaymentsDeadLetterQueue"):
         prod = resources(compiled_prod, key)[logical_id]
         dev = resources(compiled_dev, key)[logical_id]
-        assert (prod["DeletionPolicy"], prod["UpdateReplacePolicy"]) == ("Retain", "Retain")
+        assert (prod["DeletionPolicy"], prod["UpdateReplacePolicy"]) == (
+            "RetainExceptOnCreate",
+            "Retain",
+        )
         assert (dev["DeletionPolicy"], dev["UpdateReplacePolicy"]) == ("Delete", "Delete")
 
 

@@ -33,6 +33,11 @@ def test_retained_protected_or_unemptied_resources_fail_under_force_destroy() ->
         "Aurora cluster DatabaseCluster has DeletionPolicy unset (Snapshot) with force_destroy: "
         "use Delete"
     )
+    # RetainExceptOnCreate deletes only on the rollback of a create: a destroy keeps the bucket.
+    assert messages[("RetainedBucket", ("DeletionPolicy",))] == (
+        "bucket RetainedBucket has DeletionPolicy RetainExceptOnCreate with force_destroy: "
+        "use Delete"
+    )
     assert messages[("UnorderedBucket", ())] == (
         "bucket UnorderedBucket has no bucket-emptying custom resource naming it and "
         "depending on it: CloudFormation cannot delete a non-empty bucket"

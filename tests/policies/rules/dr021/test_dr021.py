@@ -37,17 +37,25 @@ def test_deletable_data_stores_and_a_bucket_emptier_in_production_fail() -> None
             f"{file}: TransactionsTable.Replicas[1].PointInTimeRecoverySpecification",
         ),
         ("DR021", "KmsKey", f"{file}: KmsKey.DeletionPolicy"),
+        ("DR021", "TransactionsTable", f"{file}: TransactionsTable.UpdateReplacePolicy"),
     }
     messages = {str(f.template): f.message for f in findings}
     assert messages[f"{file}: DocumentsBucket.UpdateReplacePolicy"] == (
         "bucket DocumentsBucket has UpdateReplacePolicy unset (Delete) in production: use Retain"
     )
     assert messages[f"{file}: KmsKey.DeletionPolicy"] == (
-        "KMS key KmsKey has DeletionPolicy Snapshot in production: use Retain"
+        "KMS key KmsKey has DeletionPolicy Snapshot in production: use Retain or "
+        "RetainExceptOnCreate"
+    )
+    # RetainExceptOnCreate is a DeletionPolicy value only: as UpdateReplacePolicy it keeps nothing.
+    assert messages[f"{file}: TransactionsTable.UpdateReplacePolicy"] == (
+        "global table TransactionsTable has UpdateReplacePolicy RetainExceptOnCreate in "
+        "production: use Retain"
     )
 
 
 def test_retained_protected_data_stores_in_production_pass() -> None:
+    # The fixture retains with RetainExceptOnCreate (named stores) and Retain (the key).
     good = HERE / "good.us-east-1.primary.json"
     assert template_findings("DR021", good, spec_file=HERE / "good.yaml") == []
 

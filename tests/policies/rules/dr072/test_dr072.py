@@ -4,9 +4,9 @@ from pathlib import Path
 
 from dr_compiler.policies.rule import Severity
 from tests.policies.ruletest import spec_findings, summary
+from tests.specbuild import base_line
 
 HERE = Path(__file__).parent
-BASE = Path(__file__).parents[4] / "specs" / "base.yaml"
 
 
 def test_wiring_mistakes_fail_at_the_line_that_makes_them() -> None:
@@ -18,8 +18,8 @@ def test_wiring_mistakes_fail_at_the_line_that_makes_them() -> None:
         ("DR072", "refunds", f"{spec}:7:33"),
         ("DR072", "pager", f"{spec}:35:22"),
         # failover.function and api.function are written in the shipped base spec
-        ("DR072", "failover-trigger", f"{BASE}:119:13"),
-        ("DR072", "payment-api", f"{BASE}:94:13"),
+        ("DR072", "failover-trigger", base_line("failover", "function")),
+        ("DR072", "payment-api", base_line("api", "function")),
     }
     messages = {f.resource: (f.severity, f.message) for f in findings}
     assert messages["payment-processor"] == (
