@@ -41,12 +41,6 @@ def build_manifest(
     waves: dict[int, list[str]] = {}
     for entry in stack_sets:
         waves.setdefault(entry["wave"], []).append(entry["name"])
-    deployment = spec.deployment
-    targets = (
-        {"accounts": list(deployment.accounts)}
-        if deployment.accounts
-        else {"organizational_units": list(deployment.organizational_units)}
-    )
     return {
         "format": MANIFEST_FORMAT,
         "app": spec.app,
@@ -54,9 +48,8 @@ def build_manifest(
         "production": spec.metadata.production,
         "force_destroy": spec.force_destroy,
         "regions": {"primary": spec.regions.primary, "secondaries": list(spec.regions.secondaries)},
-        "administration_region": deployment.administration_region,
-        "permission_model": deployment.permission_model.upper(),
-        "targets": targets,
+        "administration_region": spec.deployment.administration_region,
+        **stack_set_options(spec),
         "operation_preferences": operation_preferences(spec),
         "capabilities": ["CAPABILITY_NAMED_IAM"],
         "waves": [
@@ -77,13 +70,62 @@ def build_manifest(
     }
 
 
-def operation_preferences(spec: Spec) -> dict[str, Any]:
-    """The spec's StackSet operation preferences, as the StackSets API spells them."""
+def stack_set_options(spec: Spec) -> dict[str, Any]:
+    """Permission model, targets and the StackSet settings that go with them.
+
+    Service-managed StackSets target organizational units (DeploymentTargets
+    OrganizationalUnitIds, narrowed by AccountFilterType and Accounts) and take AutoDeployment,
+    which self-managed ones reject; CallAs and ManagedExecution apply to both
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html).
+    """
     deployment = spec.deployment
+    options: dict[str, Any] = {
+        "permission_model": deployment.permission_model.upper(),
+        "call_as": deployment.call_as,
+        "managed_execution": {"Active": deployment.managed_execution},
+    }
+    if not deployment.service_managed:
+        return {**options, "targets": {"accounts": list(deployment.accounts)}}
+    targets: dict[str, Any] = {"organizational_units": list(deployment.organizational_units)}
+    if deployment.account_filter_type != "NONE":
+        targets["account_filter"] = {
+            "type": deployment.account_filter_type,
+            "accounts": list(deployment.filter_accounts),
+        }
+    return {
+        **options,
+        "targets": targets,
+        "administration_account": deployment.administration_account,
+        "auto_deployment": {
+            "Enabled": deployment.auto_deployment,
+            "RetainStacksOnAccountRemoval": deployment.retain_stacks_on_account_removal,
+        },
+    }
+
+
+def operation_preferences(spec: Spec) -> dict[str, Any]:
+    """The spec's StackSet operation preferences, as the StackSets API spells them.
+
+    Count or percentage, never both, and RegionOrder in the spec's order, primary first
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html).
+    """
+    deployment = spec.deployment
+    concurrency = (
+        {"MaxConcurrentPercentage": deployment.max_concurrent_percentage}
+        if deployment.max_concurrent_percentage is not None
+        else {"MaxConcurrentCount": deployment.max_concurrent}
+    )
+    tolerance = (
+        {"FailureTolerancePercentage": deployment.failure_tolerance_percentage}
+        if deployment.failure_tolerance_percentage is not None
+        else {"FailureToleranceCount": deployment.failure_tolerance}
+    )
     return {
         "RegionConcurrencyType": deployment.region_concurrency,
-        "MaxConcurrentCount": deployment.max_concurrent,
-        "FailureToleranceCount": deployment.failure_tolerance,
+        "RegionOrder": list(spec.regions.all),
+        **concurrency,
+        **tolerance,
     }
 
 

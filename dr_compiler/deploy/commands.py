@@ -12,12 +12,11 @@ from typing import TextIO
 
 from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.deploy.aws import AwsClients, aws_errors
-from dr_compiler.deploy.bootstrap import bootstrap
+from dr_compiler.deploy.bootstrap import bootstrap, output_reader_role
 from dr_compiler.deploy.bundle import (
     Bundle,
     from_build,
     from_directory,
-    require_account_targets,
     stack_set_waves,
 )
 from dr_compiler.deploy.destroy import check_destroyable, destroy
@@ -102,15 +101,14 @@ def run_destroy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress,
             Poller(),
             operation_preferences(spec),
+            spec.deployment.organizational_units if spec.deployment.service_managed else (),
         )
     print(summary, file=out)
     return EXIT_OK
 
 
 def _spec(args: argparse.Namespace) -> Spec:
-    spec = load_model(args.spec)
-    require_account_targets(spec)
-    return spec
+    return load_model(args.spec)
 
 
 def _bundle(args: argparse.Namespace, spec: Spec, err: TextIO) -> Bundle:
@@ -126,7 +124,23 @@ def _bundle(args: argparse.Namespace, spec: Spec, err: TextIO) -> Bundle:
 
 
 def _clients(args: argparse.Namespace, spec: Spec) -> AwsClients:
-    return AwsClients.connect(args.profile, args.region or spec.deployment.administration_region)
+    deployment = spec.deployment
+    region = args.region or deployment.administration_region
+    if not deployment.service_managed:
+        return AwsClients.connect(args.profile, region)
+    clients = AwsClients.connect(args.profile, region, deployment.call_as, output_reader_role(spec))
+    with aws_errors(clients):
+        caller = clients.account_id
+    if caller != deployment.administration_account:
+        # Templates name the administering account's artifact buckets (naming.artifact_bucket).
+        raise InputError(
+            Problem(
+                spec.locate("deployment", "administration_account"),
+                f"these credentials are of account {caller}, not of the administering account "
+                f"{deployment.administration_account}",
+            )
+        )
+    return clients
 
 
 def _confirm(args: argparse.Namespace, spec: Spec, warning: str, out: TextIO) -> None:

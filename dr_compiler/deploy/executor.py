@@ -23,7 +23,7 @@ from dr_compiler.deploy.aws import (
     is_refusal,
     partition,
 )
-from dr_compiler.deploy.bundle import Bundle, ParameterFlow, StackSetSource
+from dr_compiler.deploy.bundle import Bundle, Organization, ParameterFlow, StackSetSource
 from dr_compiler.deploy.operations import (
     DeployFailed,
     InstanceResult,
@@ -35,6 +35,7 @@ from dr_compiler.deploy.operations import (
     run_operation,
     with_region_order,
 )
+from dr_compiler.deploy.organization import target_accounts
 from dr_compiler.deploy.plan import (
     Action,
     DeployedStackSet,
@@ -114,6 +115,12 @@ class StackSetWriter:
     poller: Poller
     preferences: Mapping[str, Any]
     capabilities: tuple[str, ...]
+    organization: Organization | None = None
+    managed_execution: Mapping[str, bool] = field(default_factory=lambda: {"Active": False})
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return self.organization.units if self.organization else ()
 
     @property
     def cfn(self) -> Any:
@@ -174,7 +181,7 @@ class StackSetWriter:
             ("update_stack_instances", updates),
             ("delete_stack_instances", plan.instances_to("remove")),
         ):
-            steps.extend(instance_steps(method, changes, self.preferences))
+            steps.extend(instance_steps(method, changes, self.preferences, self.units))
         return steps
 
     def _create(
@@ -186,7 +193,7 @@ class StackSetWriter:
             self.cfn.create_stack_set(
                 StackSetName=request.name,
                 Description=request.description,
-                PermissionModel="SELF_MANAGED",
+                PermissionModel="SERVICE_MANAGED" if self.organization else "SELF_MANAGED",
                 **request.template,
                 **self._stack_set_arguments(desired),
             )
@@ -200,13 +207,22 @@ class StackSetWriter:
         return ()
 
     def _stack_set_arguments(self, desired: DesiredStackSet) -> dict[str, Any]:
+        common = {
+            "Parameters": parameter_list(desired.parameters),
+            "Capabilities": list(self.capabilities),
+            "ManagedExecution": dict(self.managed_execution),
+        }
+        if self.organization is not None:
+            # Service-managed: StackSets makes and uses its own roles in the organization's
+            # accounts; AutoDeployment is theirs alone
+            # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+            return {**common, "AutoDeployment": dict(self.organization.auto_deployment)}
         administration_role = (
             f"arn:{partition(self.clients.region)}:iam::{self.clients.account_id}:role/"
             f"{ADMINISTRATION_ROLE}"
         )
         return {
-            "Parameters": parameter_list(desired.parameters),
-            "Capabilities": list(self.capabilities),
+            **common,
             "AdministrationRoleARN": administration_role,
             "ExecutionRoleName": EXECUTION_ROLE,
         }
@@ -219,6 +235,7 @@ class Executor:
     poller: Poller = field(default_factory=Poller)
     _states: dict[str, DeployedStackSet | None] = field(default_factory=dict, repr=False)
     _outputs: dict[tuple[str, Target], dict[str, str]] = field(default_factory=dict, repr=False)
+    _accounts: list[tuple[str, ...]] = field(default_factory=list, repr=False)
 
     @property
     def cfn(self) -> Any:
@@ -231,7 +248,26 @@ class Executor:
             self.poller,
             self.bundle.operation_preferences,
             self.bundle.capabilities,
+            self.bundle.organization,
+            self.bundle.managed_execution,
         )
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The target accounts: the spec's, or the organizational units' accounts now."""
+        organization = self.bundle.organization
+        if organization is None:
+            return self.bundle.accounts
+        if not self._accounts:
+            self._accounts.append(
+                target_accounts(
+                    self.clients.client("organizations"),
+                    organization.units,
+                    organization.filter_type,
+                    organization.filter_accounts,
+                )
+            )
+        return self._accounts[0]
 
     def plan(self) -> Plan:
         """The whole plan against what is deployed now; values of undeployed waves pending."""
@@ -276,7 +312,7 @@ class Executor:
 
     def desired(self, source: StackSetSource, *, pending_ok: bool) -> DesiredStackSet:
         targets = tuple(
-            Target(account, region) for account in self.bundle.accounts for region in source.regions
+            Target(account, region) for account in self.accounts for region in source.regions
         )
         overrides = {
             target: {
@@ -316,7 +352,9 @@ class Executor:
 
     def state(self, name: str) -> DeployedStackSet | None:
         if name not in self._states:
-            self._states[name] = read_stack_set(self.cfn, name)
+            # Instances take overrides only where values flow in from earlier waves.
+            overrides = any(s.parameters for s in self.bundle.stack_sets if s.name == name)
+            self._states[name] = read_stack_set(self.cfn, name, overrides)
         return self._states[name]
 
     # Uploads
@@ -326,11 +364,17 @@ class Executor:
     ) -> tuple[int, tuple[InstanceResult, ...]]:
         uploads = 0
         failures = []
-        for target in targets:
-            bucket = self.bundle.artifact_bucket(target.account, target.region)
-            s3 = self.clients.for_account(target.account).client("s3", target.region)
+        artifacts = self.bundle.artifacts_in(source)
+        # Each bucket once, with the instances it serves (service-managed: one per region).
+        places: dict[Target, list[Target]] = {}
+        for target in targets if artifacts else ():
+            place = Target(self.bundle.artifact_account(target.account), target.region)
+            places.setdefault(place, []).append(target)
+        for place, served in places.items():
+            bucket = self.bundle.artifact_bucket(place.account, place.region)
+            s3 = self.clients.for_account(place.account).client("s3", place.region)
             try:
-                for artifact in self.bundle.artifacts_in(source):
+                for artifact in artifacts:
                     uploads += _put_if_absent(
                         s3, bucket, artifact.key, artifact.package.zip_bytes, ZIP_CONTENT_TYPE
                     )
@@ -338,8 +382,9 @@ class Executor:
                 if is_refusal(error):
                     raise
                 reason = _upload_failure(bucket, error)
-                progress.update(source.name, target, "failed", reason)
-                failures.append(InstanceResult(target, "FAILED", reason))
+                for target in served:
+                    progress.update(source.name, target, "failed", reason)
+                    failures.append(InstanceResult(target, "FAILED", reason))
         return uploads, tuple(failures)
 
     def _template_argument(self, source: StackSetSource) -> dict[str, str]:

@@ -26,8 +26,13 @@ class OutputsUnavailable(DrCompilerError):
     exit_code = EXIT_INVALID
 
 
-def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
-    """The StackSet `name` in the administration region, or None when it does not exist."""
+def read_stack_set(cfn: Any, name: str, overrides: bool = True) -> DeployedStackSet | None:
+    """The StackSet `name` in the administration region, or None when it does not exist.
+
+    Only DescribeStackInstance returns an instance's ParameterOverrides, one call per instance;
+    with `overrides=False` (a StackSet whose instances take none) the ListStackInstances pages
+    say everything else, so reading costs calls per StackSet, not per instance.
+    """
     try:
         stack_set = cfn.describe_stack_set(StackSetName=name)["StackSet"]
     except ClientError as error:
@@ -38,26 +43,33 @@ def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
         name=name,
         template_body=str(stack_set.get("TemplateBody", "")),
         parameters=parameter_values(stack_set.get("Parameters", [])),
-        instances=read_instances(cfn, name),
+        instances=read_instances(cfn, name, overrides),
     )
 
 
-def read_instances(cfn: Any, name: str) -> tuple[DeployedInstance, ...]:
+def read_instances(cfn: Any, name: str, overrides: bool = True) -> tuple[DeployedInstance, ...]:
     summaries = [
         summary
         for page in cfn.get_paginator("list_stack_instances").paginate(StackSetName=name)
         for summary in page.get("Summaries", [])
     ]
-    return tuple(sorted((_instance(cfn, name, s) for s in summaries), key=lambda i: i.target))
+    if overrides:
+        summaries = [_described(cfn, name, s) for s in summaries]
+    return tuple(sorted((_instance(s) for s in summaries), key=lambda i: i.target))
 
 
-def _instance(cfn: Any, name: str, summary: Mapping[str, Any]) -> DeployedInstance:
-    # Only DescribeStackInstance returns the ParameterOverrides that `plan` compares.
-    instance = cfn.describe_stack_instance(
-        StackSetName=name,
-        StackInstanceAccount=summary["Account"],
-        StackInstanceRegion=summary["Region"],
-    )["StackInstance"]
+def _described(cfn: Any, name: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(
+        cfn.describe_stack_instance(
+            StackSetName=name,
+            StackInstanceAccount=summary["Account"],
+            StackInstanceRegion=summary["Region"],
+        )["StackInstance"]
+    )
+
+
+def _instance(instance: Mapping[str, Any]) -> DeployedInstance:
+    """A StackInstance or StackInstanceSummary (the summary lacks ParameterOverrides)."""
     return DeployedInstance(
         target=Target(str(instance["Account"]), str(instance["Region"])),
         status=str(instance.get("Status", "")),

@@ -46,7 +46,7 @@ class InstanceStatus:
 def collect(cfn: Any, waves: Sequence[tuple[int, str]]) -> tuple[InstanceStatus, ...]:
     rows: list[InstanceStatus] = []
     for wave, name in waves:
-        state = read_stack_set(cfn, name)
+        state = read_stack_set(cfn, name, overrides=False)
         if state is None:
             rows.append(InstanceStatus(wave, name, None, NOT_DEPLOYED))
             continue

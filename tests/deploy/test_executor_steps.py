@@ -92,6 +92,7 @@ def test_a_new_stack_set_then_its_instances_one_call_per_account(
                 f"arn:aws:iam::{ADMIN}:role/AWSCloudFormationStackSetAdministrationRole"
             ),
             "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
         },
     )
     for account, regions in ((ADMIN, ["us-east-1", "us-west-2"]), (OTHER, ["us-east-1"])):
@@ -135,6 +136,7 @@ def test_a_changed_template_is_one_update_of_the_whole_stack_set(
             "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "AdministrationRoleARN": ANY,
             "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
             "OperationPreferences": {**PREFERENCES, "RegionOrder": ["us-east-1"]},
         },
     )
