@@ -216,7 +216,7 @@ class StackSetWriter:
             # Service-managed: StackSets makes and uses its own roles in the organization's
             # accounts; AutoDeployment is theirs alone
             # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
-            return {**common, "AutoDeployment": dict(self.organization.auto_deployment)}
+            return {**common, "AutoDeployment": _auto_deployment(self.organization, desired)}
         administration_role = (
             f"arn:{partition(self.clients.region)}:iam::{self.clients.account_id}:role/"
             f"{ADMINISTRATION_ROLE}"
@@ -404,6 +404,17 @@ class Executor:
                 raise
             raise DeployFailed(f"{source.name}: {_upload_failure(bucket, error)}") from None
         return {"TemplateURL": s3_url(bucket, region, key)}
+
+
+def _auto_deployment(organization: Organization, desired: DesiredStackSet) -> dict[str, bool]:
+    """The spec's AutoDeployment, for StackSets whose instances take no values from earlier
+    waves. An auto-deployed instance gets the StackSet's own parameter values, which are
+    another account's outputs (a peer VPC, a load balancer): so a StackSet with inbound
+    values is not auto-deployed, and `deploy` adds a new account's instances with its own
+    values once the earlier waves reached it."""
+    if desired.parameters:
+        return {"Enabled": False}
+    return dict(organization.auto_deployment)
 
 
 def _put_if_absent(s3: Any, bucket: str, key: str, body: bytes, content_type: str) -> int:
