@@ -156,6 +156,12 @@ def _configure_status(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drift", action="store_true", help="run drift detection; exit 1 when anything drifted"
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json lists every stack instance; text sums up many per region and status",
+    )
 
 
 def _configure_destroy(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from dr_compiler.deploy.operations import Poller
 from dr_compiler.deploy.plan import render_json, render_text
 from dr_compiler.deploy.progress import ProgressDisplay
 from dr_compiler.deploy.status import collect, detect_drift, drifted, render
+from dr_compiler.deploy.status import render_json as render_status_json
 from dr_compiler.errors import EXIT_INVALID, EXIT_OK, DrCompilerError, InputError, Location, Problem
 from dr_compiler.model import Spec
 from dr_compiler.pipeline import build, load_model
@@ -83,7 +84,8 @@ def run_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.drift:
             with ProgressDisplay(err) as progress:
                 rows = detect_drift(cfn, rows, progress, Poller(), operation_preferences(spec))
-    print(render(rows), end="", file=out)
+    text = render_status_json(rows) if args.format == "json" else render(rows)
+    print(text, end="", file=out)
     return EXIT_INVALID if drifted(rows) else EXIT_OK
 
 

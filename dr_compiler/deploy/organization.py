@@ -21,6 +21,9 @@ from typing import Any
 from dr_compiler.errors import InputError
 
 STACK_SETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+# ListAccountsForParent returns at most 20 accounts a call
+# (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html).
+ACCOUNT_PAGE = {"PageSize": 20}
 
 
 def check_stack_sets_access(organizations: Any, account: str, call_as: str) -> None:
@@ -77,7 +80,8 @@ def target_accounts(
 
 
 def _accounts_under(organizations: Any, parent: str) -> Iterator[str]:
-    for page in organizations.get_paginator("list_accounts_for_parent").paginate(ParentId=parent):
+    accounts = organizations.get_paginator("list_accounts_for_parent")
+    for page in accounts.paginate(ParentId=parent, PaginationConfig=ACCOUNT_PAGE):
         for account in page.get("Accounts", []):
             if account.get("Status", "ACTIVE") == "ACTIVE":
                 yield str(account["Id"])

@@ -17,6 +17,9 @@ from dr_compiler.deploy.diff import MISSING, EntryDiff, TemplateDiff, diff_templ
 
 HEALTHY_STATUS = "CURRENT"
 VALUE_WIDTH = 120
+# More instances than this and the text plan sums them up per region and action; the JSON
+# plan lists every one.
+SUMMARY_ABOVE = 12
 
 
 @dataclass(frozen=True, order=True)
@@ -253,17 +256,49 @@ def _summary(plan: Plan) -> str:
 def _stack_set_lines(plan: StackSetPlan) -> list[str]:
     symbol = ACTION_SYMBOLS[plan.action]
     if plan.action is Action.CREATE:
-        where = ", ".join(str(i.target) for i in plan.instances)
-        lines = [f"  {symbol} {plan.name}: create ({plan.resources} resources in {where})"]
+        lines = [
+            f"  {symbol} {plan.name}: create ({plan.resources} resources in "
+            f"{_where(plan.instances)})"
+        ]
         lines.extend(_parameter_lines(plan.parameters, "parameter"))
         return lines
     lines = [f"  {symbol} {plan.name}: {plan.action.value}"]
     for entry in plan.template.entries:
         lines.extend(_entry_lines(entry))
     lines.extend(_parameter_lines(plan.parameters, "parameter"))
+    if len(plan.instances) > SUMMARY_ABOVE:
+        lines.extend(_instance_summary(plan.instances))
+        return lines
     for instance in plan.instances:
         lines.extend(_instance_lines(instance))
     return lines
+
+
+def _where(instances: tuple[InstanceChange, ...]) -> str:
+    if len(instances) <= SUMMARY_ABOVE:
+        return ", ".join(str(i.target) for i in instances)
+    accounts = {i.target.account for i in instances}
+    regions = sorted({i.target.region for i in instances})
+    return f"{counted(len(accounts), 'account')} in {', '.join(regions)}"
+
+
+def _instance_summary(instances: tuple[InstanceChange, ...]) -> list[str]:
+    """Per region and action, how many instances (and, for updates, whether a parameter
+    changes or an instance is unhealthy)."""
+    totals: dict[tuple[str, str, str], int] = {}
+    for instance in instances:
+        why = "parameters" if instance.changes else ("retry" if instance.reason else "")
+        key = (instance.target.region, instance.action, why)
+        totals[key] = totals.get(key, 0) + 1
+    return [
+        f"      instances in {region}: {count} to {action}"
+        + (
+            f" ({'parameter values change' if why == 'parameters' else 'not CURRENT'})"
+            if why
+            else ""
+        )
+        for (region, action, why), count in sorted(totals.items())
+    ]
 
 
 def _entry_lines(entry: EntryDiff) -> list[str]:

@@ -16,6 +16,10 @@ from dr_compiler.deploy.plan import DeployedInstance, DeployedStackSet, Target
 from dr_compiler.errors import EXIT_INVALID, DrCompilerError
 
 MISSING_STACK_SET = "StackSetNotFoundException"
+# The largest page ListStackInstances returns (MaxResults 1-100), so a StackSet of many instances
+# costs a call per hundred of them, not per default page
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html).
+INSTANCE_PAGE = {"PageSize": 100}
 # StackSets name an instance's stack StackSet-<name>-<uuid>; moto 5.2 names it StackSet:<name>.
 INSTANCE_STACK_NAME = r"StackSet[-:]{name}(-[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}})?"
 
@@ -50,7 +54,9 @@ def read_stack_set(cfn: Any, name: str, overrides: bool = True) -> DeployedStack
 def read_instances(cfn: Any, name: str, overrides: bool = True) -> tuple[DeployedInstance, ...]:
     summaries = [
         summary
-        for page in cfn.get_paginator("list_stack_instances").paginate(StackSetName=name)
+        for page in cfn.get_paginator("list_stack_instances").paginate(
+            StackSetName=name, PaginationConfig=INSTANCE_PAGE
+        )
         for summary in page.get("Summaries", [])
     ]
     if overrides:

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from dr_compiler.deploy.aws import AwsClients
 from dr_compiler.deploy.organization import STACK_SETS_PRINCIPAL, target_accounts
 from tests.deploy.conftest import ACCOUNT, DOMAIN, REGIONS, REPO, Deployment, build, client
 
@@ -153,6 +154,19 @@ def test_units_resolve_to_their_accounts_and_child_units_through_the_filter(
     assert set(target_accounts(organizations, (data,), "UNION", ("999999999999",))) == {
         *target_accounts(organizations, (data,)),
         "999999999999",
+    }
+
+
+def test_calls_are_counted_per_operation(organization: Organization) -> None:
+    """The before-call hook the benchmark reads: every call once, retries not included."""
+    clients = AwsClients.connect(None, "us-east-1")
+    organization.accounts()  # another client: not counted
+    target_accounts(clients.client("organizations"), organization.units)
+    clients.client("cloudformation").list_stack_sets()
+    assert dict(clients.calls.counts) == {
+        "organizations:ListAccountsForParent": 2,
+        "organizations:ListOrganizationalUnitsForParent": 2,
+        "cloudformation:ListStackSets": 1,
     }
 
 
