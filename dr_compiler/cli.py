@@ -138,6 +138,12 @@ def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
         help="in a target account that is not the administering one: create only the "
         "execution role, trusting the administering ACCOUNT",
     )
+    parser.add_argument(
+        "--backup-vault",
+        action="store_true",
+        help="in the backup account of backup.isolated_copy, with its own credentials: "
+        "deploy its vaults",
+    )
 
 
 def _configure_plan(parser: argparse.ArgumentParser) -> None:

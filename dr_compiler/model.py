@@ -224,6 +224,10 @@ class Backup:
     schedule: str
     retention_days: int
     copy_to_secondaries: bool
+    # A copy of every recovery point in a vault of another account (empty: none).
+    isolated_account: str = ""
+    isolated_vault: str = ""  # "logically_air_gapped" | "locked"
+    isolated_retention_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -495,6 +499,11 @@ def _backup(raw: dict[str, Any]) -> Backup:
         schedule=raw["schedule"],
         retention_days=raw.get("retention_days", 35),
         copy_to_secondaries=raw.get("copy_to_secondaries", True),
+        isolated_account=raw.get("isolated_copy", {}).get("account", ""),
+        isolated_vault=raw.get("isolated_copy", {}).get("vault", ""),
+        isolated_retention_days=raw.get("isolated_copy", {}).get(
+            "retention_days", raw.get("retention_days", 35)
+        ),
     )
 
 

@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from dr_compiler.compiler import CompiledSpec
-from dr_compiler.compiler.naming import artifact_bucket, stack_set_name
+from dr_compiler.compiler.naming import (
+    artifact_bucket,
+    isolated_vault_name,
+    isolated_vault_stack_name,
+    stack_set_name,
+)
+from dr_compiler.compiler.services.backup import isolated_vault_file, isolated_vault_regions
 from dr_compiler.errors import DrCompilerError, Location, Problem
 from dr_compiler.model import Spec
 
@@ -56,6 +62,7 @@ def build_manifest(
             {"wave": wave, "stack_sets": sorted(names)} for wave, names in sorted(waves.items())
         ],
         "stack_sets": stack_sets,
+        **_isolated_backup(compiled),
         "artifacts": [
             {
                 "function": name,
@@ -126,6 +133,29 @@ def operation_preferences(spec: Spec) -> dict[str, Any]:
         "RegionOrder": list(spec.regions.all),
         **concurrency,
         **tolerance,
+    }
+
+
+def _isolated_backup(compiled: CompiledSpec) -> dict[str, Any]:
+    """The backup account's vault stacks (backup.isolated_copy), outside every StackSet."""
+    spec = compiled.spec
+    regions = isolated_vault_regions(spec, ((s.stack.region, s.template) for s in compiled.stacks))
+    if not regions:
+        return {}
+    return {
+        "isolated_backup": {
+            "account": spec.backup.isolated_account,
+            "vault": spec.backup.isolated_vault,
+            "stack": isolated_vault_stack_name(spec),
+            "vaults": [
+                {
+                    "region": region,
+                    "name": isolated_vault_name(spec, region),
+                    "template": isolated_vault_file(region),
+                }
+                for region in regions
+            ],
+        }
     }
 
 

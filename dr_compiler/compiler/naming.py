@@ -123,6 +123,22 @@ def backup_vault_name(spec: Spec, region: str) -> str:
     return physical_name(spec, "vault", region=region)
 
 
+def isolated_vault_name(spec: Spec, region: str) -> str:
+    """The backup account's vault in `region` (backup.isolated_copy)."""
+    return physical_name(spec, "isolated", region=region)
+
+
+def isolated_vault_stack_name(spec: Spec) -> str:
+    """The plain stack of the backup account's vault, the same name in every region."""
+    return physical_name(spec, "isolated-vault")
+
+
+def isolated_vault_arn(spec: Spec, region: str) -> Sub:
+    account = spec.backup.isolated_account
+    name = isolated_vault_name(spec, region)
+    return Sub(f"arn:${{AWS::Partition}}:backup:{region}:{account}:backup-vault:{name}")
+
+
 def alert_topic_name(spec: Spec, region: str) -> str:
     """`region` is a region code, or "global" for the us-east-1 topic of the global stack."""
     return physical_name(spec, "alerts", region)

@@ -22,7 +22,8 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from dr_compiler.compiler.manifest import operation_preferences
-from dr_compiler.compiler.naming import artifact_bucket, physical_name
+from dr_compiler.compiler.naming import artifact_bucket, isolated_vault_stack_name, physical_name
+from dr_compiler.compiler.services.backup import isolated_vault_regions, isolated_vault_template
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
 from dr_compiler.deploy.bundle import Organization
 from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter
@@ -37,6 +38,7 @@ from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import parameter_values, read_stack_set
 from dr_compiler.errors import Location, Problem
 from dr_compiler.model import Spec
+from dr_compiler.pipeline import compile_with_packages
 
 TEMPLATE_VERSION = "2010-09-09"
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
@@ -549,6 +551,24 @@ def _stack_resources(cfn: Any, stack: str) -> set[str]:
         for page in pages
         for summary in page.get("StackResourceSummaries", [])
     }
+
+
+def deploy_isolated_vaults(spec: Spec, clients: AwsClients) -> list[str]:
+    """In the backup account: one plain stack per region whose plans copy to it. Deployed with
+    the backup account's own credentials, never by a StackSet of the protected accounts."""
+    compiled, _ = compile_with_packages(spec)
+    templates = ((s.stack.region, s.template) for s in compiled.stacks)
+    stack = isolated_vault_stack_name(spec)
+    return [
+        f"isolated vault stack {stack} in {region}: "
+        + deploy_stack(
+            clients.client("cloudformation", region),
+            stack,
+            isolated_vault_template(spec, region),
+            {},
+        )
+        for region in isolated_vault_regions(spec, templates)
+    ]
 
 
 # Plain stacks

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.deploy.aws import AwsClients, aws_errors
-from dr_compiler.deploy.bootstrap import bootstrap, output_reader_role
+from dr_compiler.deploy.bootstrap import bootstrap, deploy_isolated_vaults, output_reader_role
 from dr_compiler.deploy.bundle import (
     Bundle,
     from_build,
@@ -40,10 +40,33 @@ class PolicyFailed(DrCompilerError):
 
 def run_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     spec = _spec(args)
+    if args.backup_vault:
+        return _bootstrap_backup_vault(args, spec, out)
     clients = _clients(args, spec)
     with aws_errors(clients), ProgressDisplay(out) as progress:
         summary = bootstrap(spec, clients, progress, Poller(), trust=args.trust)
     print(summary, file=out)
+    return EXIT_OK
+
+
+def _bootstrap_backup_vault(args: argparse.Namespace, spec: Spec, out: TextIO) -> int:
+    backup = spec.backup
+    if not backup.isolated_account:
+        raise InputError(
+            Problem(spec.locate("backup"), "--backup-vault needs backup.isolated_copy in the spec")
+        )
+    clients = AwsClients.connect(args.profile, args.region or spec.regions.primary)
+    with aws_errors(clients):
+        if clients.account_id != backup.isolated_account:
+            raise InputError(
+                Problem(
+                    spec.locate("backup", "isolated_copy", "account"),
+                    f"these credentials are of account {clients.account_id}, not of the backup "
+                    f"account {backup.isolated_account}",
+                )
+            )
+        for line in deploy_isolated_vaults(spec, clients):
+            print(line, file=out)
     return EXIT_OK
 
 

@@ -276,3 +276,20 @@ def test_destroy_removes_every_instance_and_stack_set(org_deployment: Deployment
     result = org_deployment.cli("destroy", str(org_deployment.spec), "--yes")
     assert result.code == 0, result.err
     assert "destroyed: 4 StackSets deleted, 0 already absent" in result.out
+
+
+def test_the_backup_vault_is_deployed_only_with_the_backup_accounts_credentials(
+    moto_server: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "isolated.yaml"
+    spec.write_text(
+        f"extends: {REPO / 'specs' / 'staging.yaml'}\n"
+        'backup:\n  isolated_copy: {account: "555555555555", vault: locked}\n'
+    )
+    result = Deployment(spec, tmp_path).cli("bootstrap", str(spec), "--backup-vault")
+    assert result.code == 2
+    assert re.search(
+        r"isolated\.yaml:3:\d+: these credentials are of account 123456789012, not of the "
+        r"backup account 555555555555",
+        result.err,
+    )
