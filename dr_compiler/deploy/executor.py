@@ -8,6 +8,7 @@ stopped. A StackSet whose plan is unchanged gets no operation and no upload.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from dr_compiler.deploy.aws import (
     partition,
 )
 from dr_compiler.deploy.bundle import Bundle, Organization, ParameterFlow, StackSetSource
+from dr_compiler.deploy.journal import Entry, Journal, fingerprint, usable
 from dr_compiler.deploy.operations import (
     DeployFailed,
     InstanceResult,
@@ -50,7 +52,12 @@ from dr_compiler.deploy.plan import (
     plan_stack_set,
 )
 from dr_compiler.deploy.progress import Progress
-from dr_compiler.deploy.state import OutputsUnavailable, read_outputs, read_stack_set
+from dr_compiler.deploy.state import (
+    OutputsUnavailable,
+    read_outputs,
+    read_stack_set,
+    with_overrides,
+)
 from dr_compiler.errors import Location, Problem
 
 ZIP_CONTENT_TYPE = "application/zip"
@@ -236,10 +243,21 @@ class Executor:
     _states: dict[str, DeployedStackSet | None] = field(default_factory=dict, repr=False)
     _outputs: dict[tuple[str, Target], dict[str, str]] = field(default_factory=dict, repr=False)
     _accounts: list[tuple[str, ...]] = field(default_factory=list, repr=False)
+    _journal: list[Journal] = field(default_factory=list, repr=False)
 
     @property
     def cfn(self) -> Any:
         return self.clients.client("cloudformation")
+
+    @property
+    def journal(self) -> Journal:
+        """What earlier deploys gave the instances of StackSets with inbound values."""
+        if not self._journal:
+            region = self.clients.region
+            bucket = self.bundle.artifact_bucket(self.clients.account_id, region)
+            key = f"journal/{self.bundle.spec.app}-{self.bundle.spec.environment}.json"
+            self._journal.append(Journal.load(self.clients.client("s3", region), bucket, key))
+        return self._journal[0]
 
     def writer(self, progress: Progress) -> StackSetWriter:
         return StackSetWriter(
@@ -289,9 +307,17 @@ class Executor:
     def _deploy_stack_set(self, source: StackSetSource, progress: Progress) -> StackSetOutcome:
         desired = self.desired(source, pending_ok=False)
         plan = plan_stack_set(desired, self.state(source.name))
+        # The journal entry to write once the StackSet matches `desired` (inbound values only).
+        entry = (
+            Entry(self._source_fingerprints(source), dict(desired.overrides))
+            if source.parameters
+            else None
+        )
         if not plan.changed:
             for target in desired.targets:
                 progress.update(source.name, target, "unchanged")
+            if entry is not None and self.journal.entries.get(source.name) != entry:
+                self.journal.record(source.name, entry)
             return StackSetOutcome(source.name, plan.action)
         uploads, failed = self._upload_artifacts(source, desired.targets, progress)
         if failed:
@@ -299,6 +325,8 @@ class Executor:
         request = StackSetRequest(
             source.name, self.bundle.description(source), self._template_argument(source)
         )
+        if entry is not None:
+            self.journal.forget(source.name)  # an interrupted deploy must read everything again
         try:
             operations, failed = self.writer(progress).apply(request, desired, plan)
         finally:
@@ -306,6 +334,8 @@ class Executor:
             self._states.pop(source.name, None)
             for key in [k for k in self._outputs if k[0] == source.name]:
                 del self._outputs[key]
+        if entry is not None and not failed:
+            self.journal.record(source.name, entry)
         return StackSetOutcome(source.name, plan.action, operations, uploads, failed)
 
     # Desired state
@@ -314,8 +344,11 @@ class Executor:
         targets = tuple(
             Target(account, region) for account in self.accounts for region in source.regions
         )
+        journaled = self._journaled(source)
         overrides = {
-            target: {
+            target: journaled[target]
+            if target in journaled
+            else {
                 flow.name: self._value(flow, target.account, pending_ok)
                 for flow in source.parameters
             }
@@ -351,11 +384,47 @@ class Executor:
         return self._outputs[key]
 
     def state(self, name: str) -> DeployedStackSet | None:
+        """The StackSet as deployed. Instances take overrides only where values flow in from
+        earlier waves; those come from the journal while it is still right (see journal.py),
+        else from one DescribeStackInstance per instance."""
         if name not in self._states:
-            # Instances take overrides only where values flow in from earlier waves.
-            overrides = any(s.parameters for s in self.bundle.stack_sets if s.name == name)
-            self._states[name] = read_stack_set(self.cfn, name, overrides)
+            state = read_stack_set(self.cfn, name, overrides=False)
+            source = next((s for s in self.bundle.stack_sets if s.name == name), None)
+            if state is not None and source is not None and source.parameters:
+                journaled = self._journaled(source, state)
+                state = (
+                    dataclasses.replace(
+                        state,
+                        instances=tuple(
+                            dataclasses.replace(i, overrides=journaled[i.target])
+                            for i in state.instances
+                        ),
+                    )
+                    if journaled
+                    else with_overrides(self.cfn, state)
+                )
+            self._states[name] = state
         return self._states[name]
+
+    def _journaled(
+        self, source: StackSetSource, state: DeployedStackSet | None = None
+    ) -> Mapping[Target, Mapping[str, str]]:
+        """The journal's overrides of `source`'s instances, or {} when it may be stale."""
+        if not source.parameters:
+            return {}
+        entry = self.journal.entries.get(source.name)
+        if entry is None:
+            return {}
+        current = state if state is not None else self.state(source.name)
+        if not usable(entry, current, self._source_fingerprints(source)):
+            return {}
+        return entry.overrides
+
+    def _source_fingerprints(self, source: StackSetSource) -> dict[str, str]:
+        return {
+            name: fingerprint(self.state(name))
+            for name in sorted({flow.stack_set for flow in source.parameters})
+        }
 
     # Uploads
 

@@ -74,6 +74,7 @@ class DeployedInstance:
     reason: str = ""
     overrides: Mapping[str, str] = field(default_factory=dict)
     stack_id: str = ""
+    last_operation: str = ""
 
 
 @dataclass(frozen=True)

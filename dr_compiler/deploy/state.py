@@ -5,6 +5,7 @@ Everything here only reads; the results are the plain values `plan` compares aga
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -64,6 +65,17 @@ def read_instances(cfn: Any, name: str, overrides: bool = True) -> tuple[Deploye
     return tuple(sorted((_instance(s) for s in summaries), key=lambda i: i.target))
 
 
+def with_overrides(cfn: Any, state: DeployedStackSet) -> DeployedStackSet:
+    """`state` (read without overrides) with every instance's ParameterOverrides read."""
+    instances = tuple(
+        _instance(
+            _described(cfn, state.name, {"Account": i.target.account, "Region": i.target.region})
+        )
+        for i in state.instances
+    )
+    return dataclasses.replace(state, instances=instances)
+
+
 def _described(cfn: Any, name: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(
         cfn.describe_stack_instance(
@@ -83,6 +95,7 @@ def _instance(instance: Mapping[str, Any]) -> DeployedInstance:
         reason=one_line(str(instance.get("StatusReason", "") or "")),
         overrides=parameter_values(instance.get("ParameterOverrides", [])),
         stack_id=str(instance.get("StackId", "") or ""),
+        last_operation=str(instance.get("LastOperationId", "") or ""),
     )
 
 
