@@ -76,9 +76,10 @@ def main(sizes: list[int]) -> None:
     os.chdir(REPO)
     rows = []
     try:
-        for size in sizes:
-            reset(endpoint)
-            rows.append(measure(size))
+        for self_managed in (False, True):
+            for size in sizes:
+                reset(endpoint)
+                rows.append(measure(size, self_managed))
     finally:
         reset(endpoint)
         server.stop()
@@ -114,7 +115,8 @@ def make_organization(size: int) -> tuple[str, ...]:
     return tuple(units)
 
 
-def write_spec(path: Path, units: tuple[str, ...]) -> None:
+def write_spec(path: Path, units: tuple[str, ...], accounts: tuple[str, ...] = ()) -> None:
+    """Service-managed to the units; or, given `accounts`, self-managed to those accounts."""
     certificates = [
         f"    {region}: arn:aws:acm:{region}:{ACCOUNT}:certificate/"
         f"0000000{index}-0000-4000-8000-000000000000"
@@ -131,10 +133,19 @@ def write_spec(path: Path, units: tuple[str, ...]) -> None:
                 "  cidrs:",
                 *(f"    {region}: {cidr}" for region, cidr in CIDRS.items()),
                 "deployment:",
-                "  accounts: []",
-                "  permission_model: service_managed",
-                f"  organizational_units: [{', '.join(units)}]",
-                f'  administration_account: "{ACCOUNT}"',
+                *(
+                    [
+                        f"  accounts: [{', '.join(map(repr, accounts))}]",
+                        "  permission_model: self_managed",
+                    ]
+                    if accounts
+                    else [
+                        "  accounts: []",
+                        "  permission_model: service_managed",
+                        f"  organizational_units: [{', '.join(units)}]",
+                        f'  administration_account: "{ACCOUNT}"',
+                    ]
+                ),
                 "  max_concurrent_percentage: 25",
                 "  failure_tolerance_percentage: 10",
                 "api:",
@@ -146,8 +157,9 @@ def write_spec(path: Path, units: tuple[str, ...]) -> None:
     )
 
 
-def reduce_build(directory: Path) -> None:
-    """One resource per template, defaults for values from earlier waves (see the docstring)."""
+def reduce_build(directory: Path, keep_flows: bool) -> None:
+    """One resource per template and outputs of constant values; unless `keep_flows`, defaults
+    for values from earlier waves (see the docstring)."""
     from dr_compiler.emit import render_json
 
     manifest_file = directory / "manifest.json"
@@ -156,14 +168,20 @@ def reduce_build(directory: Path) -> None:
         path = directory / entry["template"]
         template = json.loads(path.read_bytes())
         parameters = template.get("Parameters", {})
-        for flow in entry["parameters"]:
-            parameters[flow["name"]]["Default"] = "benchmark"
-        entry["parameters"] = []
+        if not keep_flows:
+            for flow in entry["parameters"]:
+                parameters[flow["name"]]["Default"] = "benchmark"
+            entry["parameters"] = []
         reduced = {
             "AWSTemplateFormatVersion": "2010-09-09",
             "Parameters": parameters,
             "Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                name: {"Value": f"benchmark-{name}"} for name in template.get("Outputs", {})
+            },
         }
+        if not reduced["Outputs"]:
+            del reduced["Outputs"]
         if not parameters:
             del reduced["Parameters"]
         body = render_json(reduced)
@@ -174,7 +192,16 @@ def reduce_build(directory: Path) -> None:
     manifest_file.write_bytes(render_json(manifest))
 
 
-def measure(size: int) -> dict[str, object]:
+def member_accounts() -> tuple[str, ...]:
+    import boto3
+
+    accounts = boto3.client("organizations").get_paginator("list_accounts").paginate()
+    return tuple(
+        sorted(a["Id"] for page in accounts for a in page["Accounts"] if a["Id"] != ACCOUNT)
+    )
+
+
+def measure(size: int, self_managed: bool = False) -> dict[str, object]:
     from dr_compiler.cli import run
     from dr_compiler.deploy.aws import AwsClients
     from dr_compiler.deploy.bundle import from_directory
@@ -185,12 +212,14 @@ def measure(size: int) -> dict[str, object]:
     units = make_organization(size)
     with tempfile.TemporaryDirectory() as folder:
         spec_file = Path(folder) / "org.yaml"
-        write_spec(spec_file, units)
+        write_spec(spec_file, units, member_accounts() if self_managed else ())
         errors = io.StringIO()
         code = run(["build", str(spec_file), "--output-dir", folder], io.StringIO(), errors)
         assert code == 0, errors.getvalue()
         build_dir = Path(folder) / "dev"
-        reduce_build(build_dir)
+        reduce_build(build_dir, keep_flows=self_managed)
+        if self_managed:
+            make_artifact_bucket()
         spec = load_model(spec_file)
         bundle = from_directory(spec, build_dir)
 
@@ -207,6 +236,7 @@ def measure(size: int) -> dict[str, object]:
         )
 
         results: dict[str, object] = {
+            "model": "self-managed" if self_managed else "service-managed",
             "accounts": size,
             "stack_sets": len(bundle.stack_sets),
             "instances": instances,
@@ -229,18 +259,39 @@ def measure(size: int) -> dict[str, object]:
                 results["deploy_walk_operations"] = outcome.operations  # type: ignore[union-attr]
             if label == "noop_deploy":
                 assert outcome is False, "a no-op deploy found something to change"
+        if self_managed:
+            # The same plan once more without the journal: what reading every instance costs.
+            import boto3
+
+            boto3.client("s3").delete_object(
+                Bucket=f"payments-artifacts-{ACCOUNT}-{REGIONS[0]}-dev",
+                Key="journal/payments-dev.json",
+            )
+            measured = executor()
+            started = time.perf_counter()
+            measured.plan()
+            results["unjournaled_plan_s"] = time.perf_counter() - started
+            results["unjournaled_plan_calls"] = sum(measured.clients.calls.counts.values())
         return results
+
+
+def make_artifact_bucket() -> None:
+    """Where the journal goes (bootstrap makes it; the benchmark needs nothing else of it)."""
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket=f"payments-artifacts-{ACCOUNT}-{REGIONS[0]}-dev")
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
     print(
-        f"{'accounts':>8} {'StackSets':>9} {'instances':>9} | "
+        f"{'model':<15} {'accounts':>8} {'StackSets':>9} {'instances':>9} | "
         f"{'plan s':>7} {'calls':>5} | {'no-op deploy s':>14} {'calls':>5} | "
         f"{'deploy walk s':>13} {'calls':>5} {'ops':>3}"
     )
     for row in rows:
         print(
-            f"{row['accounts']:>8} {row['stack_sets']:>9} {row['instances']:>9} | "
+            f"{row['model']:<15} {row['accounts']:>8} {row['stack_sets']:>9} "
+            f"{row['instances']:>9} | "
             f"{row['plan_s']:>7.2f} {row['plan_calls']:>5} | "
             f"{row['noop_deploy_s']:>14.2f} {row['noop_deploy_calls']:>5} | "
             f"{row['deploy_walk_s']:>13.2f} {row['deploy_walk_calls']:>5} "
@@ -249,11 +300,16 @@ def print_table(rows: list[dict[str, object]]) -> None:
     for row in rows:
         calls = Counter(row["noop_deploy_by_call"])  # type: ignore[arg-type]
         detail = ", ".join(f"{name.split(':')[1]} {count}" for name, count in calls.items())
-        print(f"no-op deploy calls at {row['accounts']} accounts: {detail}")
+        print(f"{row['model']} no-op deploy calls at {row['accounts']} accounts: {detail}")
+        if "unjournaled_plan_calls" in row:
+            print(
+                f"  without the journal: plan {row['unjournaled_plan_s']:.2f} s, "
+                f"{row['unjournaled_plan_calls']} calls"
+            )
     print(
         "initial deploy (not the goal, for scale): "
         + ", ".join(
-            f"{row['accounts']} accounts {row['initial_deploy_s']:.1f} s "
+            f"{row['model']} {row['accounts']} accounts {row['initial_deploy_s']:.1f} s "
             f"({row['initial_operations']} StackSet operations)"
             for row in rows
         )
