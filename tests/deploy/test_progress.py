@@ -73,3 +73,17 @@ def test_many_instances_become_totals_per_region_with_every_failure() -> None:
         "  payments-base-dev us-east-1: 1 failed, 14 succeeded",
         "wave 2: payments-primary-dev",
     ]
+
+
+def test_a_terminal_sums_many_instances_up_per_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    stream = Terminal()
+    with ProgressDisplay(stream) as progress:
+        progress.wave(1, ["payments-base-dev"])
+        for n in range(1, 16):
+            state = "failed" if n == 3 else "succeeded"
+            progress.update("payments-base-dev", Target(f"{n:012d}", "us-west-2"), state)
+    text = stream.getvalue()
+    assert "15 accounts" in text
+    assert "1 failed, 14 succeeded" in text
+    assert "000000000003" not in text
