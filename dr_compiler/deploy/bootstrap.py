@@ -26,7 +26,7 @@ from dr_compiler.compiler.naming import artifact_bucket, isolated_vault_stack_na
 from dr_compiler.compiler.services.backup import isolated_vault_regions, isolated_vault_template
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
 from dr_compiler.deploy.bundle import Organization
-from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter
+from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter, stack_set_settings
 from dr_compiler.deploy.operations import DeployFailed, Poller, failure_line
 from dr_compiler.deploy.organization import (
     check_stack_sets_access,
@@ -477,7 +477,9 @@ def _deploy_stack_set(
     organization: Organization | None = None,
 ) -> tuple[str, int]:
     name = artifacts_stack_set_name(spec)
-    desired = DesiredStackSet(name, 0, template, targets)
+    managed = {"Active": spec.deployment.managed_execution}
+    settings = stack_set_settings(organization, managed, inbound=False)
+    desired = DesiredStackSet(name, 0, template, targets, settings=settings)
     state = read_stack_set(clients.client("cloudformation"), name, overrides=False)
     plan = plan_stack_set(desired, state)
     progress.wave(0, [name])

@@ -54,6 +54,7 @@ from dr_compiler.deploy.plan import (
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import (
     OutputsUnavailable,
+    auto_deployment,
     read_outputs,
     read_stack_set,
     with_overrides,
@@ -123,7 +124,6 @@ class StackSetWriter:
     preferences: Mapping[str, Any]
     capabilities: tuple[str, ...]
     organization: Organization | None = None
-    managed_execution: Mapping[str, bool] = field(default_factory=lambda: {"Active": False})
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -217,13 +217,12 @@ class StackSetWriter:
         common = {
             "Parameters": parameter_list(desired.parameters),
             "Capabilities": list(self.capabilities),
-            "ManagedExecution": dict(self.managed_execution),
+            **desired.settings,
         }
         if self.organization is not None:
             # Service-managed: StackSets makes and uses its own roles in the organization's
-            # accounts; AutoDeployment is theirs alone
-            # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
-            return {**common, "AutoDeployment": _auto_deployment(self.organization, desired)}
+            # accounts (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+            return common
         administration_role = (
             f"arn:{partition(self.clients.region)}:iam::{self.clients.account_id}:role/"
             f"{ADMINISTRATION_ROLE}"
@@ -267,7 +266,6 @@ class Executor:
             self.bundle.operation_preferences,
             self.bundle.capabilities,
             self.bundle.organization,
-            self.bundle.managed_execution,
         )
 
     @property
@@ -354,7 +352,12 @@ class Executor:
             }
             for target in targets
         }
-        return DesiredStackSet(source.name, source.wave, source.template, targets, overrides)
+        settings = stack_set_settings(
+            self.bundle.organization, self.bundle.managed_execution, bool(source.parameters)
+        )
+        return DesiredStackSet(
+            source.name, source.wave, source.template, targets, overrides, settings
+        )
 
     def _value(self, flow: ParameterFlow, account: str, pending_ok: bool) -> ParameterValue:
         """The output behind a parameter; pending (for `plan`) while it cannot be read yet."""
@@ -475,15 +478,25 @@ class Executor:
         return {"TemplateURL": s3_url(bucket, region, key)}
 
 
-def _auto_deployment(organization: Organization, desired: DesiredStackSet) -> dict[str, bool]:
-    """The spec's AutoDeployment, for StackSets whose instances take no values from earlier
-    waves. An auto-deployed instance gets the StackSet's own parameter values, which are
-    another account's outputs (a peer VPC, a load balancer): so a StackSet with inbound
-    values is not auto-deployed, and `deploy` adds a new account's instances with its own
-    values once the earlier waves reached it."""
-    if desired.parameters:
-        return {"Enabled": False}
-    return dict(organization.auto_deployment)
+def stack_set_settings(
+    organization: Organization | None, managed_execution: Mapping[str, bool], inbound: bool
+) -> dict[str, Any]:
+    """ManagedExecution, and for service-managed StackSets AutoDeployment (which self-managed
+    ones reject), as CreateStackSet and UpdateStackSet take them.
+
+    The spec's AutoDeployment applies to StackSets whose instances take no values from earlier
+    waves (`inbound`). An auto-deployed instance gets the StackSet's own parameter values,
+    which are another account's outputs (a peer VPC, a load balancer): so a StackSet with
+    inbound values is not auto-deployed, and `deploy` adds a new account's instances with its
+    own values once the earlier waves reached it.
+    """
+    found: dict[str, Any] = {"ManagedExecution": {"Active": bool(managed_execution["Active"])}}
+    if organization is not None:
+        wanted = organization.auto_deployment
+        found["AutoDeployment"] = auto_deployment(
+            bool(wanted["Enabled"]) and not inbound, bool(wanted["RetainStacksOnAccountRemoval"])
+        )
+    return found
 
 
 def _put_if_absent(s3: Any, bucket: str, key: str, body: bytes, content_type: str) -> int:

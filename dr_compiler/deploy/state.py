@@ -49,7 +49,30 @@ def read_stack_set(cfn: Any, name: str, overrides: bool = True) -> DeployedStack
         template_body=str(stack_set.get("TemplateBody", "")),
         parameters=parameter_values(stack_set.get("Parameters", [])),
         instances=read_instances(cfn, name, overrides),
+        settings=settings(stack_set),
     )
+
+
+def settings(stack_set: Mapping[str, Any]) -> dict[str, Any]:
+    """ManagedExecution and AutoDeployment as the plan compares them, where reported:
+    RetainStacksOnAccountRemoval means something only while auto-deployment is on."""
+    found: dict[str, Any] = {}
+    if "ManagedExecution" in stack_set:
+        found["ManagedExecution"] = {
+            "Active": bool(stack_set["ManagedExecution"].get("Active", False))
+        }
+    if "AutoDeployment" in stack_set:
+        found["AutoDeployment"] = auto_deployment(
+            bool(stack_set["AutoDeployment"].get("Enabled", False)),
+            bool(stack_set["AutoDeployment"].get("RetainStacksOnAccountRemoval", False)),
+        )
+    return found
+
+
+def auto_deployment(enabled: bool, retain_stacks: bool) -> dict[str, bool]:
+    if not enabled:
+        return {"Enabled": False}
+    return {"Enabled": True, "RetainStacksOnAccountRemoval": retain_stacks}
 
 
 def read_instances(cfn: Any, name: str, overrides: bool = True) -> tuple[DeployedInstance, ...]:

@@ -68,7 +68,8 @@ def succeed(stubber: Stubber, method: str, expected: dict[str, Any]) -> None:
 
 def desired(*targets: Target) -> DesiredStackSet:
     overrides = {t: {"PeerVpcId": f"vpc-{t.account}"} for t in targets}
-    return DesiredStackSet(NAME, 2, TEMPLATE, targets, overrides)
+    settings = {"ManagedExecution": {"Active": False}}
+    return DesiredStackSet(NAME, 2, TEMPLATE, targets, overrides, settings)
 
 
 def test_a_new_stack_set_then_its_instances_one_call_per_account(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -209,3 +210,18 @@ def test_many_instances_are_summed_up_per_region_and_action() -> None:
     # The JSON plan still lists every instance.
     listed = json.loads(render_json(plan))["stack_sets"][0]["instances"]
     assert len(listed) == 14 and {i["action"] for i in listed} == {"add", "update"}
+
+
+def test_a_changed_stack_set_setting_updates_the_stack_set() -> None:
+    on = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    wanted = dataclasses.replace(desired(), settings={"AutoDeployment": on})
+    reported = dataclasses.replace(deployed(), settings={"AutoDeployment": {"Enabled": False}})
+    plan = plan_stack_set(wanted, reported)
+    assert plan.action is Action.UPDATE and plan.updates_stack_set
+    assert render_text(make_plan([wanted], {wanted.name: reported})).splitlines()[1:3] == [
+        "  ~ payments-us-east-1-dev: update",
+        '      setting AutoDeployment: {"Enabled": false} → '
+        '{"Enabled": true, "RetainStacksOnAccountRemoval": false}',
+    ]
+    # A setting the endpoint does not report cannot be compared, so it changes nothing.
+    assert plan_stack_set(wanted, deployed()).action is Action.UNCHANGED
