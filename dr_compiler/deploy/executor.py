@@ -34,7 +34,7 @@ from dr_compiler.deploy.operations import (
     failure_line,
     instance_steps,
     parameter_list,
-    run_operation,
+    run_operations,
     with_region_order,
 )
 from dr_compiler.deploy.organization import target_accounts
@@ -145,19 +145,14 @@ class StackSetWriter:
             if failures:
                 return 0, failures
         operations = 0
-        for step in self._steps(request, desired, plan):
-            operations += 1
-            outcome = run_operation(
-                self.cfn,
-                step.method,
-                request.name,
-                step.targets,
-                self.progress,
-                self.poller,
-                step.arguments,
-            )
-            if not outcome.succeeded:
-                return operations, outcome.failures
+        concurrent = bool(desired.settings.get("ManagedExecution", {}).get("Active"))
+        for batch in _batches(self._steps(request, desired, plan), concurrent):
+            operations += len(batch)
+            outcomes = run_operations(self.cfn, request.name, batch, self.progress, self.poller)
+            # An outcome that did not succeed always names failed instances (see _results).
+            failures = tuple(f for outcome in outcomes for f in outcome.failures)
+            if failures:
+                return operations, failures
         return operations, ()
 
     def _steps(
@@ -476,6 +471,24 @@ class Executor:
                 raise
             raise DeployFailed(f"{source.name}: {_upload_failure(bucket, error)}") from None
         return {"TemplateURL": s3_url(bucket, region, key)}
+
+
+def _batches(steps: Sequence[Step], concurrent: bool) -> list[list[Step]]:
+    """Steps to start together: with ManagedExecution active, the consecutive instance
+    operations of one kind (different accounts do not conflict); else one at a time."""
+    batches: list[list[Step]] = []
+    for step in steps:
+        joins = (
+            concurrent
+            and batches
+            and step.method != "update_stack_set"
+            and batches[-1][-1].method == step.method
+        )
+        if joins:
+            batches[-1].append(step)
+        else:
+            batches.append([step])
+    return batches
 
 
 def stack_set_settings(

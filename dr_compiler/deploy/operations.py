@@ -209,29 +209,60 @@ def run_operation(
     arguments: Mapping[str, Any],
 ) -> Outcome:
     """Start `method` (e.g. "create_stack_instances") on `stack_set`, wait, and report it."""
-    call = CALL_NAMES[method]
-    for target in targets:
+    (outcome,) = run_operations(
+        cfn, stack_set, [Step(method, list(targets), dict(arguments))], progress, poller
+    )
+    return outcome
+
+
+def run_operations(
+    cfn: Any, stack_set: str, steps: Sequence[Step], progress: Progress, poller: Poller
+) -> list[Outcome]:
+    """Start every step, then wait for each and report it.
+
+    Several steps at once only make sense on a StackSet with ManagedExecution active, where
+    CloudFormation runs non-conflicting operations concurrently and queues the others
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ManagedExecution.html);
+    without it, a second operation is refused while one runs.
+    """
+    started = [_start(cfn, stack_set, step, progress) for step in steps]
+    outcomes = []
+    for step, begun in zip(steps, started, strict=True):
+        if isinstance(begun, Outcome):
+            outcome = begun
+        else:
+            status = poller.wait(cfn, stack_set, begun)
+            outcome = Outcome(
+                stack_set, status, _results(cfn, stack_set, begun, status, step.targets)
+            )
+        call = CALL_NAMES[step.method]
+        for result in outcome.results:
+            state = "failed" if result.failed else "succeeded"
+            progress.update(
+                stack_set, result.target, state, result.reason if result.failed else call
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _start(cfn: Any, stack_set: str, step: Step, progress: Progress) -> str | Outcome:
+    """The operation id, or the Outcome of a call rejected outright."""
+    call = CALL_NAMES[step.method]
+    for target in step.targets:
         progress.update(stack_set, target, "running", call)
     try:
-        operation_id = getattr(cfn, method)(StackSetName=stack_set, **arguments)["OperationId"]
+        return str(
+            getattr(cfn, step.method)(StackSetName=stack_set, **step.arguments)["OperationId"]
+        )
     except ClientError as error:
         if is_refusal(error):
             raise
         # Rejected outright: the call names the instances, so they are what failed. (moto
         # creates instances synchronously and reports their failures this way.)
         reason = f"{call}: {error_message(error)}"
-        outcome = Outcome(
-            stack_set, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in targets)
+        return Outcome(
+            stack_set, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in step.targets)
         )
-    else:
-        status = poller.wait(cfn, stack_set, operation_id)
-        outcome = Outcome(
-            stack_set, status, _results(cfn, stack_set, operation_id, status, targets)
-        )
-    for result in outcome.results:
-        state = "failed" if result.failed else "succeeded"
-        progress.update(stack_set, result.target, state, result.reason if result.failed else call)
-    return outcome
 
 
 def _results(
