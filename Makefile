@@ -7,7 +7,7 @@ SPEC ?= specs/prod.yaml
 # Every CloudFormation template the shipped specs compile to (not the manifest or report).
 TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json))
 
-.PHONY: build test lint format templates benchmark clean
+.PHONY: build test lint format templates benchmark benchmark-org clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ format: $(VENV)/.installed-test
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# StackSets at organization scale against a local moto server (a few minutes).
+benchmark-org: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/organization.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

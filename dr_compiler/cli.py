@@ -143,6 +143,12 @@ def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
         help="in a target account that is not the administering one: create only the "
         "execution role, trusting the administering ACCOUNT",
     )
+    parser.add_argument(
+        "--backup-vault",
+        action="store_true",
+        help="in the backup account of backup.isolated_copy, with its own credentials: "
+        "deploy its vaults",
+    )
 
 
 def _skip_preflight(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +177,12 @@ def _configure_status(parser: argparse.ArgumentParser) -> None:
     _aws_options(parser)
     parser.add_argument(
         "--drift", action="store_true", help="run drift detection; exit 1 when anything drifted"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json lists every stack instance; text sums up many per region and status",
     )
 
 

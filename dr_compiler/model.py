@@ -59,6 +59,21 @@ class Deployment:
     max_concurrent: int
     region_concurrency: str
     administration_region: str
+    # Service-managed StackSets (AWS Organizations): see docs/deploy.md.
+    administration_account: str = ""
+    account_filter_type: str = "NONE"
+    filter_accounts: tuple[str, ...] = ()
+    call_as: str = "SELF"
+    auto_deployment: bool = True
+    retain_stacks_on_account_removal: bool = False
+    managed_execution: bool = False
+    # Percentages replace the counts above when the spec gives them.
+    failure_tolerance_percentage: int | None = None
+    max_concurrent_percentage: int | None = None
+
+    @property
+    def service_managed(self) -> bool:
+        return self.permission_model == "service_managed"
 
 
 @dataclass(frozen=True)
@@ -217,6 +232,10 @@ class Backup:
     schedule: str
     retention_days: int
     copy_to_secondaries: bool
+    # A copy of every recovery point in a vault of another account (empty: none).
+    isolated_account: str = ""
+    isolated_vault: str = ""  # "logically_air_gapped" | "locked"
+    isolated_retention_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -346,6 +365,17 @@ def _deployment(raw: dict[str, Any], regions: Regions) -> Deployment:
         max_concurrent=raw.get("max_concurrent", 1),
         region_concurrency=raw.get("region_concurrency", "SEQUENTIAL"),
         administration_region=raw.get("administration_region", regions.primary),
+        administration_account=raw.get("administration_account", ""),
+        account_filter_type=raw.get("account_filter", {}).get("type", "NONE"),
+        filter_accounts=tuple(raw.get("account_filter", {}).get("accounts", ())),
+        call_as=raw.get("call_as", "SELF"),
+        auto_deployment=raw.get("auto_deployment", {}).get("enabled", True),
+        retain_stacks_on_account_removal=raw.get("auto_deployment", {}).get(
+            "retain_stacks_on_account_removal", False
+        ),
+        managed_execution=raw.get("managed_execution", False),
+        failure_tolerance_percentage=raw.get("failure_tolerance_percentage"),
+        max_concurrent_percentage=raw.get("max_concurrent_percentage"),
     )
 
 
@@ -492,6 +522,11 @@ def _backup(raw: dict[str, Any]) -> Backup:
         schedule=raw["schedule"],
         retention_days=raw.get("retention_days", 35),
         copy_to_secondaries=raw.get("copy_to_secondaries", True),
+        isolated_account=raw.get("isolated_copy", {}).get("account", ""),
+        isolated_vault=raw.get("isolated_copy", {}).get("vault", ""),
+        isolated_retention_days=raw.get("isolated_copy", {}).get(
+            "retention_days", raw.get("retention_days", 35)
+        ),
     )
 
 

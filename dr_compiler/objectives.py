@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from dr_compiler.loader import format_path
-from dr_compiler.model import Bucket, Function, Objective, Spec, Table
+from dr_compiler.model import Backup, Bucket, Function, Objective, Spec, Table
 from dr_compiler.schedules import EVENTBRIDGE_SCHEDULES_URL, UnsupportedSchedule, schedule_period
 
 UNBOUNDED = math.inf
@@ -785,8 +785,21 @@ def _backups(spec: Spec) -> ComponentEstimate:
     notes = (
         "restoring a recovery point is not part of the failover path and depends on the "
         "data size: no RTO is estimated",
+        *_isolated_copy_note(backup),
     )
     return _estimate(spec, "backups", "backups", (rpo,), (), notes=notes)
+
+
+def _isolated_copy_note(backup: Backup) -> tuple[str, ...]:
+    """With backup.isolated_copy, the same period bounds what an account compromise loses."""
+    if not backup.isolated_account:
+        return ()
+    return (
+        f"every recovery point is also copied to the {backup.isolated_vault.replace('_', ' ')} "
+        f"vault of account {backup.isolated_account} in its own region: a compromise of the "
+        "protected accounts loses at most the backup period too (the copy is out of their "
+        "reach; it does not survive the loss of that region)",
+    )
 
 
 def _backup_period(expression: str, inputs: dict[str, Any]) -> Figure:

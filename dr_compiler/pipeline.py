@@ -124,6 +124,11 @@ def build(
 ) -> BuildResult:
     """Validate, check, compile and (when everything passes) write `templates_out/<env>/`."""
     from dr_compiler.compiler.manifest import build_manifest
+    from dr_compiler.compiler.services.backup import (
+        isolated_vault_file,
+        isolated_vault_regions,
+        isolated_vault_template,
+    )
     from dr_compiler.emit import render_json, write_atomically
     from dr_compiler.report import render
     from dr_compiler.runbook import render_runbook
@@ -135,6 +140,11 @@ def build(
     if compiled is None or report.failed(fail_on):
         return BuildResult(spec, report, compiled, {}, out_dir)
     files = {s.stack.file: render_json(s.template) for s in compiled.stacks}
+    for region in isolated_vault_regions(
+        spec, ((s.stack.region, s.template) for s in compiled.stacks)
+    ):
+        # The backup account's vaults: deployed by `bootstrap --backup-vault`, not StackSets.
+        files[isolated_vault_file(region)] = render_json(isolated_vault_template(spec, region))
     sources = function_sources(spec)
     artifacts: dict[str, Any] = {
         name: {

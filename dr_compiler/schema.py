@@ -121,11 +121,9 @@ def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> 
         return Problem(
             source_map.locate(path), f"{where}: {error.instance!r} is not one of {options}"
         )
-    if kind == "oneOf" and path == ("deployment",):
-        return Problem(
-            source_map.locate_key(path),
-            f"{where}: give exactly one of 'accounts' or 'organizational_units'",
-        )
+    if kind == "not" and "description" in error.schema:
+        # A "not" says what may not go together; its schema's description says it in words.
+        return Problem(source_map.locate_key(path), f"{where}: {error.schema['description']}")
     return Problem(source_map.locate(path), f"{where}: {error.message}")
 
 

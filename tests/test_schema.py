@@ -38,10 +38,15 @@ def test_every_field_has_a_description() -> None:
     assert _described(load_schema(), "$") == []
 
 
+# Subschemas of conditionals only constrain keys an enclosing (closed) object defines.
+CONDITIONAL = (".if", ".then", ".else")
+
+
 def _closed(node: Any, path: str) -> list[str]:
     open_objects = []
     if isinstance(node, dict):
-        if "properties" in node and node.get("additionalProperties") is not False:
+        closed = node.get("additionalProperties") is False or path.endswith(CONDITIONAL)
+        if "properties" in node and not closed:
             open_objects.append(path)
         for key, child in node.items():
             if isinstance(child, (dict, list)):

@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from dr_compiler.compiler import CompiledSpec
-from dr_compiler.compiler.naming import artifact_bucket, stack_set_name
+from dr_compiler.compiler.naming import (
+    artifact_bucket,
+    isolated_vault_name,
+    isolated_vault_stack_name,
+    stack_set_name,
+)
+from dr_compiler.compiler.services.backup import isolated_vault_file, isolated_vault_regions
 from dr_compiler.errors import DrCompilerError, Location, Problem
 from dr_compiler.model import Spec
 
@@ -41,12 +47,6 @@ def build_manifest(
     waves: dict[int, list[str]] = {}
     for entry in stack_sets:
         waves.setdefault(entry["wave"], []).append(entry["name"])
-    deployment = spec.deployment
-    targets = (
-        {"accounts": list(deployment.accounts)}
-        if deployment.accounts
-        else {"organizational_units": list(deployment.organizational_units)}
-    )
     return {
         "format": MANIFEST_FORMAT,
         "app": spec.app,
@@ -54,15 +54,15 @@ def build_manifest(
         "production": spec.metadata.production,
         "force_destroy": spec.force_destroy,
         "regions": {"primary": spec.regions.primary, "secondaries": list(spec.regions.secondaries)},
-        "administration_region": deployment.administration_region,
-        "permission_model": deployment.permission_model.upper(),
-        "targets": targets,
+        "administration_region": spec.deployment.administration_region,
+        **stack_set_options(spec),
         "operation_preferences": operation_preferences(spec),
         "capabilities": ["CAPABILITY_NAMED_IAM"],
         "waves": [
             {"wave": wave, "stack_sets": sorted(names)} for wave, names in sorted(waves.items())
         ],
         "stack_sets": stack_sets,
+        **_isolated_backup(compiled),
         "artifacts": [
             {
                 "function": name,
@@ -77,13 +77,85 @@ def build_manifest(
     }
 
 
-def operation_preferences(spec: Spec) -> dict[str, Any]:
-    """The spec's StackSet operation preferences, as the StackSets API spells them."""
+def stack_set_options(spec: Spec) -> dict[str, Any]:
+    """Permission model, targets and the StackSet settings that go with them.
+
+    Service-managed StackSets target organizational units (DeploymentTargets
+    OrganizationalUnitIds, narrowed by AccountFilterType and Accounts) and take AutoDeployment,
+    which self-managed ones reject; CallAs and ManagedExecution apply to both
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html).
+    """
     deployment = spec.deployment
+    options: dict[str, Any] = {
+        "permission_model": deployment.permission_model.upper(),
+        "call_as": deployment.call_as,
+        "managed_execution": {"Active": deployment.managed_execution},
+    }
+    if not deployment.service_managed:
+        return {**options, "targets": {"accounts": list(deployment.accounts)}}
+    targets: dict[str, Any] = {"organizational_units": list(deployment.organizational_units)}
+    if deployment.account_filter_type != "NONE":
+        targets["account_filter"] = {
+            "type": deployment.account_filter_type,
+            "accounts": list(deployment.filter_accounts),
+        }
+    return {
+        **options,
+        "targets": targets,
+        "administration_account": deployment.administration_account,
+        "auto_deployment": {
+            "Enabled": deployment.auto_deployment,
+            "RetainStacksOnAccountRemoval": deployment.retain_stacks_on_account_removal,
+        },
+    }
+
+
+def operation_preferences(spec: Spec) -> dict[str, Any]:
+    """The spec's StackSet operation preferences, as the StackSets API spells them.
+
+    Count or percentage, never both, and RegionOrder in the spec's order, primary first
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html).
+    """
+    deployment = spec.deployment
+    concurrency = (
+        {"MaxConcurrentPercentage": deployment.max_concurrent_percentage}
+        if deployment.max_concurrent_percentage is not None
+        else {"MaxConcurrentCount": deployment.max_concurrent}
+    )
+    tolerance = (
+        {"FailureTolerancePercentage": deployment.failure_tolerance_percentage}
+        if deployment.failure_tolerance_percentage is not None
+        else {"FailureToleranceCount": deployment.failure_tolerance}
+    )
     return {
         "RegionConcurrencyType": deployment.region_concurrency,
-        "MaxConcurrentCount": deployment.max_concurrent,
-        "FailureToleranceCount": deployment.failure_tolerance,
+        "RegionOrder": list(spec.regions.all),
+        **concurrency,
+        **tolerance,
+    }
+
+
+def _isolated_backup(compiled: CompiledSpec) -> dict[str, Any]:
+    """The backup account's vault stacks (backup.isolated_copy), outside every StackSet."""
+    spec = compiled.spec
+    regions = isolated_vault_regions(spec, ((s.stack.region, s.template) for s in compiled.stacks))
+    if not regions:
+        return {}
+    return {
+        "isolated_backup": {
+            "account": spec.backup.isolated_account,
+            "vault": spec.backup.isolated_vault,
+            "stack": isolated_vault_stack_name(spec),
+            "vaults": [
+                {
+                    "region": region,
+                    "name": isolated_vault_name(spec, region),
+                    "template": isolated_vault_file(region),
+                }
+                for region in regions
+            ],
+        }
     }
 
 

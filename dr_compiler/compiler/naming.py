@@ -53,7 +53,17 @@ def stack_set_name(spec: Spec, stack: str) -> str:
 
 
 def artifact_bucket(spec: Spec, region: str) -> str:
-    """The per-region artifact bucket that `bootstrap` creates and `deploy` uploads to."""
+    """The per-region artifact bucket that `bootstrap` creates and `deploy` uploads to.
+
+    Self-managed: one per target account. Service-managed: the administering account's, which
+    every account of the organization may read (aws:PrincipalOrgID, see deploy/bootstrap.py),
+    so an account that joins a target unit needs no upload: Lambda's Code.S3Bucket "can be in
+    a different AWS account" in the function's Region
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html).
+    """
+    deployment = spec.deployment
+    if deployment.service_managed:
+        return physical_name(spec, "artifacts", deployment.administration_account, region=region)
     return physical_name(spec, "artifacts", region=region, account=True)
 
 
@@ -111,6 +121,22 @@ def health_check_name(spec: Spec, region: str) -> str:
 
 def backup_vault_name(spec: Spec, region: str) -> str:
     return physical_name(spec, "vault", region=region)
+
+
+def isolated_vault_name(spec: Spec, region: str) -> str:
+    """The backup account's vault in `region` (backup.isolated_copy)."""
+    return physical_name(spec, "isolated", region=region)
+
+
+def isolated_vault_stack_name(spec: Spec) -> str:
+    """The plain stack of the backup account's vault, the same name in every region."""
+    return physical_name(spec, "isolated-vault")
+
+
+def isolated_vault_arn(spec: Spec, region: str) -> Sub:
+    account = spec.backup.isolated_account
+    name = isolated_vault_name(spec, region)
+    return Sub(f"arn:${{AWS::Partition}}:backup:{region}:{account}:backup-vault:{name}")
 
 
 def alert_topic_name(spec: Spec, region: str) -> str:

@@ -9,6 +9,7 @@ client at a local moto server that way, without any code path of their own.
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -182,13 +183,32 @@ def partition(region: str) -> str:
 
 
 class CallLog:
-    """The call being made, so that errors botocore does not attribute can still name it."""
+    """The call being made, so that errors botocore does not attribute can still name it, and
+    how many of each call were made (a botocore `before-call` hook: retries are not counted)."""
 
     def __init__(self) -> None:
         self.last = ""
+        self.counts: Counter[str] = Counter()
 
     def record(self, model: Any, **_: Any) -> None:
         self.last = f"{model.service_model.service_name}:{model.name}"
+        self.counts[self.last] += 1
+
+
+def call_as_hook(call_as: str) -> Any:
+    """A `provide-client-params` hook giving CallAs to every StackSet call that takes it.
+
+    Every StackSet operation of a service-managed StackSet run from a delegated administrator
+    needs CallAs DELEGATED_ADMIN (default SELF), reads included
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackSet.html);
+    botocore's operation model says which operations take it.
+    """
+
+    def add_call_as(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if "CallAs" in model.input_shape.members:
+            params.setdefault("CallAs", call_as)
+
+    return add_call_as
 
 
 class AwsClients:
@@ -200,19 +220,31 @@ class AwsClients:
         region: str,
         account_id: str | None = None,
         calls: CallLog | None = None,
+        call_as: str = "SELF",
+        account_role: str = EXECUTION_ROLE,
     ) -> None:
         self.session = session
         self.region = region
         self.calls = calls or CallLog()
+        self.call_as = call_as
+        # The role `for_account` assumes in other accounts (see bootstrap).
+        self.account_role = account_role
         self._account_id = account_id
         self._clients: dict[tuple[str, str], Any] = {}
         self._accounts: dict[str, AwsClients] = {}
 
     @classmethod
-    def connect(cls, profile: str | None, region: str) -> AwsClients:
+    def connect(
+        cls,
+        profile: str | None,
+        region: str,
+        call_as: str = "SELF",
+        account_role: str = EXECUTION_ROLE,
+    ) -> AwsClients:
         """A session like the AWS CLI's: `--profile` else the environment; `region` for calls."""
         with aws_errors():
-            return cls(boto3.Session(profile_name=profile, region_name=region), region)
+            session = boto3.Session(profile_name=profile, region_name=region)
+            return cls(session, region, call_as=call_as, account_role=account_role)
 
     @property
     def last_call(self) -> str:
@@ -223,6 +255,10 @@ class AwsClients:
         if key not in self._clients:
             client = self.session.client(service, region_name=key[1], config=RETRY_CONFIG)
             client.meta.events.register("before-call", self.calls.record)
+            if service == "cloudformation" and self.call_as != "SELF":
+                client.meta.events.register(
+                    "provide-client-params.cloudformation", call_as_hook(self.call_as)
+                )
             self._clients[key] = client
         return self._clients[key]
 
@@ -233,15 +269,17 @@ class AwsClients:
         return self._account_id
 
     def for_account(self, account: str) -> AwsClients:
-        """Clients in `account`: these, or the StackSet execution role assumed there.
+        """Clients in `account`: these, or `account_role` assumed there.
 
-        The execution role trusts the administering account (see bootstrap), so the caller can
-        read stack outputs and upload artifacts in every target account with it.
+        Self-managed: the StackSet execution role, which trusts the administering account (see
+        bootstrap), so the caller can read stack outputs and upload artifacts with it.
+        Service-managed: the output reader role the bootstrap StackSet puts in every target
+        account, which may only read stacks.
         """
         if account == self.account_id:
             return self
         if account not in self._accounts:
-            role = f"arn:{partition(self.region)}:iam::{account}:role/{EXECUTION_ROLE}"
+            role = f"arn:{partition(self.region)}:iam::{account}:role/{self.account_role}"
             credentials = self.client("sts").assume_role(
                 RoleArn=role, RoleSessionName=SESSION_NAME
             )["Credentials"]

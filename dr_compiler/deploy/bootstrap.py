@@ -22,15 +22,23 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from dr_compiler.compiler.manifest import operation_preferences
-from dr_compiler.compiler.naming import artifact_bucket, physical_name
+from dr_compiler.compiler.naming import artifact_bucket, isolated_vault_stack_name, physical_name
+from dr_compiler.compiler.services.backup import isolated_vault_regions, isolated_vault_template
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
-from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter
+from dr_compiler.deploy.bundle import Organization
+from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter, stack_set_settings
 from dr_compiler.deploy.operations import DeployFailed, Poller, failure_line
+from dr_compiler.deploy.organization import (
+    check_stack_sets_access,
+    organization_id,
+    target_accounts,
+)
 from dr_compiler.deploy.plan import Action, DesiredStackSet, Target, counted, plan_stack_set
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import parameter_values, read_stack_set
 from dr_compiler.errors import Location, Problem
 from dr_compiler.model import Spec
+from dr_compiler.pipeline import compile_with_packages
 
 TEMPLATE_VERSION = "2010-09-09"
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
@@ -59,6 +67,64 @@ class BootstrapSummary:
         return "\n".join(lines)
 
 
+def output_reader_role(spec: Spec) -> str:
+    """The role `deploy` assumes in a service-managed target account to read stack outputs."""
+    return physical_name(spec, "output-reader")
+
+
+def organization_artifacts_template(spec: Spec, organization: str) -> dict[str, Any]:
+    """Service-managed: the administering account's artifact bucket of one region, readable
+    across the organization."""
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"dr-compiler bootstrap: artifacts of {spec.app} {spec.environment}, "
+        "readable by the organization",
+        "Resources": artifact_resources(spec, organization=organization),
+        "Outputs": {"ArtifactBucketName": {"Value": {"Ref": "ArtifactBucket"}}},
+    }
+
+
+def output_reader_template(spec: Spec, administering_account: str) -> dict[str, Any]:
+    """Service-managed: in every target account, a role that lets the administering account
+    read the stacks of this app's StackSets (their outputs feed later waves), and nothing else.
+    Service-managed StackSets need no administration or execution role of ours: StackSets
+    creates its own in the organization's accounts."""
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
+        "Description": f"dr-compiler bootstrap: output reader of {spec.app} {spec.environment}",
+        "Resources": {
+            "OutputReaderRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": output_reader_role(spec),
+                    "AssumeRolePolicyDocument": _trust(
+                        {"AWS": _sub(f"arn:${{AWS::Partition}}:iam::{administering_account}:root")}
+                    ),
+                    "Policies": [
+                        {
+                            "PolicyName": "ReadStackSetStacks",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "cloudformation:DescribeStacks",
+                                        "Resource": _sub(
+                                            "arn:${AWS::Partition}:cloudformation:*:"
+                                            f"${{AWS::AccountId}}:stack/StackSet-{spec.app}-*"
+                                        ),
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                    "Tags": _tags(spec),
+                },
+            }
+        },
+    }
+
+
 def roles_stack_name(spec: Spec) -> str:
     return physical_name(spec, "bootstrap", "roles")
 
@@ -84,8 +150,14 @@ def _tags(spec: Spec) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
-def artifact_resources(spec: Spec, condition: str | None = None) -> dict[str, Any]:
-    """The artifact bucket and its key, named for the region the template is deployed in."""
+def artifact_resources(
+    spec: Spec, condition: str | None = None, organization: str | None = None
+) -> dict[str, Any]:
+    """The artifact bucket and its key, named for the region the template is deployed in.
+
+    With `organization` (service-managed), every principal of that organization may read the
+    artifacts and decrypt them through S3: templates in every target account name this bucket.
+    """
     # One template serves every region of the StackSet, so the region in the name is the
     # pseudo parameter: naming.artifact_bucket gives exactly the names `deploy` uploads to.
     bucket_name = artifact_bucket(spec, "${AWS::Region}")
@@ -108,7 +180,8 @@ def artifact_resources(spec: Spec, condition: str | None = None) -> dict[str, An
                             },
                             "Action": "kms:*",
                             "Resource": "*",
-                        }
+                        },
+                        *_organization_decrypts(organization),
                     ],
                 },
             },
@@ -177,7 +250,8 @@ def artifact_resources(spec: Spec, condition: str | None = None) -> dict[str, An
                                 _sub("${ArtifactBucket.Arn}/*"),
                             ],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        *_organization_reads(organization),
                     ],
                 },
             },
@@ -187,6 +261,47 @@ def artifact_resources(spec: Spec, condition: str | None = None) -> dict[str, An
         for resource in resources.values():
             resource["Condition"] = condition
     return resources
+
+
+# aws:PrincipalOrgID matches every principal of the organization's accounts, the StackSets roles
+# included (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid);
+# a policy that grants only to a fixed aws:PrincipalOrgID is not public, so Block Public Access
+# stays on (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
+
+
+def _organization_reads(organization: str | None) -> list[dict[str, Any]]:
+    if organization is None:
+        return []
+    return [
+        {
+            "Sid": "OrganizationReadsArtifacts",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": _sub("${ArtifactBucket.Arn}/*"),
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization}},
+        }
+    ]
+
+
+def _organization_decrypts(organization: str | None) -> list[dict[str, Any]]:
+    if organization is None:
+        return []
+    return [
+        {
+            "Sid": "OrganizationDecryptsArtifactsThroughS3",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "aws:PrincipalOrgID": organization,
+                    "kms:ViaService": _sub("s3.${AWS::Region}.amazonaws.com"),
+                }
+            },
+        }
+    ]
 
 
 def artifacts_template(spec: Spec) -> dict[str, Any]:
@@ -290,6 +405,8 @@ def bootstrap(
     trust: str | None = None,
 ) -> BootstrapSummary:
     """Deploy the roles stack; then, in the administering account, the artifact StackSet."""
+    if spec.deployment.service_managed:
+        return _bootstrap_organization(spec, clients, progress, poller)
     stack = roles_stack_name(spec)
     parameters = _roles_parameters(spec, clients, stack, trust)
     stack_action = deploy_stack(
@@ -301,24 +418,78 @@ def bootstrap(
     return BootstrapSummary(stack, stack_action, artifacts_stack_set_name(spec), action, operations)
 
 
+def _bootstrap_organization(
+    spec: Spec, clients: AwsClients, progress: Progress, poller: Poller
+) -> BootstrapSummary:
+    """Service-managed: check StackSets may deploy; the administering account's artifact
+    bucket in every region (plain stacks: service-managed StackSets never deploy to the
+    management account); the output reader role in every target account (a StackSet)."""
+    deployment = spec.deployment
+    organizations = clients.client("organizations")
+    check_stack_sets_access(organizations, clients.account_id, deployment.call_as)
+    template = organization_artifacts_template(spec, organization_id(organizations))
+    stack = physical_name(spec, "bootstrap", "artifacts")
+    actions = {
+        deploy_stack(clients.client("cloudformation", region), stack, template, {})
+        for region in spec.regions.all
+    }
+    stack_action = actions.pop() if len(actions) == 1 else Action.UPDATE.value
+    accounts = target_accounts(
+        organizations,
+        deployment.organizational_units,
+        deployment.account_filter_type,
+        deployment.filter_accounts,
+    )
+    targets = tuple(Target(a, deployment.administration_region) for a in accounts)
+    template = output_reader_template(spec, clients.account_id)
+    organization = Organization(
+        deployment.organizational_units,
+        deployment.account_filter_type,
+        deployment.filter_accounts,
+        deployment.administration_account,
+        {"Enabled": True, "RetainStacksOnAccountRemoval": False},
+    )
+    action, operations = _deploy_stack_set(
+        spec, clients, progress, poller, template, targets, organization
+    )
+    return BootstrapSummary(stack, stack_action, artifacts_stack_set_name(spec), action, operations)
+
+
 def _deploy_artifacts(
     spec: Spec, clients: AwsClients, progress: Progress, poller: Poller
 ) -> tuple[str, int]:
-    name = artifacts_stack_set_name(spec)
     template = artifacts_template(spec)
     targets = tuple(
         Target(account, region)
         for account in spec.deployment.accounts
         for region in spec.regions.all
     )
-    desired = DesiredStackSet(name, 0, template, targets)
-    plan = plan_stack_set(desired, read_stack_set(clients.client("cloudformation"), name))
+    return _deploy_stack_set(spec, clients, progress, poller, template, targets)
+
+
+def _deploy_stack_set(
+    spec: Spec,
+    clients: AwsClients,
+    progress: Progress,
+    poller: Poller,
+    template: dict[str, Any],
+    targets: tuple[Target, ...],
+    organization: Organization | None = None,
+) -> tuple[str, int]:
+    name = artifacts_stack_set_name(spec)
+    managed = {"Active": spec.deployment.managed_execution}
+    settings = stack_set_settings(organization, managed, inbound=False)
+    desired = DesiredStackSet(name, 0, template, targets, settings=settings)
+    state = read_stack_set(clients.client("cloudformation"), name, overrides=False)
+    plan = plan_stack_set(desired, state)
     progress.wave(0, [name])
     if not plan.changed:
         for target in targets:
             progress.update(name, target, "unchanged")
         return Action.UNCHANGED.value, 0
-    writer = StackSetWriter(clients, progress, poller, operation_preferences(spec), CAPABILITIES)
+    writer = StackSetWriter(
+        clients, progress, poller, operation_preferences(spec), CAPABILITIES, organization
+    )
     request = StackSetRequest(
         name,
         f"dr-compiler bootstrap: {spec.app} {spec.environment}",
@@ -382,6 +553,24 @@ def _stack_resources(cfn: Any, stack: str) -> set[str]:
         for page in pages
         for summary in page.get("StackResourceSummaries", [])
     }
+
+
+def deploy_isolated_vaults(spec: Spec, clients: AwsClients) -> list[str]:
+    """In the backup account: one plain stack per region whose plans copy to it. Deployed with
+    the backup account's own credentials, never by a StackSet of the protected accounts."""
+    compiled, _ = compile_with_packages(spec)
+    templates = ((s.stack.region, s.template) for s in compiled.stacks)
+    stack = isolated_vault_stack_name(spec)
+    return [
+        f"isolated vault stack {stack} in {region}: "
+        + deploy_stack(
+            clients.client("cloudformation", region),
+            stack,
+            isolated_vault_template(spec, region),
+            {},
+        )
+        for region in isolated_vault_regions(spec, templates)
+    ]
 
 
 # Plain stacks

@@ -10,18 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dr_compiler.compiler.naming import ACCOUNT, physical_name, stack_set_name
+from dr_compiler.compiler.naming import ACCOUNT, artifact_bucket, stack_set_name
 from dr_compiler.errors import InputError, Location, Problem
 from dr_compiler.model import Spec
 from dr_compiler.packaging import FunctionPackage
 from dr_compiler.pipeline import BuildResult, compile_with_packages, package_functions
 
 MANIFEST = "manifest.json"
-SUPPORTED_PERMISSION_MODEL = "SELF_MANAGED"
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,26 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """Service-managed targets: organizational units, narrowed by an account filter."""
+
+    units: tuple[str, ...]
+    filter_type: str
+    filter_accounts: tuple[str, ...]
+    administration_account: str
+    auto_deployment: Mapping[str, bool]
+
+
+@dataclass(frozen=True)
 class Bundle:
     spec: Spec
-    accounts: tuple[str, ...]
+    accounts: tuple[str, ...]  # self-managed targets; service-managed: see `organization`
     operation_preferences: Mapping[str, Any]
     capabilities: tuple[str, ...]
     stack_sets: tuple[StackSetSource, ...]
     artifacts: tuple[Artifact, ...]
+    organization: Organization | None = None
+    managed_execution: Mapping[str, bool] = field(default_factory=lambda: {"Active": False})
 
     @property
     def waves(self) -> tuple[tuple[int, tuple[StackSetSource, ...]], ...]:
@@ -79,10 +91,20 @@ class Bundle:
         )
 
     def artifact_bucket(self, account: str, region: str) -> str:
+        """The bucket `account`'s templates read their zips from in `region`: its own
+        (self-managed), or the administering account's (service-managed)."""
         # naming.artifact_bucket with the account placeholder filled in, as CloudFormation would
-        return physical_name(self.spec, "artifacts", region=region, account=True).replace(
-            ACCOUNT, account
-        )
+        return artifact_bucket(self.spec, region).replace(ACCOUNT, account)
+
+    def artifact_account(self, target_account: str) -> str:
+        """Whose bucket serves `target_account`'s zips: its own, or the administering one's."""
+        if self.organization is not None:
+            return self.organization.administration_account
+        return target_account
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return self.organization.units if self.organization else ()
 
     def artifacts_in(self, stack_set: StackSetSource) -> tuple[Artifact, ...]:
         """The zips a template refers to (keys are content hashes: a substring test is exact)."""
@@ -130,7 +152,9 @@ def _bundle(
 ) -> Bundle:
     _check_manifest(spec, manifest, origin)
     try:
-        accounts = tuple(manifest["targets"]["accounts"])
+        organization = _organization(manifest)
+        accounts = () if organization else tuple(manifest["targets"]["accounts"])
+        managed_execution = dict(manifest["managed_execution"])
         preferences = dict(manifest["operation_preferences"])
         capabilities = tuple(manifest["capabilities"])
         stack_sets = tuple(
@@ -152,6 +176,22 @@ def _bundle(
         capabilities=capabilities,
         stack_sets=stack_sets,
         artifacts=_artifacts(spec, artifact_entries, origin),
+        organization=organization,
+        managed_execution=managed_execution,
+    )
+
+
+def _organization(manifest: Mapping[str, Any]) -> Organization | None:
+    if manifest["permission_model"] != "SERVICE_MANAGED":
+        return None
+    targets = manifest["targets"]
+    account_filter = targets.get("account_filter", {"type": "NONE", "accounts": []})
+    return Organization(
+        units=tuple(targets["organizational_units"]),
+        filter_type=str(account_filter["type"]),
+        filter_accounts=tuple(account_filter["accounts"]),
+        administration_account=str(manifest["administration_account"]),
+        auto_deployment=dict(manifest["auto_deployment"]),
     )
 
 
@@ -170,26 +210,6 @@ def _check_manifest(spec: Spec, manifest: Mapping[str, Any], origin: Path) -> No
                 where,
                 f"built for {manifest.get('app')} {manifest.get('environment')}, "
                 f"not for {spec.app} {spec.environment} ({spec.file})",
-            )
-        )
-    require_account_targets(spec)
-
-
-def require_account_targets(spec: Spec) -> None:
-    """Refuse service-managed StackSets and OU targets, which these commands do not drive.
-
-    Service-managed StackSets target OUs whose accounts are known only after deployment, and
-    their execution roles trust only CloudFormation: outputs could not be read back to feed
-    the next wave.
-    """
-    if spec.deployment.permission_model.upper() != SUPPORTED_PERMISSION_MODEL or not (
-        spec.deployment.accounts
-    ):
-        raise InputError(
-            Problem(
-                Location(spec.file),
-                "deploy supports self-managed StackSets with deployment.accounts; this spec "
-                f"uses {spec.deployment.permission_model} with organizational units",
             )
         )
 

@@ -12,12 +12,11 @@ from typing import TextIO
 
 from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.deploy.aws import AwsClients, aws_errors
-from dr_compiler.deploy.bootstrap import bootstrap
+from dr_compiler.deploy.bootstrap import bootstrap, deploy_isolated_vaults, output_reader_role
 from dr_compiler.deploy.bundle import (
     Bundle,
     from_build,
     from_directory,
-    require_account_targets,
     stack_set_waves,
 )
 from dr_compiler.deploy.destroy import check_destroyable, destroy
@@ -27,6 +26,7 @@ from dr_compiler.deploy.plan import render_json, render_text
 from dr_compiler.deploy.preflight import PASSED, preflight
 from dr_compiler.deploy.progress import ProgressDisplay
 from dr_compiler.deploy.status import collect, detect_drift, drifted, render
+from dr_compiler.deploy.status import render_json as render_status_json
 from dr_compiler.errors import EXIT_INVALID, EXIT_OK, DrCompilerError, InputError, Location, Problem
 from dr_compiler.model import Spec
 from dr_compiler.pipeline import build, load_model
@@ -41,10 +41,33 @@ class PolicyFailed(DrCompilerError):
 
 def run_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     spec = _spec(args)
+    if args.backup_vault:
+        return _bootstrap_backup_vault(args, spec, out)
     clients = _clients(args, spec)
     with aws_errors(clients), ProgressDisplay(out) as progress:
         summary = bootstrap(spec, clients, progress, Poller(), trust=args.trust)
     print(summary, file=out)
+    return EXIT_OK
+
+
+def _bootstrap_backup_vault(args: argparse.Namespace, spec: Spec, out: TextIO) -> int:
+    backup = spec.backup
+    if not backup.isolated_account:
+        raise InputError(
+            Problem(spec.locate("backup"), "--backup-vault needs backup.isolated_copy in the spec")
+        )
+    clients = AwsClients.connect(args.profile, args.region or spec.regions.primary)
+    with aws_errors(clients):
+        if clients.account_id != backup.isolated_account:
+            raise InputError(
+                Problem(
+                    spec.locate("backup", "isolated_copy", "account"),
+                    f"these credentials are of account {clients.account_id}, not of the backup "
+                    f"account {backup.isolated_account}",
+                )
+            )
+        for line in deploy_isolated_vaults(spec, clients):
+            print(line, file=out)
     return EXIT_OK
 
 
@@ -87,7 +110,8 @@ def run_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.drift:
             with ProgressDisplay(err) as progress:
                 rows = detect_drift(cfn, rows, progress, Poller(), operation_preferences(spec))
-    print(render(rows), end="", file=out)
+    text = render_status_json(rows) if args.format == "json" else render(rows)
+    print(text, end="", file=out)
     return EXIT_INVALID if drifted(rows) else EXIT_OK
 
 
@@ -105,15 +129,14 @@ def run_destroy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress,
             Poller(),
             operation_preferences(spec),
+            spec.deployment.organizational_units if spec.deployment.service_managed else (),
         )
     print(summary, file=out)
     return EXIT_OK
 
 
 def _spec(args: argparse.Namespace) -> Spec:
-    spec = load_model(args.spec)
-    require_account_targets(spec)
-    return spec
+    return load_model(args.spec)
 
 
 def _bundle(args: argparse.Namespace, spec: Spec, err: TextIO) -> Bundle:
@@ -137,7 +160,23 @@ def _preflight(args: argparse.Namespace, bundle: Bundle, clients: AwsClients, er
 
 
 def _clients(args: argparse.Namespace, spec: Spec) -> AwsClients:
-    return AwsClients.connect(args.profile, args.region or spec.deployment.administration_region)
+    deployment = spec.deployment
+    region = args.region or deployment.administration_region
+    if not deployment.service_managed:
+        return AwsClients.connect(args.profile, region)
+    clients = AwsClients.connect(args.profile, region, deployment.call_as, output_reader_role(spec))
+    with aws_errors(clients):
+        caller = clients.account_id
+    if caller != deployment.administration_account:
+        # Templates name the administering account's artifact buckets (naming.artifact_bucket).
+        raise InputError(
+            Problem(
+                spec.locate("deployment", "administration_account"),
+                f"these credentials are of account {caller}, not of the administering account "
+                f"{deployment.administration_account}",
+            )
+        )
+    return clients
 
 
 def _confirm(args: argparse.Namespace, spec: Spec, warning: str, out: TextIO) -> None:

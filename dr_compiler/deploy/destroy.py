@@ -68,6 +68,7 @@ def destroy(
     progress: Progress,
     poller: Poller,
     preferences: Mapping[str, Any],
+    units: Sequence[str] = (),
 ) -> DestroySummary:
     check_destroyable(spec)
     deleted: list[str] = []
@@ -75,13 +76,13 @@ def destroy(
     operations = 0
     for wave, name in sorted(waves, reverse=True):
         progress.wave(wave, [name])
-        state = read_stack_set(cfn, name)
+        state = read_stack_set(cfn, name, overrides=False)
         if state is None:
             absent.append(name)
             continue
-        # One DeleteStackInstances per account, as deploy removes instances.
+        # As deploy removes instances: per account, or (service-managed) per set of regions.
         removals = [InstanceChange(i.target, "remove") for i in state.instances]
-        for step in instance_steps("delete_stack_instances", removals, preferences):
+        for step in instance_steps("delete_stack_instances", removals, preferences, units):
             operations += 1
             outcome = run_operation(
                 cfn, step.method, name, step.targets, progress, poller, step.arguments

@@ -8,6 +8,7 @@ stopped. A StackSet whose plan is unchanged gets no operation and no upload.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,8 @@ from dr_compiler.deploy.aws import (
     is_refusal,
     partition,
 )
-from dr_compiler.deploy.bundle import Bundle, ParameterFlow, StackSetSource
+from dr_compiler.deploy.bundle import Bundle, Organization, ParameterFlow, StackSetSource
+from dr_compiler.deploy.journal import Entry, Journal, fingerprint, usable
 from dr_compiler.deploy.operations import (
     DeployFailed,
     InstanceResult,
@@ -32,9 +34,10 @@ from dr_compiler.deploy.operations import (
     failure_line,
     instance_steps,
     parameter_list,
-    run_operation,
+    run_operations,
     with_region_order,
 )
+from dr_compiler.deploy.organization import target_accounts
 from dr_compiler.deploy.plan import (
     Action,
     DeployedStackSet,
@@ -49,7 +52,13 @@ from dr_compiler.deploy.plan import (
     plan_stack_set,
 )
 from dr_compiler.deploy.progress import Progress
-from dr_compiler.deploy.state import OutputsUnavailable, read_outputs, read_stack_set
+from dr_compiler.deploy.state import (
+    OutputsUnavailable,
+    auto_deployment,
+    read_outputs,
+    read_stack_set,
+    with_overrides,
+)
 from dr_compiler.errors import Location, Problem
 
 ZIP_CONTENT_TYPE = "application/zip"
@@ -114,6 +123,11 @@ class StackSetWriter:
     poller: Poller
     preferences: Mapping[str, Any]
     capabilities: tuple[str, ...]
+    organization: Organization | None = None
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return self.organization.units if self.organization else ()
 
     @property
     def cfn(self) -> Any:
@@ -131,19 +145,14 @@ class StackSetWriter:
             if failures:
                 return 0, failures
         operations = 0
-        for step in self._steps(request, desired, plan):
-            operations += 1
-            outcome = run_operation(
-                self.cfn,
-                step.method,
-                request.name,
-                step.targets,
-                self.progress,
-                self.poller,
-                step.arguments,
-            )
-            if not outcome.succeeded:
-                return operations, outcome.failures
+        concurrent = bool(desired.settings.get("ManagedExecution", {}).get("Active"))
+        for batch in _batches(self._steps(request, desired, plan), concurrent):
+            operations += len(batch)
+            outcomes = run_operations(self.cfn, request.name, batch, self.progress, self.poller)
+            # An outcome that did not succeed always names failed instances (see _results).
+            failures = tuple(f for outcome in outcomes for f in outcome.failures)
+            if failures:
+                return operations, failures
         return operations, ()
 
     def _steps(
@@ -174,7 +183,7 @@ class StackSetWriter:
             ("update_stack_instances", updates),
             ("delete_stack_instances", plan.instances_to("remove")),
         ):
-            steps.extend(instance_steps(method, changes, self.preferences))
+            steps.extend(instance_steps(method, changes, self.preferences, self.units))
         return steps
 
     def _create(
@@ -186,7 +195,7 @@ class StackSetWriter:
             self.cfn.create_stack_set(
                 StackSetName=request.name,
                 Description=request.description,
-                PermissionModel="SELF_MANAGED",
+                PermissionModel="SERVICE_MANAGED" if self.organization else "SELF_MANAGED",
                 **request.template,
                 **self._stack_set_arguments(desired),
             )
@@ -200,13 +209,21 @@ class StackSetWriter:
         return ()
 
     def _stack_set_arguments(self, desired: DesiredStackSet) -> dict[str, Any]:
+        common = {
+            "Parameters": parameter_list(desired.parameters),
+            "Capabilities": list(self.capabilities),
+            **desired.settings,
+        }
+        if self.organization is not None:
+            # Service-managed: StackSets makes and uses its own roles in the organization's
+            # accounts (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+            return common
         administration_role = (
             f"arn:{partition(self.clients.region)}:iam::{self.clients.account_id}:role/"
             f"{ADMINISTRATION_ROLE}"
         )
         return {
-            "Parameters": parameter_list(desired.parameters),
-            "Capabilities": list(self.capabilities),
+            **common,
             "AdministrationRoleARN": administration_role,
             "ExecutionRoleName": EXECUTION_ROLE,
         }
@@ -219,10 +236,22 @@ class Executor:
     poller: Poller = field(default_factory=Poller)
     _states: dict[str, DeployedStackSet | None] = field(default_factory=dict, repr=False)
     _outputs: dict[tuple[str, Target], dict[str, str]] = field(default_factory=dict, repr=False)
+    _accounts: list[tuple[str, ...]] = field(default_factory=list, repr=False)
+    _journal: list[Journal] = field(default_factory=list, repr=False)
 
     @property
     def cfn(self) -> Any:
         return self.clients.client("cloudformation")
+
+    @property
+    def journal(self) -> Journal:
+        """What earlier deploys gave the instances of StackSets with inbound values."""
+        if not self._journal:
+            region = self.clients.region
+            bucket = self.bundle.artifact_bucket(self.clients.account_id, region)
+            key = f"journal/{self.bundle.spec.app}-{self.bundle.spec.environment}.json"
+            self._journal.append(Journal.load(self.clients.client("s3", region), bucket, key))
+        return self._journal[0]
 
     def writer(self, progress: Progress) -> StackSetWriter:
         return StackSetWriter(
@@ -231,7 +260,25 @@ class Executor:
             self.poller,
             self.bundle.operation_preferences,
             self.bundle.capabilities,
+            self.bundle.organization,
         )
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The target accounts: the spec's, or the organizational units' accounts now."""
+        organization = self.bundle.organization
+        if organization is None:
+            return self.bundle.accounts
+        if not self._accounts:
+            self._accounts.append(
+                target_accounts(
+                    self.clients.client("organizations"),
+                    organization.units,
+                    organization.filter_type,
+                    organization.filter_accounts,
+                )
+            )
+        return self._accounts[0]
 
     def plan(self) -> Plan:
         """The whole plan against what is deployed now; values of undeployed waves pending."""
@@ -253,9 +300,17 @@ class Executor:
     def _deploy_stack_set(self, source: StackSetSource, progress: Progress) -> StackSetOutcome:
         desired = self.desired(source, pending_ok=False)
         plan = plan_stack_set(desired, self.state(source.name))
+        # The journal entry to write once the StackSet matches `desired` (inbound values only).
+        entry = (
+            Entry(self._source_fingerprints(source), dict(desired.overrides))
+            if source.parameters
+            else None
+        )
         if not plan.changed:
             for target in desired.targets:
                 progress.update(source.name, target, "unchanged")
+            if entry is not None and self.journal.entries.get(source.name) != entry:
+                self.journal.record(source.name, entry)
             return StackSetOutcome(source.name, plan.action)
         uploads, failed = self._upload_artifacts(source, desired.targets, progress)
         if failed:
@@ -263,6 +318,8 @@ class Executor:
         request = StackSetRequest(
             source.name, self.bundle.description(source), self._template_argument(source)
         )
+        if entry is not None:
+            self.journal.forget(source.name)  # an interrupted deploy must read everything again
         try:
             operations, failed = self.writer(progress).apply(request, desired, plan)
         finally:
@@ -270,22 +327,32 @@ class Executor:
             self._states.pop(source.name, None)
             for key in [k for k in self._outputs if k[0] == source.name]:
                 del self._outputs[key]
+        if entry is not None and not failed:
+            self.journal.record(source.name, entry)
         return StackSetOutcome(source.name, plan.action, operations, uploads, failed)
 
     # Desired state
 
     def desired(self, source: StackSetSource, *, pending_ok: bool) -> DesiredStackSet:
         targets = tuple(
-            Target(account, region) for account in self.bundle.accounts for region in source.regions
+            Target(account, region) for account in self.accounts for region in source.regions
         )
+        journaled = self._journaled(source)
         overrides = {
-            target: {
+            target: journaled[target]
+            if target in journaled
+            else {
                 flow.name: self._value(flow, target.account, pending_ok)
                 for flow in source.parameters
             }
             for target in targets
         }
-        return DesiredStackSet(source.name, source.wave, source.template, targets, overrides)
+        settings = stack_set_settings(
+            self.bundle.organization, self.bundle.managed_execution, bool(source.parameters)
+        )
+        return DesiredStackSet(
+            source.name, source.wave, source.template, targets, overrides, settings
+        )
 
     def _value(self, flow: ParameterFlow, account: str, pending_ok: bool) -> ParameterValue:
         """The output behind a parameter; pending (for `plan`) while it cannot be read yet."""
@@ -315,9 +382,47 @@ class Executor:
         return self._outputs[key]
 
     def state(self, name: str) -> DeployedStackSet | None:
+        """The StackSet as deployed. Instances take overrides only where values flow in from
+        earlier waves; those come from the journal while it is still right (see journal.py),
+        else from one DescribeStackInstance per instance."""
         if name not in self._states:
-            self._states[name] = read_stack_set(self.cfn, name)
+            state = read_stack_set(self.cfn, name, overrides=False)
+            source = next((s for s in self.bundle.stack_sets if s.name == name), None)
+            if state is not None and source is not None and source.parameters:
+                journaled = self._journaled(source, state)
+                state = (
+                    dataclasses.replace(
+                        state,
+                        instances=tuple(
+                            dataclasses.replace(i, overrides=journaled[i.target])
+                            for i in state.instances
+                        ),
+                    )
+                    if journaled
+                    else with_overrides(self.cfn, state)
+                )
+            self._states[name] = state
         return self._states[name]
+
+    def _journaled(
+        self, source: StackSetSource, state: DeployedStackSet | None = None
+    ) -> Mapping[Target, Mapping[str, str]]:
+        """The journal's overrides of `source`'s instances, or {} when it may be stale."""
+        if not source.parameters:
+            return {}
+        entry = self.journal.entries.get(source.name)
+        if entry is None:
+            return {}
+        current = state if state is not None else self.state(source.name)
+        if not usable(entry, current, self._source_fingerprints(source)):
+            return {}
+        return entry.overrides
+
+    def _source_fingerprints(self, source: StackSetSource) -> dict[str, str]:
+        return {
+            name: fingerprint(self.state(name))
+            for name in sorted({flow.stack_set for flow in source.parameters})
+        }
 
     # Uploads
 
@@ -326,11 +431,17 @@ class Executor:
     ) -> tuple[int, tuple[InstanceResult, ...]]:
         uploads = 0
         failures = []
-        for target in targets:
-            bucket = self.bundle.artifact_bucket(target.account, target.region)
-            s3 = self.clients.for_account(target.account).client("s3", target.region)
+        artifacts = self.bundle.artifacts_in(source)
+        # Each bucket once, with the instances it serves (service-managed: one per region).
+        places: dict[Target, list[Target]] = {}
+        for target in targets if artifacts else ():
+            place = Target(self.bundle.artifact_account(target.account), target.region)
+            places.setdefault(place, []).append(target)
+        for place, served in places.items():
+            bucket = self.bundle.artifact_bucket(place.account, place.region)
+            s3 = self.clients.for_account(place.account).client("s3", place.region)
             try:
-                for artifact in self.bundle.artifacts_in(source):
+                for artifact in artifacts:
                     uploads += _put_if_absent(
                         s3, bucket, artifact.key, artifact.package.zip_bytes, ZIP_CONTENT_TYPE
                     )
@@ -338,8 +449,9 @@ class Executor:
                 if is_refusal(error):
                     raise
                 reason = _upload_failure(bucket, error)
-                progress.update(source.name, target, "failed", reason)
-                failures.append(InstanceResult(target, "FAILED", reason))
+                for target in served:
+                    progress.update(source.name, target, "failed", reason)
+                    failures.append(InstanceResult(target, "FAILED", reason))
         return uploads, tuple(failures)
 
     def _template_argument(self, source: StackSetSource) -> dict[str, str]:
@@ -359,6 +471,45 @@ class Executor:
                 raise
             raise DeployFailed(f"{source.name}: {_upload_failure(bucket, error)}") from None
         return {"TemplateURL": s3_url(bucket, region, key)}
+
+
+def _batches(steps: Sequence[Step], concurrent: bool) -> list[list[Step]]:
+    """Steps to start together: with ManagedExecution active, the consecutive instance
+    operations of one kind (different accounts do not conflict); else one at a time."""
+    batches: list[list[Step]] = []
+    for step in steps:
+        joins = (
+            concurrent
+            and batches
+            and step.method != "update_stack_set"
+            and batches[-1][-1].method == step.method
+        )
+        if joins:
+            batches[-1].append(step)
+        else:
+            batches.append([step])
+    return batches
+
+
+def stack_set_settings(
+    organization: Organization | None, managed_execution: Mapping[str, bool], inbound: bool
+) -> dict[str, Any]:
+    """ManagedExecution, and for service-managed StackSets AutoDeployment (which self-managed
+    ones reject), as CreateStackSet and UpdateStackSet take them.
+
+    The spec's AutoDeployment applies to StackSets whose instances take no values from earlier
+    waves (`inbound`). An auto-deployed instance gets the StackSet's own parameter values,
+    which are another account's outputs (a peer VPC, a load balancer): so a StackSet with
+    inbound values is not auto-deployed, and `deploy` adds a new account's instances with its
+    own values once the earlier waves reached it.
+    """
+    found: dict[str, Any] = {"ManagedExecution": {"Active": bool(managed_execution["Active"])}}
+    if organization is not None:
+        wanted = organization.auto_deployment
+        found["AutoDeployment"] = auto_deployment(
+            bool(wanted["Enabled"]) and not inbound, bool(wanted["RetainStacksOnAccountRemoval"])
+        )
+    return found
 
 
 def _put_if_absent(s3: Any, bucket: str, key: str, body: bytes, content_type: str) -> int:

@@ -71,14 +71,25 @@ class Step:
 
 
 def instance_steps(
-    method: str, changes: Sequence[InstanceChange], preferences: Mapping[str, Any]
+    method: str,
+    changes: Sequence[InstanceChange],
+    preferences: Mapping[str, Any],
+    units: Sequence[str] = (),
 ) -> list[Step]:
-    """One call per account and set of overrides: a call gives all its regions the same."""
+    """The calls that apply `changes`: a call gives all its instances the same overrides.
+
+    Self-managed: one call per account and set of overrides. Service-managed (`units` given):
+    one call per set of overrides and regions, naming its accounts through DeploymentTargets
+    (the units, narrowed to the accounts by AccountFilterType INTERSECTION), since these
+    StackSets take no Accounts (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html).
+    So a change that reaches every account of the units is one operation, not one per account.
+    """
     steps: list[Step] = []
-    for (account, overrides), targets in _groups(changes).items():
+    groups = _unit_groups(changes) if units else _groups(changes)
+    for (accounts, overrides), targets in groups.items():
         arguments: dict[str, Any] = {
-            "Accounts": [account],
-            "Regions": [t.region for t in targets],
+            **_target_arguments(accounts, units),
+            "Regions": list(dict.fromkeys(t.region for t in targets)),
             "OperationPreferences": with_region_order(preferences, targets),
         }
         if method == "delete_stack_instances":
@@ -89,20 +100,51 @@ def instance_steps(
     return steps
 
 
+def _target_arguments(accounts: Sequence[str], units: Sequence[str]) -> dict[str, Any]:
+    if not units:
+        return {"Accounts": list(accounts)}
+    return {
+        "DeploymentTargets": {
+            "OrganizationalUnitIds": list(units),
+            "Accounts": list(accounts),
+            "AccountFilterType": "INTERSECTION",
+        }
+    }
+
+
 def with_region_order(preferences: Mapping[str, Any], targets: Sequence[Target]) -> dict[str, Any]:
-    """The operation preferences, with the targets' regions in order as RegionOrder."""
-    return {**preferences, "RegionOrder": list(dict.fromkeys(t.region for t in targets))}
+    """The operation preferences with RegionOrder narrowed to the targets' regions, in the
+    spec's order (the manifest's RegionOrder), then any region it does not list."""
+    regions = set(t.region for t in targets)
+    spec_order = [r for r in preferences.get("RegionOrder", ()) if r in regions]
+    others = [r for r in dict.fromkeys(t.region for t in targets) if r not in spec_order]
+    return {**preferences, "RegionOrder": spec_order + others}
 
 
-def _groups(
-    changes: Sequence[InstanceChange],
-) -> dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]]:
+Overrides = tuple[tuple[str, ParameterValue], ...]
+Groups = dict[tuple[tuple[str, ...], Overrides], list[Target]]
+
+
+def _groups(changes: Sequence[InstanceChange]) -> Groups:
     """Instances that one call can serve: same account, same parameter overrides."""
-    groups: dict[tuple[str, tuple[tuple[str, ParameterValue], ...]], list[Target]] = {}
+    groups: Groups = {}
     for change in changes:
-        key = (change.target.account, tuple(sorted(change.overrides.items())))
+        key = ((change.target.account,), tuple(sorted(change.overrides.items())))
         groups.setdefault(key, []).append(change.target)
     return groups
+
+
+def _unit_groups(changes: Sequence[InstanceChange]) -> Groups:
+    """Accounts that one call can serve: same overrides in the same regions (a call's
+    instances are its accounts times its regions)."""
+    by_account = _groups(changes)
+    merged: Groups = {}
+    accounts: dict[tuple[tuple[str, ...], Overrides], list[str]] = {}
+    for ((account,), overrides), targets in by_account.items():
+        key = (tuple(sorted(t.region for t in targets)), overrides)
+        accounts.setdefault(key, []).append(account)
+        merged.setdefault(key, []).extend(targets)
+    return {(tuple(accounts[key]), key[1]): merged[key] for key in merged}
 
 
 def parameter_list(values: Mapping[str, ParameterValue]) -> list[dict[str, str]]:
@@ -167,29 +209,60 @@ def run_operation(
     arguments: Mapping[str, Any],
 ) -> Outcome:
     """Start `method` (e.g. "create_stack_instances") on `stack_set`, wait, and report it."""
-    call = CALL_NAMES[method]
-    for target in targets:
+    (outcome,) = run_operations(
+        cfn, stack_set, [Step(method, list(targets), dict(arguments))], progress, poller
+    )
+    return outcome
+
+
+def run_operations(
+    cfn: Any, stack_set: str, steps: Sequence[Step], progress: Progress, poller: Poller
+) -> list[Outcome]:
+    """Start every step, then wait for each and report it.
+
+    Several steps at once only make sense on a StackSet with ManagedExecution active, where
+    CloudFormation runs non-conflicting operations concurrently and queues the others
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ManagedExecution.html);
+    without it, a second operation is refused while one runs.
+    """
+    started = [_start(cfn, stack_set, step, progress) for step in steps]
+    outcomes = []
+    for step, begun in zip(steps, started, strict=True):
+        if isinstance(begun, Outcome):
+            outcome = begun
+        else:
+            status = poller.wait(cfn, stack_set, begun)
+            outcome = Outcome(
+                stack_set, status, _results(cfn, stack_set, begun, status, step.targets)
+            )
+        call = CALL_NAMES[step.method]
+        for result in outcome.results:
+            state = "failed" if result.failed else "succeeded"
+            progress.update(
+                stack_set, result.target, state, result.reason if result.failed else call
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _start(cfn: Any, stack_set: str, step: Step, progress: Progress) -> str | Outcome:
+    """The operation id, or the Outcome of a call rejected outright."""
+    call = CALL_NAMES[step.method]
+    for target in step.targets:
         progress.update(stack_set, target, "running", call)
     try:
-        operation_id = getattr(cfn, method)(StackSetName=stack_set, **arguments)["OperationId"]
+        return str(
+            getattr(cfn, step.method)(StackSetName=stack_set, **step.arguments)["OperationId"]
+        )
     except ClientError as error:
         if is_refusal(error):
             raise
         # Rejected outright: the call names the instances, so they are what failed. (moto
         # creates instances synchronously and reports their failures this way.)
         reason = f"{call}: {error_message(error)}"
-        outcome = Outcome(
-            stack_set, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in targets)
+        return Outcome(
+            stack_set, "FAILED", tuple(InstanceResult(t, "FAILED", reason) for t in step.targets)
         )
-    else:
-        status = poller.wait(cfn, stack_set, operation_id)
-        outcome = Outcome(
-            stack_set, status, _results(cfn, stack_set, operation_id, status, targets)
-        )
-    for result in outcome.results:
-        state = "failed" if result.failed else "succeeded"
-        progress.update(stack_set, result.target, state, result.reason if result.failed else call)
-    return outcome
 
 
 def _results(

@@ -17,6 +17,9 @@ from dr_compiler.deploy.diff import MISSING, EntryDiff, TemplateDiff, diff_templ
 
 HEALTHY_STATUS = "CURRENT"
 VALUE_WIDTH = 120
+# More instances than this and the text plan sums them up per region and action; the JSON
+# plan lists every one.
+SUMMARY_ABOVE = 12
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +56,8 @@ class DesiredStackSet:
     targets: tuple[Target, ...]
     # Per-instance ParameterOverrides: values read from earlier waves differ per account.
     overrides: Mapping[Target, Mapping[str, ParameterValue]] = field(default_factory=dict)
+    # StackSet settings as the API spells them (ManagedExecution, AutoDeployment).
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def parameters(self) -> Mapping[str, ParameterValue]:
@@ -71,6 +76,7 @@ class DeployedInstance:
     reason: str = ""
     overrides: Mapping[str, str] = field(default_factory=dict)
     stack_id: str = ""
+    last_operation: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class DeployedStackSet:
     template_body: str
     parameters: Mapping[str, str]
     instances: tuple[DeployedInstance, ...]
+    # The settings the endpoint reported; one it leaves out is not compared.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def template(self) -> Mapping[str, Any]:
@@ -104,6 +112,13 @@ class ParameterChange:
 
 
 @dataclass(frozen=True)
+class SettingChange:
+    name: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
 class InstanceChange:
     target: Target
     action: str  # "add" | "update" | "remove"
@@ -121,6 +136,7 @@ class StackSetPlan:
     template: TemplateDiff
     parameters: tuple[ParameterChange, ...]
     instances: tuple[InstanceChange, ...]
+    settings: tuple[SettingChange, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -128,8 +144,11 @@ class StackSetPlan:
 
     @property
     def updates_stack_set(self) -> bool:
-        """An UpdateStackSet is due: the template or the StackSet's own parameters differ."""
-        return self.action is Action.UPDATE and (not self.template.empty or bool(self.parameters))
+        """An UpdateStackSet is due: the template, the StackSet's own parameters or its
+        settings differ."""
+        return self.action is Action.UPDATE and (
+            not self.template.empty or bool(self.parameters) or bool(self.settings)
+        )
 
     @property
     def destructive(self) -> bool:
@@ -176,10 +195,15 @@ def plan_stack_set(desired: DesiredStackSet, deployed: DeployedStackSet | None) 
     template = diff_templates(deployed.template, desired.template)
     parameters = _parameter_changes(deployed.parameters, desired.parameters)
     instances = _instance_changes(desired, deployed)
-    changed = not template.empty or bool(parameters) or bool(instances)
+    settings = tuple(
+        SettingChange(name, deployed.settings[name], value)
+        for name, value in sorted(desired.settings.items())
+        if name in deployed.settings and deployed.settings[name] != value
+    )
+    changed = not template.empty or bool(parameters) or bool(instances) or bool(settings)
     action = Action.UPDATE if changed else Action.UNCHANGED
     return StackSetPlan(
-        desired.name, desired.wave, action, resources, template, parameters, instances
+        desired.name, desired.wave, action, resources, template, parameters, instances, settings
     )
 
 
@@ -253,17 +277,50 @@ def _summary(plan: Plan) -> str:
 def _stack_set_lines(plan: StackSetPlan) -> list[str]:
     symbol = ACTION_SYMBOLS[plan.action]
     if plan.action is Action.CREATE:
-        where = ", ".join(str(i.target) for i in plan.instances)
-        lines = [f"  {symbol} {plan.name}: create ({plan.resources} resources in {where})"]
+        lines = [
+            f"  {symbol} {plan.name}: create ({plan.resources} resources in "
+            f"{_where(plan.instances)})"
+        ]
         lines.extend(_parameter_lines(plan.parameters, "parameter"))
         return lines
     lines = [f"  {symbol} {plan.name}: {plan.action.value}"]
     for entry in plan.template.entries:
         lines.extend(_entry_lines(entry))
     lines.extend(_parameter_lines(plan.parameters, "parameter"))
+    lines.extend(f"      setting {c.name}: {_show(c.old)} → {_show(c.new)}" for c in plan.settings)
+    if len(plan.instances) > SUMMARY_ABOVE:
+        lines.extend(_instance_summary(plan.instances))
+        return lines
     for instance in plan.instances:
         lines.extend(_instance_lines(instance))
     return lines
+
+
+def _where(instances: tuple[InstanceChange, ...]) -> str:
+    if len(instances) <= SUMMARY_ABOVE:
+        return ", ".join(str(i.target) for i in instances)
+    accounts = {i.target.account for i in instances}
+    regions = sorted({i.target.region for i in instances})
+    return f"{counted(len(accounts), 'account')} in {', '.join(regions)}"
+
+
+def _instance_summary(instances: tuple[InstanceChange, ...]) -> list[str]:
+    """Per region and action, how many instances (and, for updates, whether a parameter
+    changes or an instance is unhealthy)."""
+    totals: dict[tuple[str, str, str], int] = {}
+    for instance in instances:
+        why = "parameters" if instance.changes else ("retry" if instance.reason else "")
+        key = (instance.target.region, instance.action, why)
+        totals[key] = totals.get(key, 0) + 1
+    return [
+        f"      instances in {region}: {count} to {action}"
+        + (
+            f" ({'parameter values change' if why == 'parameters' else 'not CURRENT'})"
+            if why
+            else ""
+        )
+        for (region, action, why), count in sorted(totals.items())
+    ]
 
 
 def _entry_lines(entry: EntryDiff) -> list[str]:
@@ -330,6 +387,7 @@ def _stack_set_json(plan: StackSetPlan) -> dict[str, Any]:
             for e in plan.template.entries
         ],
         "parameters": [_parameter_json(c) for c in plan.parameters],
+        "settings": [{"name": c.name, "old": c.old, "new": c.new} for c in plan.settings],
         "instances": [
             {
                 "account": i.target.account,

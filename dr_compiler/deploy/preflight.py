@@ -33,7 +33,8 @@ from dr_compiler.deploy.aws import (
     error_message,
 )
 from dr_compiler.deploy.bundle import Bundle
-from dr_compiler.errors import EXIT_INVALID, DrCompilerError, Problem
+from dr_compiler.deploy.organization import check_stack_sets_access
+from dr_compiler.errors import EXIT_INVALID, DrCompilerError, InputError, Problem
 from dr_compiler.model import Spec
 
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
@@ -244,6 +245,18 @@ def _execution_role_problem(clients: AwsClients, account: str) -> str | None:
 
 def bootstrap_roles(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
     spec = bundle.spec
+    if spec.deployment.service_managed:
+        # Service-managed StackSets need no roles of ours: Organizations' trusted access
+        # creates them in every member account; what must hold is that access (and, as a
+        # delegated administrator, this account's registration).
+        try:
+            check_stack_sets_access(
+                clients.client("organizations"), clients.account_id, spec.deployment.call_as
+            )
+        except InputError as refused:
+            for problem in refused.problems:
+                yield _problem(spec, ("deployment", "permission_model"), problem.message)
+        return
     where = ("deployment", "accounts")
     run = f"run `dr-compiler bootstrap {spec.file}` first"
     if not _role_exists(clients, ADMINISTRATION_ROLE):

@@ -5,6 +5,7 @@ Everything here only reads; the results are the plain values `plan` compares aga
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,10 @@ from dr_compiler.deploy.plan import DeployedInstance, DeployedStackSet, Target
 from dr_compiler.errors import EXIT_INVALID, DrCompilerError
 
 MISSING_STACK_SET = "StackSetNotFoundException"
+# The largest page ListStackInstances returns (MaxResults 1-100), so a StackSet of many instances
+# costs a call per hundred of them, not per default page
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html).
+INSTANCE_PAGE = {"PageSize": 100}
 # StackSets name an instance's stack StackSet-<name>-<uuid>; moto 5.2 names it StackSet:<name>.
 INSTANCE_STACK_NAME = r"StackSet[-:]{name}(-[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}})?"
 
@@ -26,8 +31,13 @@ class OutputsUnavailable(DrCompilerError):
     exit_code = EXIT_INVALID
 
 
-def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
-    """The StackSet `name` in the administration region, or None when it does not exist."""
+def read_stack_set(cfn: Any, name: str, overrides: bool = True) -> DeployedStackSet | None:
+    """The StackSet `name` in the administration region, or None when it does not exist.
+
+    Only DescribeStackInstance returns an instance's ParameterOverrides, one call per instance;
+    with `overrides=False` (a StackSet whose instances take none) the ListStackInstances pages
+    say everything else, so reading costs calls per StackSet, not per instance.
+    """
     try:
         stack_set = cfn.describe_stack_set(StackSetName=name)["StackSet"]
     except ClientError as error:
@@ -38,26 +48,69 @@ def read_stack_set(cfn: Any, name: str) -> DeployedStackSet | None:
         name=name,
         template_body=str(stack_set.get("TemplateBody", "")),
         parameters=parameter_values(stack_set.get("Parameters", [])),
-        instances=read_instances(cfn, name),
+        instances=read_instances(cfn, name, overrides),
+        settings=settings(stack_set),
     )
 
 
-def read_instances(cfn: Any, name: str) -> tuple[DeployedInstance, ...]:
+def settings(stack_set: Mapping[str, Any]) -> dict[str, Any]:
+    """ManagedExecution and AutoDeployment as the plan compares them, where reported:
+    RetainStacksOnAccountRemoval means something only while auto-deployment is on."""
+    found: dict[str, Any] = {}
+    if "ManagedExecution" in stack_set:
+        found["ManagedExecution"] = {
+            "Active": bool(stack_set["ManagedExecution"].get("Active", False))
+        }
+    if "AutoDeployment" in stack_set:
+        found["AutoDeployment"] = auto_deployment(
+            bool(stack_set["AutoDeployment"].get("Enabled", False)),
+            bool(stack_set["AutoDeployment"].get("RetainStacksOnAccountRemoval", False)),
+        )
+    return found
+
+
+def auto_deployment(enabled: bool, retain_stacks: bool) -> dict[str, bool]:
+    if not enabled:
+        return {"Enabled": False}
+    return {"Enabled": True, "RetainStacksOnAccountRemoval": retain_stacks}
+
+
+def read_instances(cfn: Any, name: str, overrides: bool = True) -> tuple[DeployedInstance, ...]:
     summaries = [
         summary
-        for page in cfn.get_paginator("list_stack_instances").paginate(StackSetName=name)
+        for page in cfn.get_paginator("list_stack_instances").paginate(
+            StackSetName=name, PaginationConfig=INSTANCE_PAGE
+        )
         for summary in page.get("Summaries", [])
     ]
-    return tuple(sorted((_instance(cfn, name, s) for s in summaries), key=lambda i: i.target))
+    if overrides:
+        summaries = [_described(cfn, name, s) for s in summaries]
+    return tuple(sorted((_instance(s) for s in summaries), key=lambda i: i.target))
 
 
-def _instance(cfn: Any, name: str, summary: Mapping[str, Any]) -> DeployedInstance:
-    # Only DescribeStackInstance returns the ParameterOverrides that `plan` compares.
-    instance = cfn.describe_stack_instance(
-        StackSetName=name,
-        StackInstanceAccount=summary["Account"],
-        StackInstanceRegion=summary["Region"],
-    )["StackInstance"]
+def with_overrides(cfn: Any, state: DeployedStackSet) -> DeployedStackSet:
+    """`state` (read without overrides) with every instance's ParameterOverrides read."""
+    instances = tuple(
+        _instance(
+            _described(cfn, state.name, {"Account": i.target.account, "Region": i.target.region})
+        )
+        for i in state.instances
+    )
+    return dataclasses.replace(state, instances=instances)
+
+
+def _described(cfn: Any, name: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(
+        cfn.describe_stack_instance(
+            StackSetName=name,
+            StackInstanceAccount=summary["Account"],
+            StackInstanceRegion=summary["Region"],
+        )["StackInstance"]
+    )
+
+
+def _instance(instance: Mapping[str, Any]) -> DeployedInstance:
+    """A StackInstance or StackInstanceSummary (the summary lacks ParameterOverrides)."""
     return DeployedInstance(
         target=Target(str(instance["Account"]), str(instance["Region"])),
         status=str(instance.get("Status", "")),
@@ -65,6 +118,7 @@ def _instance(cfn: Any, name: str, summary: Mapping[str, Any]) -> DeployedInstan
         reason=one_line(str(instance.get("StatusReason", "") or "")),
         overrides=parameter_values(instance.get("ParameterOverrides", [])),
         stack_id=str(instance.get("StackId", "") or ""),
+        last_operation=str(instance.get("LastOperationId", "") or ""),
     )
 
 

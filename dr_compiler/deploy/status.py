@@ -4,6 +4,8 @@ drift detection, whether the deployed resources still match their templates.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +13,15 @@ from typing import Any
 from dr_compiler.deploy.operations import Poller, run_operation
 from dr_compiler.deploy.plan import Target
 from dr_compiler.deploy.progress import Progress
-from dr_compiler.deploy.state import read_stack_set
+from dr_compiler.deploy.state import INSTANCE_PAGE, read_stack_set
 
 NOT_DEPLOYED = "NOT DEPLOYED"
 DRIFTED = "DRIFTED"
 COLUMNS = ("wave", "StackSet", "account", "region", "status", "detail", "drift", "reason")
+SUMMARY_COLUMNS = ("wave", "StackSet", "region", "instances", "status", "detail", "drift")
+# More instances than this and the text output sums them up per wave, StackSet, region and
+# outcome (hundreds of lines are not a status display); `--format json` lists every one.
+SUMMARY_ABOVE = 20
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class InstanceStatus:
 def collect(cfn: Any, waves: Sequence[tuple[int, str]]) -> tuple[InstanceStatus, ...]:
     rows: list[InstanceStatus] = []
     for wave, name in waves:
-        state = read_stack_set(cfn, name)
+        state = read_stack_set(cfn, name, overrides=False)
         if state is None:
             rows.append(InstanceStatus(wave, name, None, NOT_DEPLOYED))
             continue
@@ -93,7 +99,9 @@ def detect_drift(
 
 
 def _instance_drift(cfn: Any, name: str) -> dict[tuple[str, Target], str]:
-    pages = cfn.get_paginator("list_stack_instances").paginate(StackSetName=name)
+    pages = cfn.get_paginator("list_stack_instances").paginate(
+        StackSetName=name, PaginationConfig=INSTANCE_PAGE
+    )
     return {
         (name, Target(str(s["Account"]), str(s["Region"]))): str(s.get("DriftStatus", ""))
         for page in pages
@@ -106,9 +114,47 @@ def drifted(rows: Sequence[InstanceStatus]) -> bool:
 
 
 def render(rows: Sequence[InstanceStatus]) -> str:
-    """A plain aligned table: readable in a terminal and in a CI log alike."""
-    table = [COLUMNS, *(r.cells for r in rows)]
-    used = [i for i in range(len(COLUMNS)) if any(row[i] for row in table[1:])]
+    """A plain aligned table: readable in a terminal and in a CI log alike. Past SUMMARY_ABOVE
+    instances, one row per wave, StackSet, region and outcome, with the count, and one row per
+    instance that is not CURRENT (those are the ones to look at)."""
+    if len(rows) <= SUMMARY_ABOVE:
+        return _table(COLUMNS, [r.cells for r in rows])
+    totals = Counter(
+        (r.wave, r.stack_set, r.target.region if r.target else "", r.status, r.detail, r.drift)
+        for r in rows
+    )
+    summary = [
+        (str(wave), name, region, str(count), status, detail, drift)
+        for (wave, name, region, status, detail, drift), count in totals.items()
+    ]
+    unhealthy = [r.cells for r in rows if r.target is not None and r.status != "CURRENT"]
+    text = _table(SUMMARY_COLUMNS, summary)
+    if unhealthy:
+        text += "\n" + _table(COLUMNS, unhealthy)
+    return text
+
+
+def _table(columns: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
+    table = [tuple(columns), *(tuple(c) for c in cells)]
+    used = [i for i in range(len(columns)) if any(row[i] for row in table[1:])]
     widths = {i: max(len(row[i]) for row in table) for i in used}
     lines = ["  ".join(row[i].ljust(widths[i]) for i in used).rstrip() for row in table]
     return "\n".join(lines) + "\n"
+
+
+def render_json(rows: Sequence[InstanceStatus]) -> str:
+    """Every stack instance, for tools."""
+    document = [
+        {
+            "wave": r.wave,
+            "stack_set": r.stack_set,
+            "account": r.target.account if r.target else None,
+            "region": r.target.region if r.target else None,
+            "status": r.status,
+            "detail": r.detail,
+            "reason": r.reason,
+            "drift": r.drift,
+        }
+        for r in rows
+    ]
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

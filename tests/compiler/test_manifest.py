@@ -64,10 +64,36 @@ def test_stack_set_targets_and_preferences_come_from_the_spec(prod) -> None:  # 
     _, manifest = prod
     assert manifest["targets"] == {"accounts": ["111111111111"]}
     assert manifest["permission_model"] == "SELF_MANAGED"
+    assert manifest["call_as"] == "SELF"
+    assert manifest["managed_execution"] == {"Active": False}
+    assert "auto_deployment" not in manifest
     assert manifest["operation_preferences"] == {
         "RegionConcurrencyType": "SEQUENTIAL",
+        "RegionOrder": ["us-east-1", "us-west-2"],
         "MaxConcurrentCount": 1,
         "FailureToleranceCount": 0,
+    }
+
+
+def test_service_managed_targets_units_with_auto_deployment_and_percentages() -> None:
+    """staging: OU targets, CallAs, AutoDeployment and ManagedExecution from the spec, and an
+    artifact bucket in the administering account that every target account reads."""
+    result = build(REPO / "specs" / "staging.yaml", write=False)
+    manifest = json.loads(result.files["manifest.json"])
+    assert manifest["permission_model"] == "SERVICE_MANAGED"
+    assert manifest["targets"] == {"organizational_units": ["ou-st4g-1ngw0rk1", "ou-st4g-1ngd4t45"]}
+    assert manifest["administration_account"] == "222222222222"
+    assert manifest["call_as"] == "DELEGATED_ADMIN"
+    assert manifest["auto_deployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert manifest["managed_execution"] == {"Active": True}
+    assert manifest["operation_preferences"] == {
+        "RegionConcurrencyType": "SEQUENTIAL",
+        "RegionOrder": ["us-east-1", "us-west-2"],
+        "MaxConcurrentPercentage": 25,
+        "FailureToleranceCount": 0,
+    }
+    assert {a["buckets"]["us-west-2"] for a in manifest["artifacts"]} == {
+        "payments-artifacts-222222222222-us-west-2-staging"
     }
 
 

@@ -92,6 +92,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def moto_engine_waiver() -> list[str]:
+    """The spec lines that waive DR044 for MOTO_ENGINE_VERSION."""
+    return [
+        # The only version moto's RDS data has is one RDS no longer creates clusters at; these
+        # tests deploy no cluster (moto_compat strips them), so DR044 is waived, in the spec,
+        # the way a user would, with an expiry inside the waiver horizon.
+        "policy:",
+        "  waivers:",
+        "    - rule: DR044",
+        "      resource: database.engine_version",
+        "      reason: moto's RDS engine data ends at a version RDS has deprecated",
+        f"      expires: {date.today() + timedelta(days=90)}",
+    ]
+
+
 def write_spec(path: Path, certificates: dict[str, str], extra_yaml: str = "") -> None:
     lines = [
         f"extends: {REPO / 'specs' / 'dev.yaml'}",
@@ -103,18 +118,7 @@ def write_spec(path: Path, certificates: dict[str, str], extra_yaml: str = "") -
         "  certificate_arns:",
         *(f"    {region}: {arn}" for region, arn in sorted(certificates.items())),
     ]
-    waiver = [
-        # The only version moto's RDS data has is one RDS no longer creates clusters at; these
-        # tests deploy no cluster (moto_compat strips them), so DR044 is waived, in the spec,
-        # the way a user would, with an expiry inside the waiver horizon.
-        "policy:",
-        "  waivers:",
-        "    - rule: DR044",
-        "      resource: database.engine_version",
-        "      reason: moto's RDS engine data ends at a version RDS has deprecated",
-        f"      expires: {date.today() + timedelta(days=90)}",
-    ]
-    path.write_text("\n".join(lines) + "\n" + extra_yaml + "\n".join(waiver) + "\n")
+    path.write_text("\n".join(lines) + "\n" + extra_yaml + "\n".join(moto_engine_waiver()) + "\n")
 
 
 def build(spec: Path, out_base: Path) -> None:

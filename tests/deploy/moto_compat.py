@@ -26,6 +26,19 @@ compiled. The rules, each with the moto behaviour that forces it:
    AWS::EC2::SubnetRouteTableAssociation: moto never deletes a route table it created from a
    template, so the VPC could not be deleted either.
 
+9. only for service-managed builds: moto 5.2 creates a service-managed stack instance's stack
+   outside its CloudFormation backend (a "hidden stack" no DescribeStacks returns), so no
+   instance's outputs can be read and no value can flow to a later wave. Each parameter that
+   would take one gets a Default (the marker) and its manifest flow is dropped. Its exports
+   are not registered either: a resource that imports a value is removed, and so, in turn,
+   is every resource that refers to a removed one (the StackSet engine is what these builds
+   test, not the resources).
+10. only for service-managed builds: an ACM certificate belongs to one account, and the spec
+   names one certificate per region, so the units' accounts cannot use it (moto, like AWS,
+   finds no such certificate there): HTTPS listeners are removed, with the listener rules
+   attached to them. On AWS this is a real limit
+   of service-managed targets with a public API, reported by the closing note, not a moto gap.
+
 moto also does not resolve dynamic references ({{resolve:...}}): they stay literal strings,
 and the only ones the compiler emits sit in AWS::RDS::DBCluster, which rule 1 removes.
 """
@@ -35,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +58,7 @@ from dr_compiler.compiler.manifest import INLINE_TEMPLATE_BYTES
 from dr_compiler.emit import render_json
 
 MARKER = "moto-cannot-create"
+LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
 UNRESOLVED_ATTRIBUTES = frozenset(
     {("AWS::ElasticLoadBalancingV2::LoadBalancer", "CanonicalHostedZoneID")}
 )
@@ -57,11 +71,14 @@ UNDELETABLE = frozenset(
 )
 
 
-def cannot_create(resource: Mapping[str, Any], deletable: bool = False) -> bool:
+def cannot_create(
+    resource: Mapping[str, Any], deletable: bool = False, service_managed: bool = False
+) -> bool:
     kind = resource["Type"]
     properties = resource.get("Properties", {})
     return (
         kind not in get_model_map()
+        or (service_managed and kind == LISTENER and "Certificates" in properties)
         or (deletable and kind in UNDELETABLE)
         or kind.startswith("Custom::")
         or (kind == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in properties)
@@ -81,10 +98,21 @@ def marker(*parts: str) -> str:
     return "-".join((MARKER, *parts))
 
 
-def adapt_template(template: Mapping[str, Any], deletable: bool = False) -> dict[str, Any]:
+def adapt_template(
+    template: Mapping[str, Any], deletable: bool = False, service_managed: bool = False
+) -> dict[str, Any]:
     """The template without what moto cannot create (and, if `deletable`, cannot delete)."""
     resources = template["Resources"]
-    removed = {name for name, r in resources.items() if cannot_create(r, deletable)}
+    removed = {
+        name for name, r in resources.items() if cannot_create(r, deletable, service_managed)
+    }
+    removed |= {
+        name
+        for name, r in resources.items()
+        if r.get("Properties", {}).get("ListenerArn", {}).get("Ref") in removed
+    }
+    if service_managed:  # rule 9
+        removed = _without_imports(resources, removed)
 
     def replace(value: Any) -> Any:
         if isinstance(value, list):
@@ -117,6 +145,43 @@ def adapt_template(template: Mapping[str, Any], deletable: bool = False) -> dict
     return {**template, "Resources": adapted, "Outputs": replace(template.get("Outputs", {}))}
 
 
+def _references(value: Any) -> Iterator[str]:
+    """Logical ids a value refers to, and "Fn::ImportValue" where it imports one."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                yield item
+            elif key == "Fn::GetAtt":
+                yield item.split(".", 1)[0] if isinstance(item, str) else item[0]
+            elif key == "Fn::ImportValue":
+                yield key
+            elif key == "Fn::Sub" and isinstance(item, str):
+                yield from (m.split(".", 1)[0] for m in re.findall(r"\$\{([A-Za-z0-9.]+)\}", item))
+            if key != "Ref":
+                yield from _references(item)
+
+
+def _without_imports(resources: Mapping[str, Any], removed: set[str]) -> set[str]:
+    """`removed`, plus every resource that imports a value or refers to a removed one."""
+    removed = set(removed)
+    while True:
+        more = {
+            name
+            for name, resource in resources.items()
+            if name not in removed
+            and any(
+                ref == "Fn::ImportValue" or ref in removed
+                for ref in _references([resource.get("Properties", {}), resource.get("DependsOn")])
+            )
+        }
+        if not more:
+            return removed
+        removed |= more
+
+
 def _replace_in_sub(text: str, removed: set[str]) -> str:
     def substitute(match: re.Match[str]) -> str:
         name, _, attribute = match.group(1).partition(".")
@@ -131,9 +196,15 @@ def adapt_build(directory: Path, deletable: bool = False) -> None:
     """Rewrite a build folder's templates, and their manifest entries, for moto."""
     manifest_file = directory / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
+    service_managed = manifest["permission_model"] == "SERVICE_MANAGED"
     for entry in manifest["stack_sets"]:
         path = directory / entry["template"]
-        body = render_json(adapt_template(json.loads(path.read_bytes()), deletable))
+        template = adapt_template(json.loads(path.read_bytes()), deletable, service_managed)
+        if service_managed:  # rule 9
+            for flow in entry["parameters"]:
+                template["Parameters"][flow["name"]]["Default"] = marker(flow["name"])
+            entry["parameters"] = []
+        body = render_json(template)
         path.write_bytes(body)
         entry["template_sha256"] = hashlib.sha256(body).hexdigest()
         entry["template_bytes"] = len(body)

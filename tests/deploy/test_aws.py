@@ -144,3 +144,30 @@ def test_the_service_is_named_when_the_call_being_made_is_known() -> None:
     )
     assert error is not None
     assert error.problems[0].message == "cloudformation:UpdateStackSet: access denied: no"
+
+
+def test_a_delegated_administrator_calls_every_stack_set_operation_as_one() -> None:
+    """CallAs reaches the StackSet calls that take it, and only those."""
+    import boto3
+    from botocore.stub import Stubber
+
+    session = boto3.Session(
+        aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1"
+    )
+    clients = AwsClients(session, "us-east-1", "222222222222", call_as="DELEGATED_ADMIN")
+    cfn = clients.client("cloudformation")
+    with Stubber(cfn) as stub:
+        stub.add_response(
+            "describe_stack_set",
+            {"StackSet": {"StackSetName": "s"}},
+            {"StackSetName": "s", "CallAs": "DELEGATED_ADMIN"},
+        )
+        stub.add_response(
+            "list_stack_instances",
+            {"Summaries": []},
+            {"StackSetName": "s", "CallAs": "DELEGATED_ADMIN"},
+        )
+        stub.add_response("describe_stacks", {"Stacks": []}, {"StackName": "plain"})
+        cfn.describe_stack_set(StackSetName="s")
+        cfn.list_stack_instances(StackSetName="s")
+        cfn.describe_stacks(StackName="plain")  # a plain stack call takes no CallAs

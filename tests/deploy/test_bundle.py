@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 from pathlib import Path
@@ -12,9 +11,9 @@ import pytest
 from dr_compiler.cli import run
 from dr_compiler.deploy.bundle import (
     Bundle,
+    Organization,
     from_build,
     from_directory,
-    require_account_targets,
     stack_set_waves,
 )
 from dr_compiler.errors import InputError
@@ -125,16 +124,23 @@ def test_a_folder_without_a_manifest_is_an_input_error(spec: Spec, tmp_path: Pat
     assert "not a dr-compiler build output" in str(raised.value)
 
 
-def test_organizational_unit_targets_are_refused(spec: Spec) -> None:
-    deployment = dataclasses.replace(
-        spec.deployment,
-        accounts=(),
-        organizational_units=("ou-abcd-12345678",),
-        permission_model="service_managed",
+def test_service_managed_bundles_target_units_and_read_the_administering_bucket() -> None:
+    bundle = from_build(build(REPO / "specs" / "staging.yaml", write=False))
+    assert bundle.accounts == ()
+    assert bundle.organization == Organization(
+        units=("ou-st4g-1ngw0rk1", "ou-st4g-1ngd4t45"),
+        filter_type="NONE",
+        filter_accounts=(),
+        administration_account="222222222222",
+        auto_deployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
     )
-    with pytest.raises(InputError) as raised:
-        require_account_targets(dataclasses.replace(spec, deployment=deployment))
-    assert "deploy supports self-managed StackSets with deployment.accounts" in str(raised.value)
+    assert bundle.managed_execution == {"Active": True}
+    # Every target account's zips come from the administering account's bucket.
+    assert bundle.artifact_account("777777777777") == "222222222222"
+    assert (
+        bundle.artifact_bucket(bundle.artifact_account("777777777777"), "us-west-2")
+        == "payments-artifacts-222222222222-us-west-2-staging"
+    )
 
 
 @pytest.mark.parametrize(

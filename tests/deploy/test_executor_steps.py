@@ -7,7 +7,9 @@ CloudFormation service model.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,7 +70,8 @@ def succeed(stubber: Stubber, method: str, expected: dict[str, Any]) -> None:
 
 def desired(*targets: Target) -> DesiredStackSet:
     overrides = {t: {"PeerVpcId": f"vpc-{t.account}"} for t in targets}
-    return DesiredStackSet(NAME, 2, TEMPLATE, targets, overrides)
+    settings = {"ManagedExecution": {"Active": False}}
+    return DesiredStackSet(NAME, 2, TEMPLATE, targets, overrides, settings)
 
 
 def test_a_new_stack_set_then_its_instances_one_call_per_account(
@@ -92,6 +95,7 @@ def test_a_new_stack_set_then_its_instances_one_call_per_account(
                 f"arn:aws:iam::{ADMIN}:role/AWSCloudFormationStackSetAdministrationRole"
             ),
             "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
         },
     )
     for account, regions in ((ADMIN, ["us-east-1", "us-west-2"]), (OTHER, ["us-east-1"])):
@@ -135,6 +139,7 @@ def test_a_changed_template_is_one_update_of_the_whole_stack_set(
             "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "AdministrationRoleARN": ANY,
             "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
             "OperationPreferences": {**PREFERENCES, "RegionOrder": ["us-east-1"]},
         },
     )
@@ -172,3 +177,39 @@ def test_an_instance_left_behind_is_deleted_with_its_stack(
     wanted = desired(kept)
 
     assert stack_sets.apply(REQUEST, wanted, plan_stack_set(wanted, deployed)) == (1, ())
+
+
+def test_with_managed_execution_the_accounts_operations_start_together(
+    writer: tuple[StackSetWriter, Stubber],
+) -> None:
+    """Both CreateStackInstances start before either is waited for."""
+    stack_sets, stubber = writer
+    wanted = dataclasses.replace(
+        desired(Target(ADMIN, "us-east-1"), Target(OTHER, "us-east-1")),
+        settings={"ManagedExecution": {"Active": True}},
+    )
+    deployed = DeployedStackSet(NAME, json.dumps(TEMPLATE), {"PeerVpcId": f"vpc-{ADMIN}"}, ())
+    operations = ("7c3a0e1e-0000-4000-8000-00000000000a", "7c3a0e1e-0000-4000-8000-00000000000b")
+    for account, operation in zip((ADMIN, OTHER), operations, strict=True):
+        stubber.add_response(
+            "create_stack_instances",
+            {"OperationId": operation},
+            {
+                "StackSetName": NAME,
+                "Accounts": [account],
+                "Regions": ["us-east-1"],
+                "ParameterOverrides": [
+                    {"ParameterKey": "PeerVpcId", "ParameterValue": f"vpc-{account}"}
+                ],
+                "OperationPreferences": {**PREFERENCES, "RegionOrder": ["us-east-1"]},
+            },
+        )
+    for operation in operations:
+        stubber.add_response(
+            "describe_stack_set_operation",
+            {"StackSetOperation": {"OperationId": operation, "Status": "SUCCEEDED"}},
+            {"StackSetName": NAME, "OperationId": operation},
+        )
+        stubber.add_response("list_stack_set_operation_results", {"Summaries": []})
+
+    assert stack_sets.apply(REQUEST, wanted, plan_stack_set(wanted, deployed)) == (2, ())

@@ -228,3 +228,40 @@ class _Log:
 
     def flush(self) -> None:
         return None
+
+
+def test_service_managed_steps_name_accounts_through_deployment_targets() -> None:
+    """One call per set of overrides and regions, however many accounts share them."""
+    from dr_compiler.deploy.operations import instance_steps
+    from dr_compiler.deploy.plan import InstanceChange
+
+    preferences = {"MaxConcurrentPercentage": 25, "RegionOrder": ["us-east-1", "us-west-2"]}
+    changes = [
+        InstanceChange(Target(account, region), "add", {"PeerVpcId": vpc})
+        for account, vpc in (("111111111111", "vpc-1"), ("222222222222", "vpc-1"))
+        for region in ("us-west-2", "us-east-1")
+    ] + [InstanceChange(Target("333333333333", "us-east-1"), "add", {"PeerVpcId": "vpc-3"})]
+    steps = instance_steps("create_stack_instances", changes, preferences, ("ou-ab12-cd34ef56",))
+    assert [step.arguments for step in steps] == [
+        {
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ["ou-ab12-cd34ef56"],
+                "Accounts": ["111111111111", "222222222222"],
+                "AccountFilterType": "INTERSECTION",
+            },
+            "Regions": ["us-west-2", "us-east-1"],
+            "OperationPreferences": {**preferences, "RegionOrder": ["us-east-1", "us-west-2"]},
+            "ParameterOverrides": [{"ParameterKey": "PeerVpcId", "ParameterValue": "vpc-1"}],
+        },
+        {
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ["ou-ab12-cd34ef56"],
+                "Accounts": ["333333333333"],
+                "AccountFilterType": "INTERSECTION",
+            },
+            "Regions": ["us-east-1"],
+            "OperationPreferences": {**preferences, "RegionOrder": ["us-east-1"]},
+            "ParameterOverrides": [{"ParameterKey": "PeerVpcId", "ParameterValue": "vpc-3"}],
+        },
+    ]
+    assert [len(step.targets) for step in steps] == [4, 1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -177,3 +178,50 @@ def test_stack_set_parameters_take_the_first_targets_values() -> None:
 def test_a_template_that_is_not_json_compares_as_empty() -> None:
     stack_set = DeployedStackSet("s", "Resources: {}", {}, ())
     assert stack_set.template == {}
+
+
+def test_many_instances_are_summed_up_per_region_and_action() -> None:
+    accounts = [f"{n:012d}" for n in range(1, 33)]
+    targets = tuple(Target(a, "us-east-1") for a in accounts)
+    created = render_text(make_plan([desired(targets=targets)], {}))
+    assert "  + payments-us-east-1-dev: create (1 resources in 32 accounts in us-east-1)" in created
+    # 20 deployed and current, 1 of them with an old value, 1 outdated; 12 new accounts.
+    instances = tuple(
+        DeployedInstance(
+            t,
+            "OUTDATED" if i == 1 else "CURRENT",
+            "FAILED" if i == 1 else "SUCCEEDED",
+            "",
+            {"PeerVpcId": "vpc-0" if i == 0 else "vpc-1"},
+        )
+        for i, t in enumerate(targets[:20])
+    )
+    plan = make_plan(
+        [desired(targets=targets)], {"payments-us-east-1-dev": deployed(instances=instances)}
+    )
+    assert render_text(plan).splitlines() == [
+        "wave 2",
+        "  ~ payments-us-east-1-dev: update",
+        "      instances in us-east-1: 12 to add",
+        "      instances in us-east-1: 1 to update (parameter values change)",
+        "      instances in us-east-1: 1 to update (not CURRENT)",
+        "Plan: 0 to create, 1 to update, 0 unchanged.",
+    ]
+    # The JSON plan still lists every instance.
+    listed = json.loads(render_json(plan))["stack_sets"][0]["instances"]
+    assert len(listed) == 14 and {i["action"] for i in listed} == {"add", "update"}
+
+
+def test_a_changed_stack_set_setting_updates_the_stack_set() -> None:
+    on = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    wanted = dataclasses.replace(desired(), settings={"AutoDeployment": on})
+    reported = dataclasses.replace(deployed(), settings={"AutoDeployment": {"Enabled": False}})
+    plan = plan_stack_set(wanted, reported)
+    assert plan.action is Action.UPDATE and plan.updates_stack_set
+    assert render_text(make_plan([wanted], {wanted.name: reported})).splitlines()[1:3] == [
+        "  ~ payments-us-east-1-dev: update",
+        '      setting AutoDeployment: {"Enabled": false} → '
+        '{"Enabled": true, "RetainStacksOnAccountRemoval": false}',
+    ]
+    # A setting the endpoint does not report cannot be compared, so it changes nothing.
+    assert plan_stack_set(wanted, deployed()).action is Action.UNCHANGED

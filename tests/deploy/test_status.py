@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dr_compiler.deploy.plan import Target
-from dr_compiler.deploy.status import InstanceStatus, drifted, render
+from dr_compiler.deploy.status import InstanceStatus, drifted, render, render_json
 from tests.deploy.conftest import Deployment
 
 
@@ -67,3 +69,38 @@ def test_drift_detection_names_the_call_moto_does_not_implement(deployed: Deploy
     assert result.err.splitlines()[-1].startswith(
         "error: dr-compiler: cloudformation:DetectStackSetDrift: unreadable response"
     )
+
+
+def test_many_instances_are_summed_up_and_the_unhealthy_listed() -> None:
+    rows = [
+        InstanceStatus(
+            1,
+            "payments-us-west-2-base-dev",
+            Target(f"{n:012d}", "us-west-2"),
+            "OUTDATED" if n == 7 else "CURRENT",
+            "FAILED" if n == 7 else "SUCCEEDED",
+            "Supplied certificate was not found" if n == 7 else "",
+        )
+        for n in range(1, 26)
+    ]
+    assert render(rows).splitlines() == [
+        "wave  StackSet                     region     instances  status    detail",
+        "1     payments-us-west-2-base-dev  us-west-2  24         CURRENT   SUCCEEDED",
+        "1     payments-us-west-2-base-dev  us-west-2  1          OUTDATED  FAILED",
+        "",
+        "wave  StackSet                     account       region     status    detail  reason",
+        "1     payments-us-west-2-base-dev  000000000007  us-west-2  OUTDATED  FAILED  "
+        "Supplied certificate was not found",
+    ]
+    listed = json.loads(render_json(rows))
+    assert len(listed) == 25
+    assert listed[6] == {
+        "wave": 1,
+        "stack_set": "payments-us-west-2-base-dev",
+        "account": "000000000007",
+        "region": "us-west-2",
+        "status": "OUTDATED",
+        "detail": "FAILED",
+        "reason": "Supplied certificate was not found",
+        "drift": "",
+    }

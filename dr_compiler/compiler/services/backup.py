@@ -23,13 +23,34 @@ Operational facts (AWS Backup developer guide):
   CloudFormation has no resource for that setting.
 - S3 backups need versioning on the bucket; the role needs the S3 managed policies, which are
   not under service-role/ unlike the general backup and restore policies.
+
+Isolated copies (backup.isolated_copy): every rule also copies its recovery point to a vault
+of a backup account in the same region, and `isolated_vault_template` is that account's
+template, deployed with that account's own credentials (`dr-compiler bootstrap
+--backup-vault`) so that no deployment role of the protected accounts can reach it. AWS facts:
+- AWS Backup copies recovery points to other accounts of the organization for Aurora, DynamoDB
+  (with advanced DynamoDB backup, see above) and S3; for Aurora and RDS it automates a
+  cross-account or a cross-Region copy, not both in one sequence, so the isolated copy stays
+  in the recovery point's region (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html,
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+- cross-account copy must be turned on in the organization's management account (AWS Backup
+  settings, cross-account backup), and the destination vault's access policy must allow
+  backup:CopyIntoBackupVault from the source accounts
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html).
+- a logically air-gapped vault is locked in compliance mode and keeps its backups in an AWS
+  Backup service account; which resource types it accepts is listed per resource in
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html#features-by-resource
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html). A
+  locked vault is a standard vault whose Vault Lock becomes immutable (compliance mode) after
+  ChangeableForDays, at least 3 (https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref
+from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Template
 from troposphere.backup import (
     BackupPlan,
     BackupPlanResourceType,
@@ -39,12 +60,24 @@ from troposphere.backup import (
     BackupVault,
     CopyActionResourceType,
     LifecycleResourceType,
+    LockConfigurationType,
+    LogicallyAirGappedBackupVault,
 )
 from troposphere.iam import Role
+from troposphere.kms import Key
 
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
-from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_arn, table_name
+from dr_compiler.compiler.naming import (
+    arn,
+    backup_vault_name,
+    bucket_arn,
+    isolated_vault_arn,
+    isolated_vault_name,
+    table_name,
+)
+from dr_compiler.compiler.tagging import apply_tags, spec_tags
+from dr_compiler.model import Spec
 
 BACKUP_SELECTION = "BackupSelection"
 VAULT_OUTPUT = "BackupVaultArn"
@@ -120,8 +153,8 @@ def _plan(ctx: StackContext, destinations: tuple[str, ...]) -> BackupPlan:
         TargetBackupVault=_own_vault(ctx),
         Lifecycle=_lifecycle(ctx),
         **(
-            {"CopyActions": [_copy_action(ctx, region) for region in destinations]}
-            if destinations
+            {"CopyActions": [*(_copy_action(ctx, r) for r in destinations), *_isolated(ctx)]}
+            if destinations or ctx.spec.backup.isolated_account
             else {}
         ),
     )
@@ -153,6 +186,19 @@ def _copy_action(ctx: StackContext, region: str) -> CopyActionResourceType:
     )
 
 
+def _isolated(ctx: StackContext) -> list[CopyActionResourceType]:
+    """The copy to the backup account's vault in this region, when the spec asks for one."""
+    backup = ctx.spec.backup
+    if not backup.isolated_account:
+        return []
+    return [
+        CopyActionResourceType(
+            DestinationBackupVaultArn=isolated_vault_arn(ctx.spec, ctx.region),
+            Lifecycle=LifecycleResourceType(DeleteAfterDays=backup.isolated_retention_days),
+        )
+    ]
+
+
 def _selection(ctx: StackContext) -> BackupSelection:
     return BackupSelection(
         BACKUP_SELECTION,
@@ -181,3 +227,131 @@ def _table_arn(ctx: StackContext, table: str) -> AWSHelperFn:
     if ctx.phase is Phase.PRIMARY:
         return GetAtt(ids.table(table), "Arn")
     return arn("dynamodb", ctx.region, f"table/{table_name(ctx.spec, table)}")
+
+
+# The backup account's template (backup.isolated_copy)
+
+PLAN_TYPE = "AWS::Backup::BackupPlan"
+ISOLATED_VAULT = "IsolatedVault"
+ISOLATED_KEY = "IsolatedVaultKey"
+# Vault Lock's shortest grace period before compliance mode makes the lock immutable.
+LOCK_CHANGEABLE_DAYS = 3
+
+
+def isolated_vault_file(region: str) -> str:
+    return f"isolated-vault-{region}.json"
+
+
+def isolated_vault_regions(
+    spec: Spec, templates: Iterable[tuple[str, Mapping[str, Any]]]
+) -> list[str]:
+    """The regions whose templates hold a backup plan, each copying to a vault of its own
+    region in the backup account; none without backup.isolated_copy."""
+    if not spec.backup.isolated_account:
+        return []
+    return sorted(
+        {
+            region
+            for region, template in templates
+            if any(r.get("Type") == PLAN_TYPE for r in template.get("Resources", {}).values())
+        }
+    )
+
+
+def isolated_vault_template(spec: Spec, region: str) -> dict[str, Any]:
+    """The vault that receives the isolated copies made in `region`, with its key and policy."""
+    template = Template(
+        Description=f"dr_compiler: {spec.app} {spec.environment} isolated backup vault in "
+        f"{region}, account {spec.backup.isolated_account}"
+    )
+    template.set_version("2010-09-09")
+    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    key = Key(
+        ISOLATED_KEY,
+        Description=f"{spec.app} {spec.environment} {region}: isolated recovery points",
+        EnableKeyRotation=True,
+        KeyPolicy=_isolated_key_policy(),
+        **retained,
+    )
+    apply_tags(key, spec)
+    template.add_resource(key)
+    template.add_resource(_isolated_vault(spec, region, retained))
+    template.add_output(Output("IsolatedVaultArn", Value=GetAtt(ISOLATED_VAULT, "BackupVaultArn")))
+    return template.to_dict()
+
+
+def _isolated_vault(spec: Spec, region: str, retained: dict[str, str]) -> AWSObject:
+    backup = spec.backup
+    common: dict[str, Any] = {
+        "BackupVaultName": isolated_vault_name(spec, region),
+        "EncryptionKeyArn": GetAtt(ISOLATED_KEY, "Arn"),
+        "AccessPolicy": _copy_in_policy(spec),
+        "BackupVaultTags": spec_tags(spec),
+        **retained,
+    }
+    days = backup.isolated_retention_days
+    if backup.isolated_vault == "logically_air_gapped":
+        return LogicallyAirGappedBackupVault(
+            ISOLATED_VAULT, MinRetentionDays=days, MaxRetentionDays=days, **common
+        )
+    lock = LockConfigurationType(
+        MinRetentionDays=days, MaxRetentionDays=days, ChangeableForDays=LOCK_CHANGEABLE_DAYS
+    )
+    return BackupVault(ISOLATED_VAULT, LockConfiguration=lock, **common)
+
+
+def _isolated_key_policy() -> dict[str, Any]:
+    # AWS Backup encrypts the copies with the vault's key on the backup account's behalf: the
+    # account's own IAM decides who may use it; no other account is named.
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+                },
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def _copy_in_policy(spec: Spec) -> dict[str, Any]:
+    """Only the protected accounts may copy in; nobody may delete (the lock says so too).
+
+    Self-managed: the listed accounts. Service-managed: any account under the target units,
+    by aws:PrincipalOrgPaths, which names units without the organization's id
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+    """
+    deployment = spec.deployment
+    copy_in: dict[str, Any] = {
+        "Sid": "ProtectedAccountsCopyIn",
+        "Effect": "Allow",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    if deployment.service_managed:
+        copy_in["Principal"] = {"AWS": "*"}
+        copy_in["Condition"] = {
+            "ForAnyValue:StringLike": {
+                "aws:PrincipalOrgPaths": [f"*/{unit}/*" for unit in deployment.organizational_units]
+            }
+        }
+    else:
+        copy_in["Principal"] = {
+            "AWS": [
+                {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::{account}:root"}
+                for account in deployment.accounts
+            ]
+        }
+    deny_delete = {
+        "Sid": "NobodyDeletesRecoveryPoints",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+        "Resource": "*",
+    }
+    return {"Version": "2012-10-17", "Statement": [copy_in, deny_delete]}

@@ -9,6 +9,10 @@ condition its tags satisfy; and not excluded by NotResources or failed Condition
 Copies (spec with backup.copy_to_secondaries): every rule of every backup plan in the primary
 template has a CopyAction whose DestinationBackupVaultArn names the backup vault of each
 secondary region's base template.
+
+Isolated copies (spec with backup.isolated_copy): every rule of every backup plan, in any
+template, has a CopyAction to a vault of the backup account in the plan's own region (AWS
+Backup copies Aurora recovery points cross-account or cross-Region, not both in one step).
 """
 
 from __future__ import annotations
@@ -185,6 +189,30 @@ def _copies(spec: Spec, template: TemplateDoc, vaults: dict[str, str]) -> Iterat
                     )
 
 
+def _isolated_copies(spec: Spec, template: TemplateDoc) -> Iterator[Violation]:
+    account = spec.backup.isolated_account
+    wanted = f":backup:{template.region}:{account}:backup-vault:"
+    for logical_id, plan in template.resources(PLAN):
+        rules = as_list(plan.get("Properties", {}).get("BackupPlan", {}).get("BackupPlanRule"))
+        for index, rule in enumerate(rules):
+            arns = (
+                rendered_name(action.get("DestinationBackupVaultArn"), template.region) or ""
+                for action in as_list(rule.get("CopyActions"))
+            )
+            if not any(wanted in arn for arn in arns):
+                yield resource_violation(
+                    template,
+                    logical_id,
+                    f"backup plan {logical_id} rule {rule.get('RuleName', index)} has no "
+                    f"CopyAction to the backup account {account} in {template.region}: "
+                    "its recovery points stay within reach of the account they protect",
+                    "BackupPlan",
+                    "BackupPlanRule",
+                    index,
+                    "CopyActions",
+                )
+
+
 def _missing_vaults(spec: Spec, vaults: dict[str, str]) -> Iterator[Violation]:
     for region in spec.regions.secondaries:
         if region not in vaults:
@@ -201,6 +229,9 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     for template in primaries:
         yield from _coverage(template)
     spec = templates.spec
+    if spec is not None and spec.backup.isolated_account:
+        for template in templates.templates:
+            yield from _isolated_copies(spec, template)
     if spec is None or not spec.backup.copy_to_secondaries:
         return
     vaults = _vaults(templates)
@@ -226,8 +257,10 @@ RULE = Rule(
     remediation=(
         "Compile with dr_compiler: its backup plan selects the Aurora cluster, every table "
         "and every bucket, and with backup.copy_to_secondaries: true copies each recovery "
-        "point to the vault of every secondary region. In a hand-written template add the "
-        "data store's ARN to the BackupSelection Resources and a CopyAction per region."
+        "point to the vault of every secondary region; with backup.isolated_copy it also "
+        "copies each to the backup account's vault in the same region. In a hand-written "
+        "template add the data store's ARN to the BackupSelection Resources and a CopyAction "
+        "per region (and one to the backup account)."
     ),
     docs="https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html",
     bad_example=(

@@ -215,3 +215,74 @@ def test_every_secondary_receives_a_copy(compiled_prod: CompiledSpec) -> None:
     ]
     required = [r.source.key for r in primary_build(spec) if isinstance(r, Requires)]
     assert required == ["us-west-2-base", "us-east-2-base"]
+
+
+def isolated(spec: Spec, vault: str) -> Spec:
+    return dataclasses.replace(
+        spec,
+        backup=dataclasses.replace(
+            spec.backup,
+            isolated_account="555555555555",
+            isolated_vault=vault,
+            isolated_retention_days=90,
+        ),
+    )
+
+
+def test_an_isolated_copy_goes_to_the_backup_account_in_the_plans_region(
+    compiled_prod: CompiledSpec,
+) -> None:
+    copies = plan_rule(isolated(compiled_prod.spec, "locked"))["CopyActions"]
+    assert copies[1:] == [
+        {
+            "DestinationBackupVaultArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:backup:us-east-1:555555555555:"
+                "backup-vault:payments-isolated-us-east-1-prod"
+            },
+            "Lifecycle": {"DeleteAfterDays": 90},
+        }
+    ]
+
+
+def test_the_backup_accounts_vault_is_air_gapped_or_locked_and_only_takes_copies_in(
+    compiled_prod: CompiledSpec,
+) -> None:
+    air_gapped = backup.isolated_vault_template(
+        isolated(compiled_prod.spec, "logically_air_gapped"), "us-east-1"
+    )["Resources"]
+    vault = air_gapped["IsolatedVault"]
+    assert vault["Type"] == "AWS::Backup::LogicallyAirGappedBackupVault"
+    assert (vault["DeletionPolicy"], vault["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = vault["Properties"]
+    assert (properties["MinRetentionDays"], properties["MaxRetentionDays"]) == (90, 90)
+    assert properties["EncryptionKeyArn"] == {"Fn::GetAtt": ["IsolatedVaultKey", "Arn"]}
+    assert air_gapped["IsolatedVaultKey"]["Properties"]["EnableKeyRotation"] is True
+    copy_in, deny = properties["AccessPolicy"]["Statement"]
+    # Self-managed prod: exactly its target accounts may copy in.
+    assert copy_in == {
+        "Sid": "ProtectedAccountsCopyIn",
+        "Effect": "Allow",
+        "Principal": {"AWS": [{"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:root"}]},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    assert deny["Effect"] == "Deny" and "backup:DeleteRecoveryPoint" in deny["Action"]
+
+    locked = backup.isolated_vault_template(isolated(compiled_prod.spec, "locked"), "us-east-1")
+    vault = locked["Resources"]["IsolatedVault"]
+    assert vault["Type"] == "AWS::Backup::BackupVault"
+    assert vault["Properties"]["LockConfiguration"] == {
+        "MinRetentionDays": 90,
+        "MaxRetentionDays": 90,
+        "ChangeableForDays": 3,
+    }
+
+
+def test_only_regions_with_a_backup_plan_get_an_isolated_vault(
+    compiled_prod: CompiledSpec,
+) -> None:
+    templates = [(s.stack.region, s.template) for s in compiled_prod.stacks]
+    assert backup.isolated_vault_regions(compiled_prod.spec, templates) == []
+    spec = isolated(compiled_prod.spec, "locked")
+    # Every region backs up its own stores after a failover (DR064), so each copies out too.
+    assert backup.isolated_vault_regions(spec, templates) == ["us-east-1", "us-west-2"]

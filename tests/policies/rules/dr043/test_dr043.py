@@ -47,3 +47,25 @@ def test_every_store_selected_by_arn_wildcard_or_tag_with_copies_passes() -> Non
     assert template_findings("DR043", *files, spec_file=SPEC) == []
     # Without a spec the copies are not judged, only coverage.
     assert template_findings("DR043", HERE / "good.us-east-1.primary.json") == []
+
+
+def test_a_plan_without_a_copy_to_the_backup_account_fails_when_the_spec_wants_one() -> None:
+    files = (HERE / "good.us-east-1.primary.json", HERE / "vault.us-west-2.base.json")
+    findings = template_findings("DR043", *files, spec_file=HERE / "isolated.yaml")
+    assert summary(findings) == {
+        (
+            "DR043",
+            "BackupPlan",
+            "good.us-east-1.primary.json: BackupPlan.BackupPlan.BackupPlanRule[0].CopyActions",
+        )
+    }
+    assert findings[0].message == (
+        "backup plan BackupPlan rule hourly has no CopyAction to the backup account "
+        "555555555555 in us-east-1: its recovery points stay within reach of the account they "
+        "protect"
+    )
+
+
+def test_a_copy_to_the_backup_account_in_the_plans_region_passes() -> None:
+    files = (HERE / "isolated.us-east-1.primary.json", HERE / "vault.us-west-2.base.json")
+    assert template_findings("DR043", *files, spec_file=HERE / "isolated.yaml") == []
