@@ -1,8 +1,8 @@
 """Bucket emptier: with `force_destroy`, a custom resource empties each bucket before deletion.
 
 CloudFormation cannot delete a non-empty bucket (DR020). In every stack that holds buckets
-(the primary stack, each secondary's base stack, and the global stack with a Region
-switch plan's report bucket), one `Custom::BucketEmptier` per bucket
+(the primary stack and each secondary's base stack, which may also hold the Region switch
+plan's report bucket), one `Custom::BucketEmptier` per bucket
 depends on its bucket, so on stack deletion CloudFormation deletes the custom resource first
 — the function removes every object version and delete marker — and then the bucket.
 
@@ -54,27 +54,28 @@ class StackBucket:
 
 
 def stack_buckets(ctx: StackContext) -> list[StackBucket]:
-    """The spec's buckets in the regional base stacks; the Region switch plan's report
-    bucket in the global stack."""
+    """The buckets of a regional base stack: the spec's, and the Region switch plan's
+    report bucket in the base stack of the Region the plan fails over to."""
     spec = ctx.spec
-    if ctx.in_regional_base:
-        return [
-            StackBucket(
-                ids.bucket(b.name),
-                naming.bucket_name(spec, b.name, ctx.region),
-                ("storage", "buckets", b.index),
-            )
-            for b in spec.buckets
-        ]
+    if not ctx.in_regional_base:
+        return []
+    found = [
+        StackBucket(
+            ids.bucket(b.name),
+            naming.bucket_name(spec, b.name, ctx.region),
+            ("storage", "buckets", b.index),
+        )
+        for b in spec.buckets
+    ]
     if region_switch.has_report_bucket(ctx):
-        return [
+        found.append(
             StackBucket(
                 region_switch.REPORT_BUCKET,
                 region_switch.report_bucket_name(spec, ctx.region),
                 ("failover", "orchestrator"),
             )
-        ]
-    return []
+        )
+    return found
 
 
 def deployed_in(ctx: StackContext) -> bool:

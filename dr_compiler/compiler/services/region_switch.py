@@ -55,8 +55,10 @@ What AWS documents, and how it shapes this module:
   (security_iam_region_switch_manual_approval.html). The plan's ARN ends in a suffix AWS
   picks, so statements name `plan/<name>:*`.
 - Reports: `ReportConfiguration` writes a report after each execution to one S3 location
-  (ReportOutput: exactly one item); the bucket here is encrypted with the stack's key,
-  versioned, TLS-only and blocks public access.
+  (ReportOutput: exactly one item). The bucket lives in the base stack of the Region the
+  plan fails over to (a report of a failover away from the primary must land where the
+  failover goes), encrypted with that Region's key, versioned, TLS-only, public access
+  blocked; the key's ARN reaches the global stack as a parameter from that stack's output.
 - Quotas and availability: cfn-lint's resource data lists AWS::ARCRegionSwitch::Plan in every
   commercial region it ships (not in the China regions); RecoveryTimeObjectiveMinutes takes 1
   to 10080; a trigger takes 1 to 10 conditions; the plan name is 1 to 32 characters of
@@ -67,7 +69,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awacs import arc_region_switch, cloudwatch, kms, s3
+from awacs import arc_region_switch, cloudwatch, s3
+from awacs import kms as kms_actions
 from awacs import rds as rds_actions
 from awacs import route53 as route53_actions
 from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
@@ -86,8 +89,16 @@ from troposphere.s3 import (
 )
 
 from dr_compiler.compiler import iam, naming
-from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
-from dr_compiler.compiler.services import failover, route53
+from dr_compiler.compiler.context import (
+    Inbound,
+    Phase,
+    Requires,
+    Sourced,
+    StackContext,
+    StackId,
+    sourced,
+)
+from dr_compiler.compiler.services import failover, kms, route53
 from dr_compiler.model import Spec
 from dr_compiler.objectives import PlanStep, plan_objective_minutes, plan_steps
 
@@ -95,16 +106,25 @@ PLAN = "RegionSwitchPlan"
 EXECUTION_ROLE = "RegionSwitchExecutionRole"
 APPROVAL_ROLE = "RegionSwitchApprovalRole"
 REPORT_BUCKET = "RegionSwitchReportBucket"
+REPORT_KEY_PARAMETER = "RegionSwitchReportKeyArn"
 SERVICE = "arc-region-switch.amazonaws.com"
 TRIGGER_MIN_DELAY_MINUTES = 60
 """One automatic execution an hour at most: a flapping trigger alarm cannot start a second
 failover while the first one's DNS and database settle."""
 
-Item = AWSObject | Output | Requires | Sourced
+Item = AWSObject | Output | Inbound | Requires | Sourced
 
 
 def has_report_bucket(ctx: StackContext) -> bool:
-    return ctx.phase is Phase.GLOBAL and ctx.spec.failover.region_switch
+    """The report bucket lives in the base stack of the Region the plan fails over to: the
+    report of a failover away from the primary must land in a Region that survives it, and
+    that stack already owns the Region's key (and, with force_destroy, its bucket emptier)."""
+    spec = ctx.spec
+    return (
+        spec.failover.region_switch
+        and ctx.phase is Phase.BASE
+        and ctx.region == plan_regions(spec)[1]
+    )
 
 
 def report_bucket_name(spec: Spec, region: str) -> str:
@@ -135,12 +155,26 @@ def trigger_alarm_arn(spec: Spec) -> Sub:
 
 def build(ctx: StackContext) -> Iterator[Item]:
     spec = ctx.spec
-    if not has_report_bucket(ctx):
+    if has_report_bucket(ctx):
+        yield from sourced(
+            [_report_bucket(ctx), _report_bucket_policy()], "failover", "orchestrator"
+        )
+        yield Output(
+            "RegionSwitchReportBucketName",
+            Value=Ref(REPORT_BUCKET),
+            Description="Region switch execution reports",
+        )
+    if ctx.phase is not Phase.GLOBAL or not spec.failover.region_switch:
         return
     _, secondary = plan_regions(spec)
     triggered = spec.health_monitor is not None
     steps = plan_steps(spec)
-    yield from sourced([_report_bucket(ctx), _report_bucket_policy()], "failover", "orchestrator")
+    yield Inbound(
+        REPORT_KEY_PARAMETER,
+        StackId(Phase.BASE, secondary),
+        kms.KEY_ARN_OUTPUT,
+        f"{secondary}'s customer key, which encrypts the plan's execution reports",
+    )
     yield from sourced([_execution_role(ctx, steps, triggered)], "failover", "orchestrator")
     if not spec.failover.automatic:
         yield from sourced([_approval_role(spec)], "failover", "automatic")
@@ -151,11 +185,6 @@ def build(ctx: StackContext) -> Iterator[Item]:
             f"the plan's trigger is {secondary}'s FailoverTriggerAlarm, created by that stack",
         )
     yield Output("RegionSwitchPlanArn", Value=GetAtt(PLAN, "Arn"), Description="Failover plan")
-    yield Output(
-        "RegionSwitchReportBucketName",
-        Value=Ref(REPORT_BUCKET),
-        Description="Region switch execution reports",
-    )
 
 
 def _plan(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool) -> arcregionswitch.Plan:
@@ -205,7 +234,8 @@ def _plan(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool) -> ar
             ReportOutput=[
                 arcregionswitch.ReportOutputConfiguration(
                     S3Configuration=arcregionswitch.S3ReportOutputConfiguration(
-                        BucketOwner=AccountId, BucketPath=Ref(REPORT_BUCKET)
+                        BucketOwner=AccountId,
+                        BucketPath=naming.cfn(report_bucket_name(spec, secondary)),
                     )
                 )
             ]
@@ -306,9 +336,15 @@ def _execution_role(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: b
                 "StartOnTrigger", [arc_region_switch.StartPlanExecution], [plan_arn_pattern(spec)]
             )
         )
+    _, secondary = plan_regions(spec)
+    reports = naming.arn("s3", "", f"{report_bucket_name(spec, secondary)}/*", account=False)
     statements += [
-        iam.allow("WriteReports", [s3.PutObject], [Sub(f"${{{REPORT_BUCKET}.Arn}}/*")]),
-        iam.allow("EncryptReports", [kms.GenerateDataKey, kms.Encrypt], [ctx.key_arn]),
+        iam.allow("WriteReports", [s3.PutObject], [reports]),
+        iam.allow(
+            "EncryptReports",
+            [kms_actions.GenerateDataKey, kms_actions.Encrypt],
+            [Ref(REPORT_KEY_PARAMETER)],
+        ),
     ]
     return Role(
         EXECUTION_ROLE,
