@@ -618,6 +618,26 @@ def plan_objective_minutes(spec: Spec) -> int:
     return max(1, math.ceil(spec.objectives.for_component("failover").rto_seconds / 60))
 
 
+def plan_workflow_text(spec: Spec) -> str:
+    """The plan's trigger and workflow in one line, for the failover estimate's notes."""
+    secondary = spec.regions.secondaries[0]
+    monitor = spec.health_monitor
+    trigger = (
+        f"{secondary}'s FailoverTriggerAlarm starts it"
+        if monitor is not None and monitor.schedule is not None
+        else "a person starts it (no trigger alarm)"
+    )
+    workflow = "; ".join(
+        f"{index}. {step.name} ({step.block}, {fmt_seconds(step.figure.seconds)})"
+        for index, step in enumerate(plan_steps(spec), 1)
+    )
+    return (
+        f"ARC Region switch plan activating {secondary} (RecoveryTimeObjectiveMinutes "
+        f"{plan_objective_minutes(spec)}): {trigger}; workflow {workflow}. Region switch "
+        f"documents no latency from the alarm to the first step: not counted ({REGION_SWITCH_URL})"
+    )
+
+
 def _plan_path(spec: Spec, monitor: Function) -> TriggerPath:
     """The secondary's trigger alarm starts the plan in that region; its steps up to the
     promotion follow (the traffic shift is counted with the failover, as for every path)."""
@@ -921,6 +941,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
                 f"path surviving the loss of {spec.regions.primary}: {surviving.name}",
                 _paths_note(spec),
                 serial,
+                *((plan_workflow_text(spec),) if spec.failover.region_switch else ()),
             ),
             not_counted=tuple(_monitor_schedules(spec)),
         )

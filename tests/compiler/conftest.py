@@ -25,3 +25,8 @@ def compiled_prod() -> CompiledSpec:
 @pytest.fixture(scope="session")
 def compiled_dev() -> CompiledSpec:
     return compile_file(REPO / "specs" / "dev.yaml")
+
+
+@pytest.fixture(scope="session")
+def compiled_staging() -> CompiledSpec:
+    return compile_file(REPO / "specs" / "staging.yaml")

@@ -23,7 +23,8 @@ What AWS documents, and how it shapes this module:
   `switchoverOnly` behavior calls SwitchoverGlobalCluster (no data loss, needs the primary)
   and `failover` calls FailoverGlobalCluster with AllowDataLoss (API_GlobalAuroraConfiguration:
   https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GlobalAuroraConfiguration.html):
-  `failover`, and the ungraceful failover, only with `allow_data_loss`; then the
+  `failover` only toward the secondary and only with `allow_data_loss`
+  (`lossy_promotion`), `switchoverOnly` otherwise and always for failback; then the
   Route53HealthCheck step for the API's failover records (its hosted zone, record name and
   the record sets' identifiers mapped to Regions,
   https://docs.aws.amazon.com/r53recovery/latest/dg/route53-health-check-block.html).
@@ -226,7 +227,7 @@ def _plan(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool) -> ar
                 WorkflowTargetAction="activate",
                 WorkflowTargetRegion=region,
                 WorkflowDescription=f"Activate {region}",
-                Steps=[_step(ctx, step) for step in steps],
+                Steps=[_step(ctx, step, region) for step in steps],
             )
             for region in (secondary, primary)
         ],
@@ -244,12 +245,12 @@ def _plan(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool) -> ar
     )
 
 
-def _step(ctx: StackContext, step: PlanStep) -> arcregionswitch.Step:
+def _step(ctx: StackContext, step: PlanStep, activated: str) -> arcregionswitch.Step:
     configuration = {
         "approval": _approval_block,
         "database": _database_block,
         "dns": _dns_block,
-    }[step.component](ctx)
+    }[step.component](ctx, activated)
     return arcregionswitch.Step(
         Name=step.name,
         ExecutionBlockType=step.block,
@@ -258,7 +259,9 @@ def _step(ctx: StackContext, step: PlanStep) -> arcregionswitch.Step:
     )
 
 
-def _approval_block(ctx: StackContext) -> arcregionswitch.ExecutionBlockConfiguration:
+def _approval_block(
+    ctx: StackContext, activated: str
+) -> arcregionswitch.ExecutionBlockConfiguration:
     return arcregionswitch.ExecutionBlockConfiguration(
         ExecutionApprovalConfig=arcregionswitch.ExecutionApprovalConfiguration(
             ApprovalRole=GetAtt(APPROVAL_ROLE, "Arn")
@@ -266,22 +269,32 @@ def _approval_block(ctx: StackContext) -> arcregionswitch.ExecutionBlockConfigur
     )
 
 
-def _database_block(ctx: StackContext) -> arcregionswitch.ExecutionBlockConfiguration:
+def lossy_promotion(spec: Spec, activated: str) -> bool:
+    """Whether activating `activated` may fail over with data loss: toward the secondary,
+    with allow_data_loss. A trigger cannot choose the execution mode (API_Trigger has no
+    mode), so an automatic failover that must work with the primary gone needs `failover` as
+    the block's behavior, which "might cause data loss, including during graceful
+    execution" (API_GlobalAuroraConfiguration). Failback toward the primary, planned while
+    both Regions answer, only ever switches over."""
+    return spec.failover.allow_data_loss and activated != spec.regions.primary
+
+
+def _database_block(
+    ctx: StackContext, activated: str
+) -> arcregionswitch.ExecutionBlockConfiguration:
     spec = ctx.spec
-    lossy = spec.failover.allow_data_loss
-    extra = {"Ungraceful": arcregionswitch.GlobalAuroraUngraceful(Ungraceful="failover")}
     aurora = arcregionswitch.GlobalAuroraConfiguration(
         GlobalClusterIdentifier=naming.global_cluster_identifier(spec),
         DatabaseClusterArns=[naming.cluster_arn(spec, region) for region in plan_regions(spec)],
-        **(extra if lossy else {}),
     )
     # troposphere 4.11 types Behavior as a dict (the provider schema wraps the enum in an
     # allOf); the property is the string enum switchoverOnly | failover, so set it directly.
+    lossy = lossy_promotion(spec, activated)
     aurora.properties["Behavior"] = "failover" if lossy else "switchoverOnly"
     return arcregionswitch.ExecutionBlockConfiguration(GlobalAuroraConfig=aurora)
 
 
-def _dns_block(ctx: StackContext) -> arcregionswitch.ExecutionBlockConfiguration:
+def _dns_block(ctx: StackContext, activated: str) -> arcregionswitch.ExecutionBlockConfiguration:
     spec = ctx.spec
     primary, secondary = plan_regions(spec)
     return arcregionswitch.ExecutionBlockConfiguration(
@@ -314,7 +327,11 @@ def _execution_role(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: b
             ),
             iam.allow(
                 "PromoteGlobalDatabase",
-                [rds_actions.SwitchoverGlobalCluster, rds_actions.FailoverGlobalCluster],
+                [
+                    rds_actions.SwitchoverGlobalCluster,
+                    # Only a block that may fail over calls FailoverGlobalCluster.
+                    *([rds_actions.FailoverGlobalCluster] if spec.failover.allow_data_loss else []),
+                ],
                 [global_cluster, *clusters],
             ),
         ]

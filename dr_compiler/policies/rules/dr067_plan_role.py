@@ -2,6 +2,7 @@
 
 For every plan whose ExecutionRole is a role of its own template:
 - the role trusts `arc-region-switch.amazonaws.com` and no other principal;
+- rds:FailoverGlobalCluster only when an AuroraGlobalDatabase step may fail over;
 - every Allow statement of the role names resources the plan itself names, by service:
   rds: the GlobalClusterIdentifier (`global-cluster:<id>`) and the DatabaseClusterArns of an
   AuroraGlobalDatabase step; route53: the HostedZoneId of a Route53HealthCheck step;
@@ -76,9 +77,22 @@ def _scoped(props: Mapping[str, Any], service: str, resource: Any) -> bool:
     return False
 
 
+def _may_fail_over(props: Mapping[str, Any]) -> bool:
+    """Whether an AuroraGlobalDatabase step calls FailoverGlobalCluster: behavior `failover`,
+    or the ungraceful `failover` (API_GlobalAuroraConfiguration)."""
+    return any(
+        config.get("Behavior") == "failover"
+        or (config.get("Ungraceful") or {}).get("Ungraceful") == "failover"
+        for config in _step_blocks(props, "GlobalAuroraConfig")
+    )
+
+
 def _statement_problems(props: Mapping[str, Any], statement: Mapping[str, Any]) -> Iterator[str]:
     for action in actions(statement):
         service = action.partition(":")[0].lower()
+        if action.lower() == "rds:failoverglobalcluster" and not _may_fail_over(props):
+            yield f"allows {action}, which no step calls (every Aurora step only switches over)"
+            continue
         unscoped = [
             text_of(r) or str(r)
             for r in as_list(statement.get("Resource"))

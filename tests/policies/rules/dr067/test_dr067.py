@@ -32,3 +32,15 @@ def test_broad_resources_other_services_and_other_principals_fail() -> None:
 
 def test_the_compiled_role_names_only_the_plan_resources() -> None:
     assert template_findings("DR067", HERE / f"good.{GLOBAL}") == []
+
+
+def test_failover_rights_for_a_plan_that_only_switches_over_fail() -> None:
+    fixture = f"switchover.{GLOBAL}"
+    findings = template_findings("DR067", HERE / fixture)
+    statements = f"{fixture}: {ROLE}.Policies[0].PolicyDocument.Statement"
+    assert summary(findings) == {("DR067", ROLE, f"{statements}[1]")}
+    assert findings[0].message == (
+        f"execution role {ROLE} of plan RegionSwitchPlan allows rds:FailoverGlobalCluster, "
+        "which no step calls (every Aurora step only switches over): not a resource of the "
+        "plan's steps, triggers or reports"
+    )
