@@ -4,8 +4,9 @@
 VPCs and the peering between them, the data stores of every region with their replication
 arrows, and the failover path (Route53 -> health-check alarm -> SNS -> failover function ->
 Aurora promotion; or, with `failover.orchestrator: region_switch`, the secondary's probe alarm
--> the ARC Region switch plan, its workflow in the plan's box -> Aurora promotion). `to_mermaid` and `to_svg` only draw a `Graph`, so the two drawings name
-the same nodes and edges by construction (tests compare them).
+-> the ARC Region switch plan, its workflow in the plan's box -> Aurora promotion).
+`to_mermaid` and `to_svg` only draw a `Graph`, so the two drawings name the same nodes and
+edges by construction (tests compare them).
 
 The SVG is hand-written with a deterministic layout, so a build needs no external tool and
 the same spec gives byte-identical output:
