@@ -81,12 +81,6 @@ from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 from troposphere.s3 import (
     Bucket,
-    BucketEncryption,
-    BucketPolicy,
-    PublicAccessBlockConfiguration,
-    ServerSideEncryptionByDefault,
-    ServerSideEncryptionRule,
-    VersioningConfiguration,
 )
 
 from dr_compiler.compiler import iam, naming
@@ -100,6 +94,7 @@ from dr_compiler.compiler.context import (
     sourced,
 )
 from dr_compiler.compiler.services import failover, kms, route53
+from dr_compiler.compiler.services import s3 as s3_buckets
 from dr_compiler.model import Spec
 from dr_compiler.objectives import PlanStep, plan_objective_minutes, plan_steps
 
@@ -158,7 +153,7 @@ def build(ctx: StackContext) -> Iterator[Item]:
     spec = ctx.spec
     if has_report_bucket(ctx):
         yield from sourced(
-            [_report_bucket(ctx), _report_bucket_policy()], "failover", "orchestrator"
+            [_report_bucket(ctx), s3_buckets.tls_only(REPORT_BUCKET)], "failover", "orchestrator"
         )
         yield Output(
             "RegionSwitchReportBucketName",
@@ -420,32 +415,6 @@ def _report_bucket(ctx: StackContext) -> Bucket:
     return Bucket(
         REPORT_BUCKET,
         BucketName=naming.cfn(report_bucket_name(ctx.spec, ctx.region)),
-        BucketEncryption=BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.key_arn
-                    ),
-                    BucketKeyEnabled=True,
-                )
-            ]
-        ),
-        VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
-        PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-            BlockPublicAcls=True,
-            BlockPublicPolicy=True,
-            IgnorePublicAcls=True,
-            RestrictPublicBuckets=True,
-        ),
+        **s3_buckets.protected_bucket(ctx),
         **ctx.data_policies(),
-    )
-
-
-def _report_bucket_policy() -> BucketPolicy:
-    return BucketPolicy(
-        f"{REPORT_BUCKET}Policy",
-        Bucket=Ref(REPORT_BUCKET),
-        PolicyDocument=iam.deny_insecure_transport(
-            "s3", [GetAtt(REPORT_BUCKET, "Arn"), Sub(f"${{{REPORT_BUCKET}.Arn}}/*")]
-        ),
     )
