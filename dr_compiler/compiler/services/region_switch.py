@@ -79,9 +79,7 @@ from awacs.sts import AssumeRole
 from troposphere import AccountId, AWSObject, GetAtt, Output, Ref, Sub, arcregionswitch
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
-from troposphere.s3 import (
-    Bucket,
-)
+from troposphere.s3 import Bucket
 
 from dr_compiler.compiler import iam, naming
 from dr_compiler.compiler.context import (
