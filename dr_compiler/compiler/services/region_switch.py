@@ -28,10 +28,12 @@ What AWS documents, and how it shapes this module:
   Route53HealthCheck step for the API's failover records (its hosted zone, record name and
   the record sets' identifiers mapped to Regions,
   https://docs.aws.amazon.com/r53recovery/latest/dg/route53-health-check-block.html).
-  DynamoDB global tables and replicated buckets need no step (every region already serves
-  them); Lambda functions have no capacity to scale (Region switch's scaling blocks are for
-  EC2 Auto Scaling, ECS, EKS and Aurora capacity), and both regions compile the same Aurora
-  Serverless v2 range, so no scaling step either. Nothing the plan needs is beyond Region
+  DynamoDB global tables and replicated buckets need no step: every region already serves
+  them (DR065 checks that each global table has a replica in both of the plan's Regions,
+  DR040 that each bucket replicates to the secondary). Lambda functions have no capacity to
+  scale (Region switch's scaling blocks are for EC2 Auto Scaling, ECS, EKS and Aurora
+  capacity), and both regions compile the same Aurora Serverless v2 range, so no scaling
+  step either. Nothing the plan needs is beyond Region
   switch's own blocks, so there is no custom Lambda step.
 - Not expressible today: the Route53HealthCheck block *creates* Route 53 health checks that
   must then be attached to the records ("which you then attach to Route 53 DNS records",

@@ -8,7 +8,10 @@ Templates: every workflow of a plan that activates a Region has
   GlobalClusterIdentifier), naming a member cluster in each of the plan's Regions; and
 - a Route53HealthCheck step for each failover record name of the set (RecordName, with or
   without the trailing dot).
-DynamoDB global tables and replicated buckets need no step: every region already serves them.
+DynamoDB global tables need no step (Region switch has no block for them, and none is
+needed: every replica takes writes), but only because a replica exists in each of the plan's
+Regions: a global table of the set without one fails here. Replicated buckets need no step
+either; that the secondary holds a replica is DR040's check.
 """
 
 from __future__ import annotations
@@ -84,10 +87,25 @@ def _missing(
         yield f"no Route53HealthCheck step for the failover records of {record}"
 
 
+def _tables_without_replicas(templates: TemplateSet, regions: set[str]) -> Iterator[str]:
+    for _, table_id, resource in templates.all_resources("AWS::DynamoDB::GlobalTable"):
+        replicas = as_list(resource.get("Properties", {}).get("Replicas"))
+        missing = regions - {r.get("Region") for r in replicas if isinstance(r, dict)}
+        if missing:
+            yield (
+                f"global table {table_id} has no replica in {', '.join(sorted(missing))}, which "
+                "the plan activates: no step can make one"
+            )
+
+
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     clusters, records = _global_clusters(templates), _failover_record_names(templates)
     for template, logical_id, props in plans(templates):
         regions = {r for r in as_list(props.get("Regions")) if isinstance(r, str)}
+        for problem in _tables_without_replicas(templates, regions):
+            yield resource_violation(
+                template, logical_id, f"plan {logical_id}: {problem}", "Regions"
+            )
         for index, workflow in activations(props):
             target = workflow.get("WorkflowTargetRegion", "either Region")
             for problem in _missing(workflow, regions, clusters, records):

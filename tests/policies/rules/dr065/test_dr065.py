@@ -42,3 +42,14 @@ def test_workflows_missing_the_database_or_the_dns_step_fail() -> None:
 
 def test_the_compiled_plan_covers_the_database_and_the_dns() -> None:
     assert template_findings("DR065", HERE / f"good.{GLOBAL}", HERE / f"good.{PRIMARY}") == []
+
+
+def test_a_global_table_without_a_replica_in_a_plan_region_fails() -> None:
+    findings = template_findings("DR065", HERE / f"good.{GLOBAL}", HERE / f"single.{PRIMARY}")
+    assert summary(findings) == {
+        ("DR065", "RegionSwitchPlan", f"good.{GLOBAL}: RegionSwitchPlan.Regions")
+    }
+    assert findings[0].message == (
+        "plan RegionSwitchPlan: global table TransactionsTable has no replica in us-west-2, "
+        "which the plan activates: no step can make one"
+    )
