@@ -225,6 +225,13 @@ class Failover:
     """M: failing one-minute datapoints within N before a trigger alarm fires."""
     decision_seconds: int | None = None
     """A person's committed time to decide, for a manual failover (automatic: false)."""
+    orchestrator: str = "lambda"
+    """What runs the failover: "lambda" (the failover function) or "region_switch" (an ARC
+    Region switch plan compiled from the spec)."""
+
+    @property
+    def region_switch(self) -> bool:
+        return self.orchestrator == "region_switch"
 
 
 @dataclass(frozen=True)
@@ -514,6 +521,7 @@ def _failover(raw: dict[str, Any]) -> Failover:
         evaluation_periods=raw.get("evaluation_periods", 3),
         datapoints_to_alarm=raw.get("datapoints_to_alarm", 2),
         decision_seconds=raw.get("decision_seconds"),
+        orchestrator=raw.get("orchestrator", "lambda"),
     )
 
 

@@ -570,6 +570,86 @@ def _estimate(
     )
 
 
+# --- The ARC Region switch plan (failover.orchestrator: region_switch) --------------------
+
+REGION_SWITCH_URL = "https://docs.aws.amazon.com/r53recovery/latest/dg/region-switch.html"
+"""Region switch runs a plan's workflow step by step in the Region being activated (a data
+plane in each Region); CloudWatch alarm triggers start it."""
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the plan's workflow that activates the secondary, in execution order.
+
+    The builder (compiler/services/region_switch.py) compiles these steps, and the figure is
+    the step's share of the RTO, so the estimate and the plan cannot drift apart."""
+
+    name: str
+    """The step's name in the plan."""
+    block: str
+    """Its ExecutionBlockType."""
+    component: str
+    """What it acts on: "approval", "database" or "dns"."""
+    figure: Figure
+
+
+def plan_steps(spec: Spec) -> tuple[PlanStep, ...]:
+    """The workflow that activates the first secondary: an approval when a person decides
+    (failover.automatic: false), the Aurora global database's promotion, then DNS.
+
+    DynamoDB global tables and replicated buckets get no step: every region already holds a
+    writable table replica and a readable bucket replica (see their estimates), and Region
+    switch has no execution block for either
+    (https://docs.aws.amazon.com/r53recovery/latest/dg/working-with-rs-execution-blocks.html).
+    """
+    steps = []
+    if not spec.failover.automatic:
+        steps.append(
+            PlanStep("approve-failover", "ManualApproval", "approval", manual_decision(spec))
+        )
+    steps.append(PlanStep("promote-database", "AuroraGlobalDatabase", "database", promotion(spec)))
+    steps.append(PlanStep("shift-dns", "Route53HealthCheck", "dns", traffic_shift(spec)))
+    return tuple(steps)
+
+
+def plan_objective_minutes(spec: Spec) -> int:
+    """The plan's RecoveryTimeObjectiveMinutes: the failover objective in whole minutes,
+    rounded up (the property takes 1 to 10080 minutes)."""
+    return max(1, math.ceil(spec.objectives.for_component("failover").rto_seconds / 60))
+
+
+def plan_workflow_text(spec: Spec) -> str:
+    """The plan's trigger and workflow in one line, for the failover estimate's notes."""
+    secondary = spec.regions.secondaries[0]
+    monitor = spec.health_monitor
+    trigger = (
+        f"{secondary}'s FailoverTriggerAlarm starts it"
+        if monitor is not None and monitor.schedule is not None
+        else "a person starts it (no trigger alarm)"
+    )
+    workflow = "; ".join(
+        f"{index}. {step.name} ({step.block}, {fmt_seconds(step.figure.seconds)})"
+        for index, step in enumerate(plan_steps(spec), 1)
+    )
+    return (
+        f"ARC Region switch plan activating {secondary} (RecoveryTimeObjectiveMinutes "
+        f"{plan_objective_minutes(spec)}): {trigger}; workflow {workflow}. Region switch "
+        f"documents no latency from the alarm to the first step: not counted ({REGION_SWITCH_URL})"
+    )
+
+
+def _plan_path(spec: Spec, monitor: Function) -> TriggerPath:
+    """The secondary's trigger alarm starts the plan in that region; its steps up to the
+    promotion follow (the traffic shift is counted with the failover, as for every path)."""
+    target = spec.regions.secondaries[0]
+    before_dns = tuple(step.figure for step in plan_steps(spec) if step.component != "dns")
+    return TriggerPath(
+        f"ARC Region switch plan, triggered by {target}'s probe alarm",
+        (probe_detection(monitor), probe_alarm(spec), *before_dns),
+        None,
+    )
+
+
 @dataclass(frozen=True)
 class TriggerPath:
     """One way the promotion gets started, from the primary's failure to the promotion."""
@@ -594,7 +674,13 @@ def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     target = spec.regions.secondaries[0]
     monitor = spec.health_monitor
     probing = monitor is not None and monitor.schedule is not None
-    if spec.failover.automatic:
+    if spec.failover.region_switch:
+        # The plan is the only orchestrator; without a probe it has no trigger and a person
+        # starts it (the person's path below).
+        if probing:
+            assert monitor is not None
+            paths.append(_plan_path(spec, monitor))
+    elif spec.failover.automatic:
         paths.append(
             TriggerPath(
                 f"Route53 health check, alarm and topic in {ROUTE53_METRICS_REGION}",
@@ -625,7 +711,11 @@ def _person(spec: Spec, monitor: Function | None) -> TriggerPath:
     else:
         page, needs = (probe_detection(monitor), paging_alarm(spec)), None
     # An automatic spec without a function has nobody to invoke: say so, not "decide".
-    missing_function = spec.failover.automatic and spec.failover_function is None
+    missing_function = (
+        spec.failover.automatic
+        and spec.failover_function is None
+        and not spec.failover.region_switch
+    )
     decider = decision(spec) if missing_function else manual_decision(spec)
     return TriggerPath("a person, paged", (*page, decider, promotion(spec)), needs)
 
@@ -864,6 +954,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
                 f"path surviving the loss of {spec.regions.primary}: {surviving.name}",
                 _paths_note(spec),
                 serial,
+                *((plan_workflow_text(spec),) if spec.failover.region_switch else ()),
             ),
             not_counted=tuple(_monitor_schedules(spec)),
         )

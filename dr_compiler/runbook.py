@@ -23,6 +23,16 @@ its AWS CLI command and the spec line it comes from:
   makes sense once the old primary region answers again;
 - failback: a managed switchover back once the old primary has rejoined as a secondary, and
   undoing the reverse replication.
+
+With `failover.orchestrator: region_switch` the ARC Region switch plan replaces the manual
+promotion and switchover commands: the runbook starts (or follows) the plan's execution in
+the Region being activated, whose data plane serves StartPlanExecution, GetPlanExecution and
+ApprovePlanExecutionStep (botocore's arc-region-switch endpoint rules send only plan
+management to the us-east-1 control plane; the CLI is `aws arc-region-switch
+start-plan-execution --plan-arn --target-region --action activate --mode graceful|ungraceful`,
+https://docs.aws.amazon.com/arc-region-switch/latest/api/API_StartPlanExecution.html). The
+plan's ARN ends in a suffix AWS picks, so the first command looks it up by name in that Region
+(ListPlansInRegion).
 """
 
 from __future__ import annotations
@@ -39,8 +49,10 @@ from dr_compiler.compiler.naming import (
     global_cluster_identifier,
     physical_name,
 )
+from dr_compiler.compiler.services.region_switch import plan_name
 from dr_compiler.compiler.services.s3 import RTC_MINUTES
 from dr_compiler.model import Bucket, Spec
+from dr_compiler.objectives import plan_steps
 from dr_compiler.paths import display_path
 
 ACCOUNT = "${ACCOUNT_ID}"
@@ -117,7 +129,16 @@ def _compiled_facts(spec: Spec) -> list[str]:
         "not ALARM, on the writer",
         "every region has a backup plan for its own data stores, copied to the other regions",
     ]
-    if spec.failover.automatic and spec.failover_function is not None:
+    if spec.failover.region_switch:
+        datapoints, periods = spec.failover.datapoints_to_alarm, spec.failover.evaluation_periods
+        facts.insert(
+            0,
+            f"the ARC Region switch plan {plan_name(spec)} starts by itself when "
+            f"{spec.regions.secondaries[0]}'s own probe of the primary API fails {datapoints} "
+            f"of {periods} one-minute checks, promotes the global database, updates the DNS "
+            "health checks and writes an execution report",
+        )
+    elif spec.failover.automatic and spec.failover_function is not None:
         datapoints, periods = spec.failover.datapoints_to_alarm, spec.failover.evaluation_periods
         facts.insert(
             0,
@@ -148,7 +169,9 @@ def _promotion_steps(spec: Spec, target: str) -> list[Step]:
         )
     ]
     function = spec.failover_function
-    if function is not None:
+    if spec.failover.region_switch:
+        steps += _plan_steps(spec, target)
+    elif function is not None:
         payload = {
             "event_id": "manual-YYYYMMDD-HHMM",
             "allow_data_loss": spec.failover.allow_data_loss,
@@ -197,6 +220,75 @@ def _promotion_steps(spec: Spec, target: str) -> list[Step]:
                 ("regions", "secondaries"),
             )
         )
+    return steps
+
+
+def _plan_arn_command(spec: Spec, region: str) -> str:
+    return (
+        f"PLAN_ARN=$(aws arc-region-switch list-plans-in-region --region {region} "
+        f"--query \"plans[?name=='{plan_name(spec)}'].arn\" --output text)"
+    )
+
+
+def _plan_steps(spec: Spec, target: str) -> list[Step]:
+    """Start (or follow) the plan's execution toward `target`, in `target`."""
+    start = Step(
+        f"Activate {target} with the Region switch plan",
+        "If the plan's trigger already started an execution, follow it instead of starting "
+        "another (list-plan-executions). The plan promotes the global database "
+        + (
+            "by an Aurora failover (allow_data_loss is true: it may lose the replication lag, "
+            "and works with the old writer gone) "
+            if spec.failover.allow_data_loss
+            else "by a switchover only (allow_data_loss is false: no data loss, but it cannot "
+            "promote while the old writer is lost; then fail over by hand with "
+            "`aws rds failover-global-cluster --allow-data-loss`) "
+        )
+        + "and then runs its DNS step; each step's state is in get-plan-execution.",
+        (
+            _plan_arn_command(spec, target),
+            f'aws arc-region-switch list-plan-executions --region {target} --plan-arn "$PLAN_ARN"',
+            f"EXECUTION_ID=$(aws arc-region-switch start-plan-execution --region {target} "
+            f'--plan-arn "$PLAN_ARN" --target-region {target} --action activate --mode graceful '
+            "--comment 'describe the outage' --query executionId --output text)",
+            f"aws arc-region-switch get-plan-execution --region {target} "
+            '--plan-arn "$PLAN_ARN" --execution-id "$EXECUTION_ID"',
+        ),
+        ("failover", "orchestrator"),
+    )
+    steps = [start]
+    if not spec.failover.automatic:
+        approval = next(s for s in plan_steps(spec) if s.component == "approval")
+        steps.append(
+            Step(
+                "Approve the promotion",
+                f"The plan waits at step {approval.name} for a person (failover.automatic is "
+                f"false): assume the role {physical_name(spec, 'region-switch-approver')}, "
+                "then approve (or decline).",
+                (
+                    f"aws arc-region-switch approve-plan-execution-step --region {target} "
+                    f'--plan-arn "$PLAN_ARN" --execution-id "$EXECUTION_ID" '
+                    f"--step-name {approval.name} --approval approve",
+                ),
+                ("failover", "automatic"),
+            )
+        )
+    steps.append(
+        Step(
+            "Check what moves DNS",
+            "The failover records fail over on the global stack's endpoint health checks "
+            "(Route 53's data plane, no control plane needed). The plan's DNS step flips "
+            "health checks of its own, which CloudFormation cannot yet attach to the records "
+            "per Region (their ids exist only once the plan does, in no per-Region attribute): "
+            "compare their status with the records' before relying on the plan for DNS.",
+            (
+                f"aws arc-region-switch list-route53-health-checks-in-region --region {target} "
+                '--arn "$PLAN_ARN"',
+                f"dig +short {spec.dns.fqdn}",
+            ),
+            ("dns",),
+        )
+    )
     return steps
 
 
@@ -272,20 +364,40 @@ def _failback_steps(spec: Spec, target: str) -> list[Step]:
     primary = spec.regions.primary
     global_id = global_cluster_identifier(spec)
     secret = db_secret_name(spec)
-    steps = [
-        Step(
+    check = (
+        f"aws rds describe-global-clusters --region {primary} "
+        f"--global-cluster-identifier {global_id}"
+    )
+    if spec.failover.region_switch:
+        switch_back = Step(
+            f"Activate {primary} again with the Region switch plan",
+            f"Wait until the {primary} cluster is listed as a member (not the writer) of the "
+            "global cluster and its replication lag alarm is OK; the plan's workflow toward "
+            f"{primary} switches the writer back (graceful: no data loss) and updates DNS.",
+            (
+                check,
+                _plan_arn_command(spec, primary),
+                f"aws arc-region-switch start-plan-execution --region {primary} "
+                f'--plan-arn "$PLAN_ARN" --target-region {primary} --action activate '
+                "--mode graceful --comment 'failback'",
+            ),
+            ("failover", "orchestrator"),
+        )
+    else:
+        switch_back = Step(
             f"Switch the writer back to {primary}",
             f"Wait until the {primary} cluster is listed as a member (not the writer) of the "
             "global cluster and its replication lag alarm is OK; a switchover loses no data.",
             (
-                f"aws rds describe-global-clusters --region {primary} "
-                f"--global-cluster-identifier {global_id}",
+                check,
                 f"aws rds switchover-global-cluster --region {primary} "
                 f"--global-cluster-identifier {global_id} "
                 f"--target-db-cluster-identifier {_cluster_arn(spec, primary)}",
             ),
             ("regions", "primary"),
-        ),
+        )
+    steps = [
+        switch_back,
         Step(
             f"Replicate the database secret from {primary} again",
             f"Only if step 'Make the database secret writable' was run: {primary}'s secret is "

@@ -3,8 +3,10 @@
 `build_graph` is the only place that knows what the deployment looks like: regions, their
 VPCs and the peering between them, the data stores of every region with their replication
 arrows, and the failover path (Route53 -> health-check alarm -> SNS -> failover function ->
-Aurora promotion). `to_mermaid` and `to_svg` only draw a `Graph`, so the two drawings name
-the same nodes and edges by construction (tests compare them).
+Aurora promotion; or, with `failover.orchestrator: region_switch`, the secondary's probe alarm
+-> the ARC Region switch plan, its workflow in the plan's box -> Aurora promotion).
+`to_mermaid` and `to_svg` only draw a `Graph`, so the two drawings name the same nodes and
+edges by construction (tests compare them).
 
 The SVG is hand-written with a deterministic layout, so a build needs no external tool and
 the same spec gives byte-identical output:
@@ -36,6 +38,7 @@ from dr_compiler.objectives import (
     ROUTE53_METRICS_REGION,
     UnsupportedSchedule,
     fmt_seconds,
+    plan_steps,
     schedule_period,
 )
 
@@ -137,7 +140,7 @@ def build_graph(spec: Spec) -> Graph:
             f"Route 53 and the failover topic ({ROUTE53_METRICS_REGION})",
         ),
         Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
-        Node(TOPIC_NODE, "topic", "SNS failover topic", "notified by the alarm", GLOBAL),
+        _orchestrator_node(spec),
     ]
     for region in spec.regions.all:
         nodes.extend(_region_nodes(spec, region))
@@ -148,6 +151,15 @@ def build_graph(spec: Spec) -> Graph:
         nodes=tuple(nodes),
         edges=tuple(_edges(spec)),
     )
+
+
+def _orchestrator_node(spec: Spec) -> Node:
+    """The global band's second box: the failover topic, or the Region switch plan (the
+    plan is partition-global and lives in the global stack) with its workflow."""
+    if not spec.failover.region_switch:
+        return Node(TOPIC_NODE, "topic", "SNS failover topic", "notified by the alarm", GLOBAL)
+    workflow = ", ".join(f"{i}. {step.name}" for i, step in enumerate(plan_steps(spec), 1))
+    return Node(TOPIC_NODE, "plan", "ARC Region switch plan", workflow, GLOBAL)
 
 
 def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
@@ -220,7 +232,7 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
 def _failover_function(spec: Spec, region: str) -> Function | None:
     """The failover function, in each region that runs it: the first secondary (the global
     failover topic invokes it there) and every secondary with a trigger path of its own."""
-    if region not in spec.regions.secondaries:
+    if region not in spec.regions.secondaries or spec.failover.region_switch:
         return None
     if region != spec.regions.secondaries[0] and not _regional_trigger(spec):
         return None
@@ -259,13 +271,13 @@ def _probe_nodes(spec: Spec, region: str) -> Iterator[Node]:
 
 
 def _regional_trigger(spec: Spec) -> bool:
-    """Whether each secondary probes the primary and triggers its own failover (DR062)."""
+    """Whether each secondary probes the primary and triggers its own failover (DR062), or
+    the Region switch plan's (DR066)."""
     monitor = spec.health_monitor
-    return (
-        spec.failover.automatic
-        and spec.failover_function is not None
-        and monitor is not None
-        and monitor.schedule is not None
+    if monitor is None or monitor.schedule is None:
+        return False
+    return spec.failover.region_switch or (
+        spec.failover.automatic and spec.failover_function is not None
     )
 
 
@@ -329,6 +341,9 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
     primary, target = spec.regions.primary, spec.regions.secondaries[0]
     yield Edge(DNS_NODE, _store_id("alb", primary), DNS, "PRIMARY")
     yield Edge(DNS_NODE, _store_id("alb", target), DNS, "SECONDARY")
+    if spec.failover.region_switch:
+        yield from _plan_edges(spec)
+        return
     yield Edge(DNS_NODE, TOPIC_NODE, FAILOVER, "health-check alarm")
     function = _failover_function(spec, target)
     if function is None:
@@ -347,6 +362,17 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
         yield Edge(probe, regional, FAILOVER, "alarm, topic")
         if region != target:
             yield Edge(regional, _store_id("aurora", region), FAILOVER, "promotes")
+
+
+def _plan_edges(spec: Spec) -> Iterator[Edge]:
+    """The plan's path: the secondary's probe alarm triggers it, its first database step
+    promotes that secondary's cluster (its DNS step is in the plan box's workflow)."""
+    primary, target = spec.regions.primary, spec.regions.secondaries[0]
+    if _regional_trigger(spec):
+        probe = _store_id("probe", target)
+        yield Edge(probe, _store_id("probe", primary), PROBE, "probes")
+        yield Edge(probe, TOPIC_NODE, FAILOVER, "trigger alarm")
+    yield Edge(TOPIC_NODE, _store_id("aurora", target), FAILOVER, "promotes")
 
 
 # --- Mermaid ------------------------------------------------------------------------------
@@ -379,6 +405,7 @@ NODE_FILLS = {
     "probe": "#fff8c5",
     "dns": "#fff1e5",
     "topic": "#ffebe9",
+    "plan": "#ffebe9",
 }
 NODE_STROKES = {
     "database": "#1f6feb",
@@ -390,6 +417,7 @@ NODE_STROKES = {
     "probe": "#9a6700",
     "dns": "#bc4c00",
     "topic": "#cf222e",
+    "plan": "#cf222e",
 }
 
 
@@ -720,6 +748,16 @@ class Layout:
                 anchor="start",
             )
         source = self.boxes[edge.source]
+        if edge.target == TOPIC_NODE:
+            # The probe's alarm triggers the Region switch plan right above its column:
+            # straight up, clear of the DNS arrows in the left lane and of the plan's own
+            # arrow in the right lane.
+            x = min(source.right, target.right) - 40
+            return Route(
+                ((x, source.y), (x, target.bottom)),
+                (x - 6, (source.y + target.bottom) // 2),
+                anchor="end",
+            )
         if self.graph.node(edge.source).kind == "probe":
             # Up the left lane of its own column into the failover function.
             left = self.lane(self._region_of(edge.source), "left")

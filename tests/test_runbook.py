@@ -105,3 +105,57 @@ def test_build_writes_the_runbook_with_the_templates(tmp_path: Path) -> None:
     result = build(PROD_SPEC, out_base=tmp_path)
     written = (tmp_path / "prod" / "runbook.md").read_bytes()
     assert written == result.files["runbook.md"] == render_runbook(result.spec).encode()
+
+
+def test_a_region_switch_runbook_runs_the_plan_instead_of_the_promotion_commands() -> None:
+    staging = load_model(PROD_SPEC.parent / "staging.yaml")
+    markdown = render_runbook(staging)
+    found = steps(markdown)
+    titles = [title for title, _, _ in found]
+    assert titles[:3] == [
+        "1. See which cluster is the writer",
+        "2. Activate us-west-2 with the Region switch plan",
+        "3. Check what moves DNS",
+    ]
+    _, where, commands = found[1]
+    staging_file = PROD_SPEC.parent / "staging.yaml"
+    line = next(
+        i
+        for i, text in enumerate(staging_file.read_text().splitlines(), 1)
+        if text.strip().startswith("orchestrator:")
+    )
+    assert where == f"specs/staging.yaml:{line}"
+    assert commands == [
+        "PLAN_ARN=$(aws arc-region-switch list-plans-in-region --region us-west-2 "
+        "--query \"plans[?name=='payments-failover-staging'].arn\" --output text)",
+        'aws arc-region-switch list-plan-executions --region us-west-2 --plan-arn "$PLAN_ARN"',
+        "EXECUTION_ID=$(aws arc-region-switch start-plan-execution --region us-west-2 "
+        '--plan-arn "$PLAN_ARN" --target-region us-west-2 --action activate --mode graceful '
+        "--comment 'describe the outage' --query executionId --output text)",
+        "aws arc-region-switch get-plan-execution --region us-west-2 "
+        '--plan-arn "$PLAN_ARN" --execution-id "$EXECUTION_ID"',
+    ]
+    failback = next(c for t, _, c in found if "Activate us-east-1 again" in t)
+    assert failback[-1] == (
+        'aws arc-region-switch start-plan-execution --region us-east-1 --plan-arn "$PLAN_ARN" '
+        "--target-region us-east-1 --action activate --mode graceful --comment 'failback'"
+    )
+    # The plan covers the promotion and the switchover back: no manual RDS or Lambda call.
+    assert "aws lambda invoke" not in markdown
+    assert "switchover-global-cluster" not in markdown
+    assert "failover-global-cluster --region" not in markdown
+
+
+def test_a_manual_region_switch_plan_waits_for_an_approval() -> None:
+    staging = load_model(PROD_SPEC.parent / "staging.yaml")
+    manual = dataclasses.replace(
+        staging, failover=dataclasses.replace(staging.failover, automatic=False)
+    )
+    found = steps(render_runbook(manual))
+    title, _, commands = found[2]
+    assert title == "3. Approve the promotion"
+    assert commands == [
+        "aws arc-region-switch approve-plan-execution-step --region us-west-2 --plan-arn "
+        '"$PLAN_ARN" --execution-id "$EXECUTION_ID" --step-name approve-failover '
+        "--approval approve",
+    ]

@@ -306,3 +306,29 @@ def test_every_secondary_probes_the_primary_and_starts_its_own_failover(
         assert (f"probe_{r}", f"fn_failover_trigger_{r}", "failover") in edges
         assert (f"fn_failover_trigger_{r}", f"aurora_{r}", "failover") in edges
     assert graph.node(f"probe_{primary}").title == "GET /health (HTTPS)"
+
+
+def test_a_region_switch_plan_is_drawn_with_its_trigger_and_workflow() -> None:
+    staging = load_model(PROD_SPEC.parent / "staging.yaml")
+    graph = build_graph(staging)
+    plan = graph.node("failover_topic")
+    assert (plan.kind, plan.title, plan.detail) == (
+        "plan",
+        "ARC Region switch plan",
+        "1. promote-database, 2. shift-dns",
+    )
+    failover = {(e.source, e.target, e.label) for e in graph.edges if e.kind == "failover"}
+    assert failover == {
+        ("probe_us_west_2", "failover_topic", "trigger alarm"),
+        ("failover_topic", "aurora_us_west_2", "promotes"),
+    }
+    assert ("probe_us_west_2", "probe_us_east_1", "probe") in {
+        (e.source, e.target, e.kind) for e in graph.edges
+    }
+    # The plan orchestrates: no failover function is drawn.
+    assert not [n for n in graph.nodes if n.kind == "function"]
+    # The same drawing checks as the shipped specs'.
+    test_svg_is_well_formed_and_names_every_region_data_store_and_link(staging)
+    test_mermaid_and_svg_draw_the_same_graph(staging)
+    test_layout_keeps_nodes_apart_and_arrows_off_other_nodes(staging)
+    test_every_node_sits_inside_its_region_and_vpc(staging)

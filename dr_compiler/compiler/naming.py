@@ -78,6 +78,20 @@ def db_cluster_identifier(spec: Spec, region: str) -> str:
     return physical_name(spec, "db", region=region)
 
 
+def global_cluster_arn(spec: Spec) -> Sub:
+    # Global clusters are not regional: their ARN has an empty region field.
+    return arn("rds", "", f"global-cluster:{global_cluster_identifier(spec)}")
+
+
+def cluster_arn(spec: Spec, region: str) -> Sub:
+    return arn("rds", region, f"cluster:{db_cluster_identifier(spec, region)}")
+
+
+def cluster_arns(spec: Spec) -> list[Sub]:
+    """Every member cluster of the global database, in `regions.all` order."""
+    return [cluster_arn(spec, region) for region in spec.regions.all]
+
+
 def db_secret_name(spec: Spec) -> str:
     return physical_name(spec, "db-credentials")
 

@@ -13,6 +13,8 @@ _MAP_TAG_PROPERTIES = {
     "AWS::Backup::BackupVault": "BackupVaultTags",
     "AWS::Backup::BackupPlan": "BackupPlanTags",
     "AWS::SSM::Parameter": "Tags",
+    # cfn-lint's provider schema: Tags is an object of key -> value (200 at most).
+    "AWS::ARCRegionSwitch::Plan": "Tags",
 }
 # Resource types whose tags live under another list-valued property name.
 _LIST_TAG_PROPERTIES = {

@@ -138,4 +138,5 @@ NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
     "AWS::SecretsManager::Secret": ("Name",),
     "AWS::KMS::Alias": ("AliasName",),
     "AWS::Logs::LogGroup": ("LogGroupName",),
+    "AWS::ARCRegionSwitch::Plan": ("Name",),
 }

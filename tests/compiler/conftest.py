@@ -42,3 +42,8 @@ def compiled_peered(tmp_path_factory: pytest.TempPathFactory) -> CompiledSpec:
 @pytest.fixture(scope="session")
 def compiled_peered_dev(tmp_path_factory: pytest.TempPathFactory) -> CompiledSpec:
     return _peered(tmp_path_factory.mktemp("peered"), "dev.yaml")
+
+
+@pytest.fixture(scope="session")
+def compiled_staging() -> CompiledSpec:
+    return compile_file(REPO / "specs" / "staging.yaml")

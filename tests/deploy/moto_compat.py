@@ -11,8 +11,11 @@ compiled. The rules, each with the moto behaviour that forces it:
    newer moto shrinks the list by itself): AWS::RDS::DBCluster, AWS::RDS::GlobalCluster,
    AWS::DynamoDB::GlobalTable, AWS::CloudWatch::Alarm, AWS::Backup::*, AWS::SQS::QueuePolicy,
    AWS::S3::BucketPolicy, AWS::SNS::Subscription, AWS::SecretsManager::*, AWS::EC2::
-   SecurityGroupEgress. moto skips them with a warning, but any Fn::GetAtt of one fails the
-   stack ("references undefined resource"), and an output reading one crashes the request.
+   SecurityGroupEgress, AWS::ARCRegionSwitch::Plan (moto 5.2 implements no arc-region-switch
+   service at all: no plan, no execution; the plan's role, report bucket and trigger alarm's
+   stack deploy as compiled, see test_region_switch). moto skips them with a warning, but
+   any Fn::GetAtt of one fails the stack ("references undefined resource"), and an output
+   reading one crashes the request.
 2. Custom::* resources: moto runs a custom resource's Lambda only inside Docker.
 3. AWS::RDS::DBInstance that joins a cluster: moto raises KeyError('aurora-postgresql').
 4. AWS::EC2::VPCPeeringConnection with PeerRegion: moto looks the peer VPC up in the

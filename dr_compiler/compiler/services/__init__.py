@@ -24,6 +24,7 @@ from dr_compiler.compiler.services import (
     lambda_functions,
     network,
     peering,
+    region_switch,
     route53,
     s3,
     sns,
@@ -47,6 +48,7 @@ BUILDERS: tuple[Builder, ...] = (
     route53.build,
     failover.build,
     alarms.build,
+    region_switch.build,
     dashboard.build,
     backup.build,
 )

@@ -88,7 +88,7 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
         yield from _replication_lag_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
         yield from _replication_failure_alarms(ctx)
-    if failover.has_regional_trigger(ctx):
+    if failover.has_trigger_alarm(ctx):
         yield from _failover_trigger_alarm(ctx)
     if ctx.phase is Phase.GLOBAL:
         yield from _health_check_alarms(ctx)
@@ -314,7 +314,8 @@ def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
     spec = ctx.spec
     for region in spec.regions.all:
         is_primary = region == spec.regions.primary
-        automatic = is_primary and spec.failover.automatic
+        # A Region switch plan is started by the secondaries' own alarms, never by this one.
+        automatic = is_primary and spec.failover.automatic and not spec.failover.region_switch
         alarm = _alarm(
             ctx,
             health_check_alarm(region),
@@ -345,13 +346,14 @@ def _failover_trigger_alarm(ctx: StackContext) -> Iterator[Sourced]:
     primary API in M of the last N minutes. Published, evaluated and acted on in this region."""
     spec = ctx.spec
     datapoints, periods = trigger_evidence(spec)
+    starts = "the Region switch plan" if spec.failover.region_switch else "the failover"
     alarm = _alarm(
         ctx,
         failover.FAILOVER_TRIGGER_ALARM,
-        name=ctx.name("failover-trigger", regional=True),
+        name=failover.trigger_alarm_name(spec, ctx.region),
         description=(
             f"The health monitor in {ctx.region} could not reach the {spec.regions.primary} "
-            f"API in {datapoints} of the last {periods} minutes; starts the failover to "
+            f"API in {datapoints} of the last {periods} minutes; starts {starts} to "
             f"{ctx.region}"
         ),
         namespace=metric_namespace(spec),
@@ -364,7 +366,7 @@ def _failover_trigger_alarm(ctx: StackContext) -> Iterator[Sourced]:
         # Silence is the monitor (or CloudWatch here) failing, not evidence that the primary
         # is down: never start a failover on it. PrimaryApiHealthAlarm pages on silence.
         missing="missing",
-        extra_actions=[Ref(ids.FAILOVER_TOPIC)],
+        extra_actions=[Ref(ids.FAILOVER_TOPIC)] if failover.has_regional_trigger(ctx) else (),
         evidence=(datapoints, periods),
     )
     yield from sourced([alarm], "failover", "datapoints_to_alarm")

@@ -1,7 +1,8 @@
 """Bucket emptier: with `force_destroy`, a custom resource empties each bucket before deletion.
 
 CloudFormation cannot delete a non-empty bucket (DR020). In every stack that holds buckets
-(the primary stack and each secondary's base stack), one `Custom::BucketEmptier` per bucket
+(the primary stack and each secondary's base stack, which may also hold the Region switch
+plan's report bucket), one `Custom::BucketEmptier` per bucket
 depends on its bucket, so on stack deletion CloudFormation deletes the custom resource first
 — the function removes every object version and delete marker — and then the bucket.
 
@@ -11,6 +12,7 @@ Only specs with `force_destroy` get this; production cannot set it (DR021).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from awacs.aws import Condition, Policy
@@ -22,8 +24,7 @@ from troposphere.cloudformation import CustomResource
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, deletion_policies, sourced
-from dr_compiler.compiler.services import lambda_functions
-from dr_compiler.model import Bucket
+from dr_compiler.compiler.services import lambda_functions, region_switch
 
 FUNCTION = "bucket-emptier"
 HANDLER = "handler.main"
@@ -43,21 +44,51 @@ class BucketEmptier(CustomResource):
     resource_type = "Custom::BucketEmptier"
 
 
-def emptier_id(bucket: str) -> str:
-    return f"{ids.bucket(bucket)}Emptier"
+@dataclass(frozen=True)
+class StackBucket:
+    """A bucket this stack creates: its logical id, its name text and the spec path of it."""
+
+    logical_id: str
+    name: str
+    path: tuple[str | int, ...]
+
+
+def stack_buckets(ctx: StackContext) -> list[StackBucket]:
+    """The buckets of a regional base stack: the spec's, and the Region switch plan's
+    report bucket in the base stack of the Region the plan fails over to."""
+    spec = ctx.spec
+    if not ctx.in_regional_base:
+        return []
+    found = [
+        StackBucket(
+            ids.bucket(b.name),
+            naming.bucket_name(spec, b.name, ctx.region),
+            ("storage", "buckets", b.index),
+        )
+        for b in spec.buckets
+    ]
+    if region_switch.has_report_bucket(ctx):
+        found.append(
+            StackBucket(
+                region_switch.REPORT_BUCKET,
+                region_switch.report_bucket_name(spec, ctx.region),
+                ("failover", "orchestrator"),
+            )
+        )
+    return found
 
 
 def deployed_in(ctx: StackContext) -> bool:
     """The emptier lives beside the buckets, and only when the spec is force-destroyable."""
-    return ctx.spec.force_destroy and ctx.in_regional_base and bool(ctx.spec.buckets)
+    return ctx.spec.force_destroy and bool(stack_buckets(ctx))
 
 
 def build(ctx: StackContext) -> Iterator[Any]:
     if not deployed_in(ctx):
         return
     yield from sourced(_function_resources(ctx), "lifecycle", "force_destroy")
-    for bucket in ctx.spec.buckets:
-        yield from sourced([_emptier(ctx, bucket)], "storage", "buckets", bucket.index)
+    for bucket in stack_buckets(ctx):
+        yield from sourced([_emptier(bucket)], *bucket.path)
 
 
 def artifact_key(ctx: StackContext) -> str:
@@ -99,19 +130,19 @@ def emptier_policy(ctx: StackContext) -> Policy:
     Bucket ARNs are computed so the role (and the function) does not depend on the buckets:
     the custom resources alone carry that ordering.
     """
-    spec, region = ctx.spec, ctx.region
-    names = [b.name for b in spec.buckets]
+    region = ctx.region
+    names = [bucket.name for bucket in stack_buckets(ctx)]
     return iam.policy(
         [
             iam.allow(
                 "ListBucketVersions",
                 BUCKET_ACTIONS,
-                [naming.bucket_arn(spec, name, region) for name in names],
+                [naming.arn("s3", "", name, account=False) for name in names],
             ),
             iam.allow(
                 "DeleteObjectVersions",
                 OBJECT_ACTIONS,
-                [naming.bucket_arn(spec, name, region, objects=True) for name in names],
+                [naming.arn("s3", "", f"{name}/*", account=False) for name in names],
             ),
             iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
             # Sending to a KMS-encrypted queue needs the key: data key for the message, and
@@ -126,12 +157,12 @@ def emptier_policy(ctx: StackContext) -> Policy:
     )
 
 
-def _emptier(ctx: StackContext, bucket: Bucket) -> BucketEmptier:
+def _emptier(bucket: StackBucket) -> BucketEmptier:
     # BucketName is the computed name, not a Ref: the explicit DependsOn is the ordering.
     return BucketEmptier(
-        emptier_id(bucket.name),
+        f"{bucket.logical_id}Emptier",
         ServiceToken=GetAtt(ids.BUCKET_EMPTIER, "Arn"),
         ServiceTimeout=SERVICE_TIMEOUT_SECONDS,
-        BucketName=naming.cfn(naming.bucket_name(ctx.spec, bucket.name, ctx.region)),
-        DependsOn=[ids.bucket(bucket.name)],
+        BucketName=naming.cfn(bucket.name),
+        DependsOn=[bucket.logical_id],
     )

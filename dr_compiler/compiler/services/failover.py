@@ -41,15 +41,28 @@ PRIMARY_LOAD_BALANCER_PARAMETER = "PrimaryLoadBalancerDnsName"
 FAILOVER_TRIGGER_ALARM = "FailoverTriggerAlarm"
 
 
-def has_regional_trigger(ctx: StackContext) -> bool:
-    """Whether this stack is a secondary's attach stack that gets its own trigger path."""
+def has_trigger_alarm(ctx: StackContext) -> bool:
+    """Whether this stack is a secondary's attach stack with its own FailoverTriggerAlarm:
+    the start of its Lambda trigger path, or the trigger of the Region switch plan (which
+    starts the plan even when a person approves the promotion, failover.automatic: false)."""
     spec = ctx.spec
-    return (
-        ctx.phase is Phase.ATTACH
-        and spec.failover.automatic
-        and spec.failover_function is not None
-        and spec.health_monitor is not None
-    )
+    if ctx.phase is not Phase.ATTACH or spec.health_monitor is None:
+        return False
+    if spec.failover.region_switch:
+        return True
+    return spec.failover.automatic and spec.failover_function is not None
+
+
+def has_regional_trigger(ctx: StackContext) -> bool:
+    """Whether this stack is a secondary's attach stack that gets its own Lambda trigger path
+    (topic, subscription, permission). A Region switch plan needs none of it: the plan reads
+    the trigger alarm itself."""
+    return has_trigger_alarm(ctx) and not ctx.spec.failover.region_switch
+
+
+def trigger_alarm_name(spec: Spec, region: str) -> str:
+    """Name of `region`'s FailoverTriggerAlarm (the Region switch plan names it too)."""
+    return physical_name(spec, "failover-trigger", region=region)
 
 
 def regional_topic_name(spec: Spec, region: str) -> str:

@@ -26,6 +26,8 @@ from dr_compiler.compiler.context import Phase, StackContext
 from dr_compiler.compiler.naming import arn, physical_name
 
 _ROOT = Principal("AWS", arn("iam", "", "root"))
+KEY_ARN_OUTPUT = "KmsKeyArn"
+"""The output carrying the region's key ARN (read by attach stacks and the global stack)."""
 
 
 def key_alias(ctx: StackContext, region: str | None = None) -> str:
@@ -126,4 +128,4 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
         **ctx.data_policies(),
     )
     yield Alias(ids.KMS_ALIAS, AliasName=key_alias(ctx), TargetKeyId=Ref(ids.KMS_KEY))
-    yield Output("KmsKeyArn", Value=ctx.key_arn, Description="Region's customer key")
+    yield Output(KEY_ARN_OUTPUT, Value=ctx.key_arn, Description="Region's customer key")

@@ -285,20 +285,6 @@ def _table_arn(ctx: StackContext, table: str) -> Sub:
     return naming.arn("dynamodb", ctx.region, f"table/{naming.table_name(ctx.spec, table)}")
 
 
-def _global_cluster_arn(ctx: StackContext) -> Sub:
-    # Global clusters are not regional: their ARN has an empty region field.
-    return naming.arn("rds", "", f"global-cluster:{naming.global_cluster_identifier(ctx.spec)}")
-
-
-def _cluster_arns(ctx: StackContext) -> list[Sub]:
-    """Every member cluster: promotion names the target, describing probes the writer's
-    region, and either may be any region's cluster."""
-    return [
-        naming.arn("rds", region, f"cluster:{naming.db_cluster_identifier(ctx.spec, region)}")
-        for region in ctx.spec.regions.all
-    ]
-
-
 def _queue_statements(function: Function) -> list[Statement]:
     return [
         iam.allow(
@@ -353,21 +339,27 @@ def _database_statements(ctx: StackContext, function: Function) -> list[Statemen
                 [naming.arn("secretsmanager", ctx.region, secret)],
             ),
             iam.allow(
-                "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
+                "DescribeGlobalCluster",
+                [rds.DescribeGlobalClusters],
+                [naming.global_cluster_arn(ctx.spec)],
             ),
         ]
     if mode not in ("describe", "failover"):
         return []
     statements = [
         iam.allow(
-            "DescribeGlobalCluster", [rds.DescribeGlobalClusters], [_global_cluster_arn(ctx)]
+            "DescribeGlobalCluster",
+            [rds.DescribeGlobalClusters],
+            [naming.global_cluster_arn(ctx.spec)],
         ),
-        iam.allow("DescribeClusters", [rds.DescribeDBClusters], _cluster_arns(ctx)),
+        iam.allow("DescribeClusters", [rds.DescribeDBClusters], naming.cluster_arns(ctx.spec)),
     ]
     if mode == "failover":
         statements.append(
             iam.allow(
-                "PromoteCluster", _RDS_PROMOTE, [_global_cluster_arn(ctx), *_cluster_arns(ctx)]
+                "PromoteCluster",
+                _RDS_PROMOTE,
+                [naming.global_cluster_arn(ctx.spec), *naming.cluster_arns(ctx.spec)],
             )
         )
     return statements
@@ -422,7 +414,7 @@ def _triggers(ctx: StackContext, function: Function) -> Iterator[Sourced]:
         yield from sourced([trigger], "functions", function.index, "trigger")
     if function.schedule:
         yield from sourced(_schedule(ctx, function), "functions", function.index, "schedule")
-    if function.trigger_alarm and _is_failover_region(ctx):
+    if function.trigger_alarm and _is_failover_region(ctx) and not ctx.spec.failover.region_switch:
         yield from sourced(
             [_failover_permission(ctx, function)], "functions", function.index, "trigger"
         )

@@ -101,8 +101,10 @@ def build(ctx: StackContext) -> Iterator[Item]:
             Description=f"Route53 health check of the {region} load balancer",
         )
     yield from _failover_records(spec)
-    yield from _failover_topic(ctx)
-    yield Output("HostedZoneId", Value=_zone_id(spec), Description="Failover hosted zone")
+    if not spec.failover.region_switch:
+        # The plan orchestrates instead (region_switch.py): nothing here invokes a function.
+        yield from _failover_topic(ctx)
+    yield Output("HostedZoneId", Value=zone_id(spec), Description="Failover hosted zone")
     if spec.dns.hosted_zone_id is None:
         yield Output(
             "NameServers",
@@ -111,7 +113,7 @@ def build(ctx: StackContext) -> Iterator[Item]:
         )
 
 
-def _zone_id(spec: Spec) -> str | Ref:
+def zone_id(spec: Spec) -> str | Ref:
     """The spec's existing hosted zone, else the one this stack creates."""
     return spec.dns.hosted_zone_id or Ref(ids.HOSTED_ZONE)
 
@@ -169,11 +171,17 @@ def _failover_records(spec: Spec) -> Iterator[Item]:
         yield from sourced([_record(spec, logical_id, failover, region)], "dns")
 
 
+def set_identifier(failover: str, region: str) -> str:
+    """A failover record's SetIdentifier: it carries the region's name, which is also how
+    ARC Region switch maps record sets to Regions."""
+    return f"{failover.lower()}-{region}"
+
+
 def _record(spec: Spec, logical_id: str, failover: str, region: str) -> RecordSetType:
     common = {
-        "HostedZoneId": _zone_id(spec),
+        "HostedZoneId": zone_id(spec),
         "Name": f"{spec.dns.fqdn}.",
-        "SetIdentifier": f"{failover.lower()}-{region}",
+        "SetIdentifier": set_identifier(failover, region),
         "Failover": failover,
         "HealthCheckId": Ref(ids.health_check(region)),
     }

@@ -123,26 +123,7 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
     yield Bucket(
         logical_id,
         BucketName=naming.cfn(naming.bucket_name(ctx.spec, bucket.name, ctx.region)),
-        VersioningConfiguration=VersioningConfiguration(Status=ENABLED),
-        BucketEncryption=BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.key_arn
-                    ),
-                    BucketKeyEnabled=True,
-                )
-            ]
-        ),
-        PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-            BlockPublicAcls=True,
-            BlockPublicPolicy=True,
-            IgnorePublicAcls=True,
-            RestrictPublicBuckets=True,
-        ),
-        OwnershipControls=OwnershipControls(
-            Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-        ),
+        **protected_bucket(ctx),
         LifecycleConfiguration=LifecycleConfiguration(
             Rules=[
                 LifecycleRule(
@@ -160,9 +141,7 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
         **ctx.data_policies(),
         **replication,
     )
-    yield BucketPolicy(
-        f"{logical_id}Policy", Bucket=Ref(logical_id), PolicyDocument=_tls_only(logical_id)
-    )
+    yield tls_only(logical_id)
     yield Output(
         f"{logical_id}Name",
         Value=Ref(logical_id),
@@ -170,10 +149,41 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
     )
 
 
-def _tls_only(logical_id: str) -> Policy:
-    """Deny every request that does not arrive over TLS (DR082)."""
-    return iam.deny_insecure_transport(
-        "s3", [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")]
+def protected_bucket(ctx: StackContext) -> dict[str, Any]:
+    """What every bucket the compiler emits has: versioning, the region's customer key
+    (DR080), Block Public Access on (DR083), object ownership enforced (no ACLs)."""
+    return {
+        "VersioningConfiguration": VersioningConfiguration(Status=ENABLED),
+        "BucketEncryption": BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.key_arn
+                    ),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        "PublicAccessBlockConfiguration": PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        "OwnershipControls": OwnershipControls(
+            Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+    }
+
+
+def tls_only(logical_id: str) -> BucketPolicy:
+    """The bucket's policy: deny every request that does not arrive over TLS (DR082)."""
+    return BucketPolicy(
+        f"{logical_id}Policy",
+        Bucket=Ref(logical_id),
+        PolicyDocument=iam.deny_insecure_transport(
+            "s3", [GetAtt(logical_id, "Arn"), Sub(f"${{{logical_id}.Arn}}/*")]
+        ),
     )
 
 

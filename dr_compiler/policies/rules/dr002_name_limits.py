@@ -213,6 +213,14 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and ._-/#",
         "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
     ),
+    "AWS::ARCRegionSwitch::Plan": NameLimit(
+        "Region switch plan name",
+        1,
+        32,
+        _ALNUM_HYPHEN,
+        "letters, digits and hyphens, not starting or ending with a hyphen",
+        "https://docs.aws.amazon.com/arc-region-switch/latest/api/API_CreatePlan.html",
+    ),
     STACK_SET: NameLimit(
         "StackSet name",
         1,

@@ -87,7 +87,8 @@ def _function_paths(template: TemplateDoc, function_id: str) -> Iterator[Violati
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     spec = templates.spec
-    if spec is not None and not spec.failover.automatic:
+    if spec is not None and (not spec.failover.automatic or spec.failover.region_switch):
+        # A Region switch plan is started by its own trigger alarms (DR066), not by a topic.
         return
     attach = {t.region: t for t in templates.by_phase("attach")}
     for template in attach.values():

@@ -66,3 +66,17 @@ def test_the_limit_table_covers_every_named_resource_type_with_an_aws_doc() -> N
     named = {kind for kind, props in NAME_PROPERTIES.items() if props}
     assert named | {STACK_SET} == set(LIMITS)
     assert all(limit.doc.startswith("https://docs.aws.amazon.com/") for limit in LIMITS.values())
+
+
+def test_region_switch_plan_names_fit_32_characters_of_letters_digits_and_hyphens() -> None:
+    # The schema caps app (12) and environment (8), so the compiled <app>-failover-<env> is
+    # at most 30 characters; the rule guards hand-written plans and the naming function.
+    plan = "plan.us-east-1.global.json"
+    findings = template_findings("DR002", HERE / plan)
+    assert summary(findings) == {
+        ("DR002", "LongPlan", f"{plan}: LongPlan.Name"),
+        ("DR002", "Plan", f"{plan}: Plan.Name"),
+    }
+    messages = {f.resource: f.message for f in findings}
+    assert "is 33 characters long: a Region switch plan name takes 1-32" in messages["LongPlan"]
+    assert "does not allow" in messages["Plan"]

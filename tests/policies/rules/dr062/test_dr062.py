@@ -76,3 +76,8 @@ def test_the_compiled_path_fails_when_its_subscription_is_removed_by_hand() -> N
             "templates_out/test/us-west-2-attach.json: FailoverTriggerFunction",
         )
     }
+
+
+def test_a_region_switch_plan_needs_no_topic_path_to_a_function() -> None:
+    spec = HERE / "region_switch.yaml"
+    assert template_findings("DR062", HERE / BAD, spec_file=spec) == []
