@@ -256,7 +256,11 @@ def endpoint_for(cluster: dict[str, Any], env: Mapping[str, str]) -> str:
     synchronization = own.get("SynchronizationStatus", "connected")
     if synchronization != "connected":
         raise NotServing(f"replication {synchronization}")
-    return env["DB_READER_ENDPOINT"]
+    reader = env.get("DB_READER_ENDPOINT")
+    if not reader:
+        # Compiled without database.write_forwarding, though the cluster now forwards.
+        raise NotServing("no reader endpoint configured")
+    return reader
 
 
 _global_cluster_seen: dict[str, tuple[float, dict[str, Any]]] = {}

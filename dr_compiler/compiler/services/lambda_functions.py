@@ -17,8 +17,8 @@ ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for
 alarm-triggered failover function.
 
 `database: connect` gives GLOBAL_CLUSTER_ID, DB_CLUSTER_ARN and this region's own cluster
-endpoints, DB_WRITER_ENDPOINT and DB_READER_ENDPOINT (GetAtt Endpoint.Address and
-ReadEndpoint.Address; the cluster is in the same stack, primary or attach), and the right to
+endpoints, DB_WRITER_ENDPOINT and (with database.write_forwarding) DB_READER_ENDPOINT (GetAtt
+Endpoint.Address and ReadEndpoint.Address; the cluster is in the same stack), and the right to
 describe the global cluster. The function never leaves its region's VPC: from
 DescribeGlobalClusters it learns whether its own cluster is the writer and connects to the
 writer endpoint if so, else to the reader endpoint, whose instances forward writes to the
@@ -246,9 +246,11 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
         variables["DB_CLUSTER_ARN"] = ctx.get_att(ids.DB_CLUSTER, "DBClusterArn")
     if access.database == "connect":
-        # This region's own endpoints only (see the module docstring).
+        # This region's own endpoints only (see the module docstring); the reader endpoint
+        # serves only with write forwarding, which DR064 checks.
         variables["DB_WRITER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "Endpoint.Address")
-        variables["DB_READER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "ReadEndpoint.Address")
+        if spec.database.write_forwarding:
+            variables["DB_READER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "ReadEndpoint.Address")
         variables["DB_PORT"] = str(spec.database.port)
         variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
     if access.alerts == "publish":

@@ -32,6 +32,7 @@ from functools import cache
 from typing import Any
 
 from dr_compiler.model import Spec
+from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_lint_data import data_dir
 from dr_compiler.policies.cfn_names import rendered_name, resource_name
@@ -199,7 +200,7 @@ def _forwarding(
     template: TemplateDoc, logical_id: str, props: Mapping[str, Any]
 ) -> Iterator[Violation]:
     engine, version = props.get("Engine"), props.get("EngineVersion")
-    if props.get("EnableGlobalWriteForwarding") is not True:
+    if not is_true(props.get("EnableGlobalWriteForwarding")):
         return
     if not isinstance(engine, str) or not isinstance(version, str):
         return

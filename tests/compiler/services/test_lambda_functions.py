@@ -258,6 +258,22 @@ def test_every_api_connects_only_to_its_own_regions_cluster(compiled_prod: Compi
         ], key
 
 
+def test_without_write_forwarding_the_api_gets_no_reader_endpoint(
+    compiled_prod: CompiledSpec,
+) -> None:
+    spec = compiled_prod.spec
+    spec = dataclasses.replace(
+        spec, database=dataclasses.replace(spec.database, write_forwarding=False)
+    )
+    api = next(f for f in spec.functions if f.name == "payment-api")
+    ctx = StackContext(spec, StackId(Phase.ATTACH, "us-west-2"))
+    variables = lambda_functions.environment(ctx, api)
+    assert "DB_READER_ENDPOINT" not in variables
+    assert variables["DB_WRITER_ENDPOINT"].to_dict() == {
+        "Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]
+    }
+
+
 def test_secondary_monitor_probes_the_primary_load_balancer(compiled_prod: CompiledSpec) -> None:
     attach = compiled_prod.stack("us-west-2-attach")
     monitor = props(compiled_prod, "us-west-2-attach", "HealthMonitorFunction")

@@ -574,3 +574,15 @@ def test_a_secondary_that_cannot_forward_is_not_serving(
         api.endpoint_for(cluster, ENV)
 
     assert str(raised.value) == reason
+
+
+def test_a_secondary_compiled_without_forwarding_is_not_serving_even_if_it_forwards(
+    api: ModuleType,
+) -> None:
+    cluster = global_cluster(GlobalWriteForwardingStatus="enabled")
+    env = {name: value for name, value in ENV.items() if name != "DB_READER_ENDPOINT"}
+
+    with pytest.raises(api.NotServing) as raised:
+        api.endpoint_for(cluster, env)
+
+    assert str(raised.value) == "no reader endpoint configured"
