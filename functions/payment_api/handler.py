@@ -32,6 +32,15 @@ way the global cluster is not `available` and /health says so. The DescribeGloba
 answer is kept WRITER_STATE_TTL_SECONDS per container: Route53 probes from many locations
 every 10 or 30 seconds, and one RDS call per probe would only add throttling risk.
 
+What this check cannot see: DescribeGlobalClusters reports members, roles and forwarding
+status, not whether the writer's instances answer, and AWS does not document what a
+secondary region reports while the primary region is down. A direct probe of the writer's
+region (DescribeDBClusters there, as the failover function does) has no route from here with
+`network.egress: vpc_endpoints`, and a forwarded write needs a SQL driver the runtime lacks.
+So between the primary region's loss and the promotion (the trigger paths' M-of-N window),
+a secondary may report healthy while its forwarded writes fail; the requests this API takes
+(DynamoDB and SQS, both in-region) are served regardless.
+
 Only the standard library and boto3, which the python3.12 runtime provides.
 """
 
