@@ -96,6 +96,7 @@ class Database:
     database_name: str
     backup_retention_days: int
     instances_per_region: int
+    write_forwarding: bool
     port: int = 5432
 
 
@@ -407,6 +408,7 @@ def _database(raw: dict[str, Any]) -> Database:
         database_name=raw.get("database_name", "app"),
         backup_retention_days=raw.get("backup_retention_days", 7),
         instances_per_region=raw.get("instances_per_region", 1),
+        write_forwarding=raw.get("write_forwarding", True),
     )
 
 

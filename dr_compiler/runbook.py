@@ -2,9 +2,10 @@
 
 The templates compile everything that can hold after a failover without a person (DR064):
 each secondary's own trigger path, replication-lag alarms that follow the writer, backup
-plans in every region, the API on the global writer endpoint. What is left needs a decision
-or an order CloudFormation cannot express, and is written here as numbered steps, each with
-its AWS CLI command and the spec line it comes from:
+plans in every region, the API on its own region's cluster (writer endpoint, or reader
+endpoint with global write forwarding). What is left needs a decision or an order
+CloudFormation cannot express, and is written here as numbered steps, each with its AWS CLI
+command and the spec line it comes from:
 
 - starting (or confirming) the promotion by hand: always possible, and the only way when
   `failover.automatic` is false
@@ -14,7 +15,7 @@ its AWS CLI command and the spec line it comes from:
   a standalone secret (StopReplicationToReplica,
   https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html); the
   secret's `host` field keeps naming the old writer's cluster endpoint (the functions connect
-  to the global writer endpoint instead);
+  to their own region's cluster endpoints instead);
 - bucket replication back to the primary: the role is compiled into each secondary's base
   stack, but the configuration names a destination that must already exist with versioning
   on (https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
@@ -121,10 +122,23 @@ def _account_line(spec: Spec) -> str:
     return "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)"
 
 
+def _api_database_fact(spec: Spec) -> str:
+    if spec.database.write_forwarding:
+        return (
+            "the API connects only to its own region's cluster: the writer endpoint where "
+            "that cluster is the writer, else the reader endpoint, which forwards writes to "
+            "the writer (global write forwarding), and it follows a promotion by itself"
+        )
+    return (
+        "the API connects only to its own region's cluster; without write forwarding "
+        "(database.write_forwarding: false) a secondary's API is unhealthy until its "
+        "cluster is promoted, and healthy after without a redeploy"
+    )
+
+
 def _compiled_facts(spec: Spec) -> list[str]:
     facts = [
-        "the API in every region writes through the global writer endpoint, which Aurora "
-        "moves to the new writer",
+        _api_database_fact(spec),
         "replication-lag alarms watch every region's cluster and go to INSUFFICIENT_DATA, "
         "not ALARM, on the writer",
         "every region has a backup plan for its own data stores, copied to the other regions",

@@ -101,6 +101,25 @@ def test_a_manual_failover_without_a_function_promotes_through_rds() -> None:
     assert "starts by itself" not in markdown
 
 
+def test_the_runbook_says_how_the_api_reaches_the_database_with_and_without_forwarding() -> None:
+    spec = load_model(PROD_SPEC)
+    forwarding = (
+        "the API connects only to its own region's cluster: the writer endpoint where that "
+        "cluster is the writer, else the reader endpoint, which forwards writes to the writer "
+        "(global write forwarding), and it follows a promotion by itself"
+    )
+    assert forwarding in render_runbook(spec)
+    off = dataclasses.replace(
+        spec, database=dataclasses.replace(spec.database, write_forwarding=False)
+    )
+    markdown = render_runbook(off)
+    assert forwarding not in markdown
+    assert (
+        "without write forwarding (database.write_forwarding: false) a secondary's API is "
+        "unhealthy until its cluster is promoted, and healthy after without a redeploy"
+    ) in markdown
+
+
 def test_build_writes_the_runbook_with_the_templates(tmp_path: Path) -> None:
     result = build(PROD_SPEC, out_base=tmp_path)
     written = (tmp_path / "prod" / "runbook.md").read_bytes()

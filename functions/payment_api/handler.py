@@ -1,21 +1,45 @@
 """Payment API behind an Application Load Balancer (Lambda target).
 
 Routes:
-    GET  /health    dependency checks; 200 when the table and the database answer, else 503
+    GET  /health    dependency checks; 200 when the table and the database can serve, else 503
     POST /payments  validate, record PENDING idempotently, enqueue for the processor; 202
 
-The database is reached through the Aurora global database's writer endpoint in every region:
-Aurora points it at the current writer and moves it on switchover or failover
-(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html),
-whereas a secondary cluster's own writer endpoint is inactive until promotion. Its name comes
-from DescribeGlobalClusters (`Endpoint`) in this region, once per container (the name never
-changes, only where it points); CloudFormation cannot pass it as a string (see
-dr_compiler/compiler/services/lambda_functions.py). DB_ENDPOINT, when set, is used instead
-(for example an RDS Proxy endpoint). So /health, which Route53 DNS failover reads through the
-load balancer, says whether THIS region can reach the writer now: a secondary is healthy
-before promotion only when the writer in another region is reachable from it (its writes
-would succeed), unhealthy while no writer is reachable, and healthy after promotion without
-any change; the old primary, once demoted, likewise answers for the new writer.
+The database is reached in this region only, never across regions (peering is off, DR054):
+DescribeGlobalClusters, answered by this region, says which member of the Aurora global
+database is the writer. When it is this region's cluster (DB_CLUSTER_ARN), the function uses
+the cluster's own writer endpoint (DB_WRITER_ENDPOINT); otherwise its own reader endpoint
+(DB_READER_ENDPOINT), whose instances forward write statements to the writer: "With write
+forwarding enabled, secondary clusters in an Aurora global database forward SQL statements
+that perform write operations to the primary cluster ... Aurora handles the cross-Region
+networking setup"
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding.html).
+Aurora PostgreSQL forwards a session's writes only when apg_write_forward.consistency_mode is
+eventual, session or global (RDS describes the parameter, DescribeEngineDefaultClusterParameters
+for aurora-postgresql: "Set apg_write_forward.consistency_mode to one of the allowed values to
+use write forwarding", allowed "off,eventual,session,global"; one captured default is "off",
+while the local write forwarding page gives SESSION as the default,
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-postgresql-write-forwarding-configuring.html).
+So a SQL client on the reader endpoint does not rely on a default: it runs
+`SET apg_write_forward.consistency_mode = 'session'` when it connects (read-your-writes).
+
+/health, which Route53 DNS failover reads through the load balancer, is healthy only when this
+region can serve: its own endpoint accepts a connection AND, in a secondary, the writer the
+forwarding needs is there: the global cluster is `available`, it has a writer member, and
+this region's member reports GlobalWriteForwardingStatus `enabled` (and, where reported,
+SynchronizationStatus `connected`). After a promotion this region's cluster is the writer and
+/health checks its writer endpoint, with no redeploy; while a switchover or failover is under
+way the global cluster is not `available` and /health says so. The DescribeGlobalClusters
+answer is kept WRITER_STATE_TTL_SECONDS per container: Route53 probes from many locations
+every 10 or 30 seconds, and one RDS call per probe would only add throttling risk.
+
+What this check cannot see: DescribeGlobalClusters reports members, roles and forwarding
+status, not whether the writer's instances answer, and AWS does not document what a
+secondary region reports while the primary region is down. A direct probe of the writer's
+region (DescribeDBClusters there, as the failover function does) has no route from here with
+`network.egress: vpc_endpoints`, and a forwarded write needs a SQL driver the runtime lacks.
+So between the primary region's loss and the promotion (the trigger paths' M-of-N window),
+a secondary may report healthy while its forwarded writes fail; the requests this API takes
+(DynamoDB and SQS, both in-region) are served regardless.
 
 Only the standard library and boto3, which the python3.12 runtime provides.
 """
@@ -32,6 +56,7 @@ import re
 import socket
 import sys
 import time
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,6 +77,9 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")
 MAX_MERCHANT_ID = 128
 HEALTHY_TABLE_STATUSES = ("ACTIVE", "UPDATING")
+# How long one DescribeGlobalClusters answer stands for /health: short next to the Route53
+# failure window (interval x failure threshold), long next to the health checkers' rate.
+WRITER_STATE_TTL_SECONDS = 10.0
 REASONS = {
     200: "OK",
     202: "Accepted",
@@ -184,20 +212,24 @@ def check_table() -> str:
     return "ok" if status in HEALTHY_TABLE_STATUSES else f"unavailable: {status}"
 
 
+class NotServing(Exception):
+    """The database cannot serve this region now, for the reason given."""
+
+
 def check_database() -> str:
-    """A TCP connect to the global writer endpoint: proves that the current writer, wherever
-    it is, is reachable from here, without a DB driver. An endpoint that cannot be looked up
-    or does not resolve, or a writer out of reach, is a 503."""
+    """'ok' when this region's endpoint for the current role accepts a TCP connection (no DB
+    driver in the runtime) and the writer it depends on is there; else a short reason."""
     try:
-        host = os.environ.get("DB_ENDPOINT") or global_writer_endpoint(
-            os.environ["GLOBAL_CLUSTER_ID"]
-        )
+        host = database_endpoint()
     except ClientError as exc:
-        log("ERROR", "writer endpoint lookup failed", error=str(exc))
+        log("ERROR", "global cluster lookup failed", error=str(exc))
         return f"unavailable: {exc.response.get('Error', {}).get('Code', 'ClientError')}"
     except (BotoCoreError, LookupError) as exc:
-        log("ERROR", "writer endpoint lookup failed", error=str(exc))
+        log("ERROR", "global cluster lookup failed", error=str(exc))
         return f"unavailable: {type(exc).__name__}"
+    except NotServing as exc:
+        log("WARNING", "database cannot serve this region", reason=str(exc))
+        return f"unavailable: {exc}"
     timeout = float(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "1"))
     try:
         port = int(os.environ.get("DB_PORT", "5432"))
@@ -208,17 +240,53 @@ def check_database() -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
-@functools.cache
-def global_writer_endpoint(global_cluster_id: str) -> str:
-    """The global database's writer endpoint name (cached: it only ever changes target)."""
+def database_endpoint() -> str:
+    """This region's endpoint for its cluster's current role (see the module docstring)."""
+    return endpoint_for(global_cluster(os.environ["GLOBAL_CLUSTER_ID"]), os.environ)
+
+
+def endpoint_for(cluster: dict[str, Any], env: Mapping[str, str]) -> str:
+    """The writer endpoint when this region's cluster is the writer, the reader endpoint when
+    it can forward writes to an available writer; NotServing otherwise."""
+    status = cluster.get("Status")
+    if status != "available":
+        raise NotServing(f"global cluster {status}")
+    members = {str(m.get("DBClusterArn")): m for m in cluster.get("GlobalClusterMembers", [])}
+    if not any(member.get("IsWriter") for member in members.values()):
+        raise NotServing("no writer")
+    own = members.get(env["DB_CLUSTER_ARN"])
+    if own is None:
+        raise NotServing("not a member")
+    if own.get("IsWriter"):
+        return env["DB_WRITER_ENDPOINT"]
+    forwarding = own.get("GlobalWriteForwardingStatus")
+    if forwarding != "enabled":
+        raise NotServing(f"write forwarding {forwarding or 'off'}")
+    synchronization = own.get("SynchronizationStatus", "connected")
+    if synchronization != "connected":
+        raise NotServing(f"replication {synchronization}")
+    reader = env.get("DB_READER_ENDPOINT")
+    if not reader:
+        # Compiled without database.write_forwarding, though the cluster now forwards.
+        raise NotServing("no reader endpoint configured")
+    return reader
+
+
+_global_cluster_seen: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def global_cluster(global_cluster_id: str) -> dict[str, Any]:
+    """The global cluster as this region describes it, reused for WRITER_STATE_TTL_SECONDS."""
+    now = time.monotonic()
+    seen = _global_cluster_seen.get(global_cluster_id)
+    if seen is not None and now - seen[0] < WRITER_STATE_TTL_SECONDS:
+        return seen[1]
     clusters = client("rds").describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)
     # Match the identifier instead of trusting the filter (moto, for one, ignores it).
     for cluster in clusters.get("GlobalClusters", []):
         if str(cluster.get("GlobalClusterIdentifier", "")).lower() == global_cluster_id.lower():
-            endpoint = cluster.get("Endpoint")
-            if endpoint:
-                return str(endpoint)
-            raise LookupError(f"global cluster {global_cluster_id} has no writer endpoint")
+            _global_cluster_seen[global_cluster_id] = (now, cluster)
+            return cluster
     raise LookupError(f"global cluster {global_cluster_id} not found")
 
 

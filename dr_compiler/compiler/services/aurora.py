@@ -222,6 +222,15 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
         "CopyTagsToSnapshot": True,
         "DeletionProtection": ctx.spec.metadata.production,
         "EnableCloudwatchLogsExports": LOG_EXPORTS,
+        # Global write forwarding on every member, primary included: on a secondary it lets
+        # the region's API write through its own reader endpoint, Aurora carrying the writes
+        # to the writer ("Aurora handles the cross-Region networking setup",
+        # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding.html),
+        # so no VPC traffic crosses regions (network.peering stays off, DR054); on the
+        # primary "this value is used immediately if the primary is demoted by a global
+        # cluster API operation" (CreateDBCluster EnableGlobalWriteForwarding; the same text
+        # in cfn-lint's AWS::RDS::DBCluster schema). Versions: DR044.
+        "EnableGlobalWriteForwarding": database.write_forwarding,
     }
 
 

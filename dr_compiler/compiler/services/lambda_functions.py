@@ -9,24 +9,23 @@ also gets the permission that lets its ALB target group invoke it.
 
 Environment variable convention (the function code reads these): APP, ENVIRONMENT,
 PRIMARY_REGION, HEALTH_URL for all; then TABLE_<NAME>, QUEUE_<NAME>_URL, BUCKET_<NAME>,
-GLOBAL_CLUSTER_ID/DB_PORT/DB_SECRET_ARN (database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN
-(database describe or failover), ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
+GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN/DB_WRITER_ENDPOINT/DB_READER_ENDPOINT/DB_PORT/DB_SECRET_ARN
+(database connect), GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN (database describe or failover),
+ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
 PRIMARY_API_ADDRESS for the health monitor (the primary load balancer it probes); and
 ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for the
 alarm-triggered failover function.
 
-`database: connect` gives GLOBAL_CLUSTER_ID (not a cluster endpoint) and the right to
-describe the global cluster: the function connects to the global database's writer endpoint,
-in every region. A secondary cluster's own writer endpoint is inactive until promotion; AWS
-recommends the global writer endpoint for statements that write, from any Region, because
-Aurora moves it to the new writer after a switchover or failover
-(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html).
-CloudFormation cannot pass it as a string: AWS::RDS::GlobalCluster exposes it only as the
-read-only object GlobalEndpoint (no GlobalEndpoint.Address attribute; cfn-lint rejects both
-as a string, E1010/E6101), and its name carries a random part. So the function reads it once
-per container from DescribeGlobalClusters (its `Endpoint`), answered by its own region.
-A secondary's API therefore serves (and its /health passes) before promotion exactly when the
-current writer is reachable from its region, and after promotion without any change.
+`database: connect` gives GLOBAL_CLUSTER_ID, DB_CLUSTER_ARN and this region's own cluster
+endpoints, DB_WRITER_ENDPOINT and (with database.write_forwarding) DB_READER_ENDPOINT (GetAtt
+Endpoint.Address and ReadEndpoint.Address; the cluster is in the same stack), and the right to
+describe the global cluster. The function never leaves its region's VPC: from
+DescribeGlobalClusters it learns whether its own cluster is the writer and connects to the
+writer endpoint if so, else to the reader endpoint, whose instances forward writes to the
+writer with global write forwarding on (aurora.py, EnableGlobalWriteForwarding; "Aurora
+handles the cross-Region networking setup",
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding.html).
+So no peering is needed (DR054) and a secondary's API serves before promotion.
 """
 
 from __future__ import annotations
@@ -243,13 +242,17 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         variables[f"BUCKET_{_env_token(bucket)}"] = naming.cfn(
             naming.bucket_name(spec, bucket, ctx.region)
         )
-    if access.database == "connect":
-        variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
-        variables["DB_PORT"] = str(spec.database.port)
-        variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
-    elif access.database in ("describe", "failover"):
+    if access.database in ("connect", "describe", "failover"):
         variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
         variables["DB_CLUSTER_ARN"] = ctx.get_att(ids.DB_CLUSTER, "DBClusterArn")
+    if access.database == "connect":
+        # This region's own endpoints only (see the module docstring); the reader endpoint
+        # serves only with write forwarding, which DR064 checks.
+        variables["DB_WRITER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "Endpoint.Address")
+        if spec.database.write_forwarding:
+            variables["DB_READER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "ReadEndpoint.Address")
+        variables["DB_PORT"] = str(spec.database.port)
+        variables["DB_SECRET_ARN"] = _secret_name_arn(ctx)
     if access.alerts == "publish":
         variables["ALERT_TOPIC_ARN"] = ctx.ref(ids.ALERT_TOPIC)
     if access.metrics == "publish":
@@ -329,8 +332,8 @@ def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]
 def _database_statements(ctx: StackContext, function: Function) -> list[Statement]:
     mode = function.access.database
     if mode == "connect":
-        # The network path is the security groups'; the role reads the credentials and the
-        # global writer endpoint's name (see the module docstring).
+        # The network path is the security groups'; the role reads the credentials and
+        # which member is the writer (see the module docstring).
         secret = f"secret:{naming.db_secret_name(ctx.spec)}-??????"
         return [
             iam.allow(

@@ -120,8 +120,8 @@ def _function_services(function: Function) -> set[str]:
     if access.buckets:
         services.add("s3")
     if access.database == "connect":
-        # The credentials, and the global writer endpoint's name (DescribeGlobalClusters);
-        # the database itself is reached inside the VPC (or across the peering).
+        # The credentials, and which member is the writer (DescribeGlobalClusters); the
+        # database itself is this region's cluster, reached inside the VPC.
         services |= {"secretsmanager", "rds"}
     elif access.database in ("describe", "failover"):
         services.add("rds")

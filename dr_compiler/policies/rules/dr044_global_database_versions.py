@@ -14,10 +14,14 @@ Spec: `database.engine_version` exists for `database.engine` and is not deprecat
 engine data cfn-lint maintains (cfnlint/data/schemas/extensions/aws_rds_dbcluster/
 engine_version.json and engine_version_deprecated.json, generated from RDS's
 DescribeDBEngineVersions; the deprecated list is what cfn-lint W3690 reports as "cannot be used
-to create new RDS DB clusters"). What that data cannot tell: whether a version supports global
-databases, and in which regions it is orderable (DescribeDBEngineVersions' per-region
-SupportsGlobalDatabases). That is a fact of the live account and region, for the preflight of
-`plan`/`deploy`, not something to type into a list here.
+to create new RDS DB clusters"), and, when `database.write_forwarding` is on (the default), that
+the version has global write forwarding (templates: a member with EnableGlobalWriteForwarding
+at a version without it, which RDS refuses: "It requires that the global database uses an
+Aurora version that supports write forwarding", aurora-global-database-write-forwarding-apg).
+What that data cannot tell: whether a version supports global databases, and in which regions
+it is orderable (DescribeDBEngineVersions' per-region SupportsGlobalDatabases). That is a fact
+of the live account and region, for the preflight of `plan`/`deploy`, not something to type
+into a list here.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from functools import cache
 from typing import Any
 
 from dr_compiler.model import Spec
+from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_lint_data import data_dir
 from dr_compiler.policies.cfn_names import rendered_name, resource_name
@@ -80,8 +85,30 @@ def _current_in_major(engine: str, version: str) -> list[str]:
     return sorted(same, key=lambda v: tuple(int(p) for p in v.split(".")), reverse=True)
 
 
+def forwards_writes(engine: str, version: str) -> bool | None:
+    """Whether global write forwarding exists at this engine version (None: not known here).
+    Aurora PostgreSQL: "In Aurora PostgreSQL version 16 and higher major versions, global write
+    forwarding is supported in all minor versions. For earlier Aurora PostgreSQL versions, global
+    write forwarding is supported with version 15.4 and higher minor versions, and version 14.9
+    and higher minor versions"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding-apg.html)."""
+    parts = version.split(".")
+    if engine != "aurora-postgresql" or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    major, minor = int(parts[0]), int(parts[1])
+    return major >= 16 or (major == 15 and minor >= 4) or (major == 14 and minor >= 9)
+
+
 def check_spec(spec: Spec) -> Iterator[Violation]:
     engine, version = spec.database.engine, spec.database.engine_version
+    if spec.database.write_forwarding and forwards_writes(engine, version) is False:
+        yield Violation(
+            f"{engine} {version} has no global write forwarding (16+, 15.4+ or 14.9+): a "
+            "secondary's API could not write before promotion; upgrade, or set "
+            "database.write_forwarding: false",
+            "database.engine_version",
+            path=("database", "engine_version"),
+        )
     current = _current_in_major(engine, version)
     if version not in known_versions(engine):
         problem = "is not an engine version RDS knows"
@@ -166,6 +193,25 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         joins = props.get("GlobalClusterIdentifier")
         if joins is not None:
             yield from _member(template, logical_id, props, _joined(template, joins, globals_))
+            yield from _forwarding(template, logical_id, props)
+
+
+def _forwarding(
+    template: TemplateDoc, logical_id: str, props: Mapping[str, Any]
+) -> Iterator[Violation]:
+    engine, version = props.get("Engine"), props.get("EngineVersion")
+    if not is_true(props.get("EnableGlobalWriteForwarding")):
+        return
+    if not isinstance(engine, str) or not isinstance(version, str):
+        return
+    if forwards_writes(engine, version) is False:
+        yield resource_violation(
+            template,
+            logical_id,
+            f"global database member {logical_id} enables write forwarding at {engine} "
+            f"{version}, which has none (16+, 15.4+ or 14.9+): RDS refuses it",
+            "EnableGlobalWriteForwarding",
+        )
 
 
 RULE = Rule(
@@ -186,7 +232,9 @@ RULE = Rule(
         "Set database.engine_version to a current version of the engine (the finding lists "
         "the current ones of the same major); dr_compiler then states it on the global "
         "cluster and on every member. In a hand-written template give every DBCluster with "
-        "GlobalClusterIdentifier the global cluster's Engine and EngineVersion. Whether the "
+        "GlobalClusterIdentifier the global cluster's Engine and EngineVersion. With "
+        "database.write_forwarding (the default) use 16+, 15.4+ or 14.9+, or turn it off, "
+        "knowing a secondary's API then cannot write before promotion. Whether the "
         "version supports global databases in each region is not in the data this rule reads: "
         "RDS DescribeDBEngineVersions reports it per region (SupportsGlobalDatabases), a "
         "question for a preflight against the account."

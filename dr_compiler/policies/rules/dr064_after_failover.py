@@ -9,6 +9,13 @@ For every Aurora cluster that is a member of a global database (primary or attac
 - backups: a backup selection of the same template (the same region) covers the cluster, so
   the promoted region keeps taking recovery points with nobody at the console.
 
+For every function of a workload template whose environment names a member cluster's reader
+endpoint (GetAtt ReadEndpoint.Address, the way a secondary's API serves before promotion and a
+demoted primary's API after it): that cluster has EnableGlobalWriteForwarding, or the reader
+endpoint refuses every write ("By default, write operations are not allowed on Aurora DB
+clusters that are secondary clusters in an Aurora global database", CreateDBCluster
+EnableGlobalWriteForwarding, as cfn-lint's AWS::RDS::DBCluster schema carries it).
+
 For every bucket replication rule (primary to a secondary): the destination region holds an IAM
 role S3 can assume that may replicate back into the source bucket, so the runbook's one
 `put-bucket-replication` command is all a person runs.
@@ -22,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dr_compiler.policies.cfn import alarm_metrics, as_list, text_of
+from dr_compiler.policies.cfn import alarm_metrics, as_list, get_att, is_true, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import name_text
 from dr_compiler.policies.cfn_roles import actions, allows, role_statements
@@ -104,6 +111,38 @@ def _clusters(templates: TemplateSet) -> Iterator[Violation]:
                 )
 
 
+def _reader_users(template: TemplateDoc) -> dict[str, list[str]]:
+    """Cluster logical id -> the functions whose environment names its reader endpoint."""
+    users: dict[str, list[str]] = {}
+    for function_id, resource in template.resources("AWS::Lambda::Function"):
+        environment = resource.get("Properties", {}).get("Environment") or {}
+        for value in (environment.get("Variables") or {}).values():
+            target = get_att(value)
+            if target is not None and target[1] == "ReadEndpoint.Address":
+                users.setdefault(target[0], []).append(function_id)
+    return users
+
+
+def _forwarding(templates: TemplateSet) -> Iterator[Violation]:
+    for template in templates.by_phase(*WORKLOAD_PHASES):
+        clusters = dict(template.resources("AWS::RDS::DBCluster"))
+        for cluster_id, functions in sorted(_reader_users(template).items()):
+            props = clusters.get(cluster_id, {}).get("Properties", {})
+            if "GlobalClusterIdentifier" not in props:
+                continue
+            if is_true(props.get("EnableGlobalWriteForwarding")):
+                continue
+            yield resource_violation(
+                template,
+                cluster_id,
+                f"{', '.join(functions)} {'reaches' if len(functions) == 1 else 'reach'} "
+                f"{cluster_id} through its reader endpoint, but "
+                f"{cluster_id} does not forward writes: while another region is the writer "
+                "(before a promotion, after a demotion) every write fails",
+                "EnableGlobalWriteForwarding",
+            )
+
+
 def _replicates_back(templates: TemplateSet, region: str, source_bucket: str) -> bool:
     """Some role in `region`, assumable by S3, may replicate objects into `source_bucket`."""
     for template in templates.templates:
@@ -158,6 +197,7 @@ def _replication(templates: TemplateSet) -> Iterator[Violation]:
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     yield from _clusters(templates)
+    yield from _forwarding(templates)
     yield from _replication(templates)
 
 
@@ -179,8 +219,9 @@ RULE = Rule(
         "Compile with dr_compiler: every workload stack gets a lag alarm on its own cluster "
         "(TreatMissingData missing, InsufficientDataActions to the alert topic) and a backup "
         "plan for its own data stores, every secondary a replication role back to the primary, "
-        "and `build` writes templates_out/<env>/runbook.md. In a hand-written template set the "
-        "same resources in every region."
+        "every member EnableGlobalWriteForwarding (database.write_forwarding), and `build` "
+        "writes templates_out/<env>/runbook.md. In a hand-written template set the same "
+        "resources in every region."
     ),
     docs="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html",
     bad_example=(

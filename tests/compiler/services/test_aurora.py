@@ -299,3 +299,31 @@ def test_primary_requires_the_base_stack_of_every_secondary(compiled_prod: Compi
         "us-west-2",
         "us-east-2",
     ]
+
+
+def test_every_member_forwards_writes(compiled_prod: CompiledSpec) -> None:
+    # A secondary's API writes through its own reader endpoint; the primary's setting takes
+    # effect when a global switchover or failover demotes it (CreateDBCluster reference).
+    for key in (PRIMARY, ATTACH):
+        member = resources(compiled_prod, key)[ids.DB_CLUSTER]["Properties"]
+        assert member["EnableGlobalWriteForwarding"] is True, key
+    assert (
+        "EnableGlobalWriteForwarding"
+        not in resources(compiled_prod, PRIMARY)[ids.GLOBAL_CLUSTER]["Properties"]
+    )
+
+
+def test_write_forwarding_off_in_the_spec_is_off_on_every_member(
+    compiled_prod: CompiledSpec,
+) -> None:
+    spec = compiled_prod.spec
+    spec = dataclasses.replace(
+        spec, database=dataclasses.replace(spec.database, write_forwarding=False)
+    )
+    for stack in (StackId(Phase.PRIMARY, "us-east-1"), StackId(Phase.ATTACH, "us-west-2")):
+        (cluster,) = [
+            item
+            for item in built(StackContext(spec, stack))
+            if isinstance(item, AWSObject) and item.title == ids.DB_CLUSTER
+        ]
+        assert cluster.to_dict()["Properties"]["EnableGlobalWriteForwarding"] is False

@@ -213,6 +213,9 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
         "TABLE_TRANSACTIONS": "payments-transactions-prod",
         "QUEUE_PAYMENTS_URL": {"Ref": "PaymentsQueue"},
         "GLOBAL_CLUSTER_ID": "payments-global-prod",
+        "DB_CLUSTER_ARN": {"Fn::GetAtt": ["DatabaseCluster", "DBClusterArn"]},
+        "DB_WRITER_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+        "DB_READER_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "ReadEndpoint.Address"]},
         "DB_PORT": "5432",
         "DB_SECRET_ARN": sub(
             "arn:${AWS::Partition}:secretsmanager:us-east-1:${AWS::AccountId}:"
@@ -221,21 +224,54 @@ def test_payment_api_environment_follows_the_convention(compiled_prod: CompiledS
     }
 
 
-def test_every_api_connects_to_the_global_writer_endpoint(compiled_prod: CompiledSpec) -> None:
-    # Not a cluster's own endpoint (a secondary's is inactive until promotion): the global
-    # cluster to look the writer endpoint up in, and the right to.
+def test_every_api_connects_only_to_its_own_regions_cluster(compiled_prod: CompiledSpec) -> None:
+    # The cluster in the same stack (primary or attach), never the global writer endpoint in
+    # another region's VPC; DescribeGlobalClusters (scoped to the global cluster) says which
+    # of the two endpoints the region's current role uses.
     for key in ("us-east-1", "us-west-2-attach"):
-        api = props(compiled_prod, key, "PaymentApiFunction")
-        variables = api["Environment"]["Variables"]
+        template = compiled_prod.stack(key).template
+        assert template["Resources"]["DatabaseCluster"]["Type"] == "AWS::RDS::DBCluster"
+        variables = props(compiled_prod, key, "PaymentApiFunction")["Environment"]["Variables"]
         assert "DB_ENDPOINT" not in variables
-        assert variables["GLOBAL_CLUSTER_ID"] == "payments-global-prod"
+        assert {name: variables[name] for name in variables if name.startswith("DB_")} == {
+            "DB_CLUSTER_ARN": {"Fn::GetAtt": ["DatabaseCluster", "DBClusterArn"]},
+            "DB_WRITER_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]},
+            "DB_READER_ENDPOINT": {"Fn::GetAtt": ["DatabaseCluster", "ReadEndpoint.Address"]},
+            "DB_PORT": "5432",
+            "DB_SECRET_ARN": variables["DB_SECRET_ARN"],
+        }, key
         role = props(compiled_prod, key, "PaymentApiRole")
         statements = role["Policies"][0]["PolicyDocument"]["Statement"]
-        describe = next(s for s in statements if s["Sid"] == "DescribeGlobalCluster")
-        assert describe["Action"] == ["rds:DescribeGlobalClusters"]
-        assert describe["Resource"] == [
-            sub("arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod")
-        ]
+        rds_statements = [s for s in statements if str(s["Action"]).count("rds:")]
+        assert rds_statements == [
+            {
+                "Sid": "DescribeGlobalCluster",
+                "Effect": "Allow",
+                "Action": ["rds:DescribeGlobalClusters"],
+                "Resource": [
+                    sub(
+                        "arn:${AWS::Partition}:rds::${AWS::AccountId}:"
+                        "global-cluster:payments-global-prod"
+                    )
+                ],
+            }
+        ], key
+
+
+def test_without_write_forwarding_the_api_gets_no_reader_endpoint(
+    compiled_prod: CompiledSpec,
+) -> None:
+    spec = compiled_prod.spec
+    spec = dataclasses.replace(
+        spec, database=dataclasses.replace(spec.database, write_forwarding=False)
+    )
+    api = next(f for f in spec.functions if f.name == "payment-api")
+    ctx = StackContext(spec, StackId(Phase.ATTACH, "us-west-2"))
+    variables = lambda_functions.environment(ctx, api)
+    assert "DB_READER_ENDPOINT" not in variables
+    assert variables["DB_WRITER_ENDPOINT"].to_dict() == {
+        "Fn::GetAtt": ["DatabaseCluster", "Endpoint.Address"]
+    }
 
 
 def test_secondary_monitor_probes_the_primary_load_balancer(compiled_prod: CompiledSpec) -> None:

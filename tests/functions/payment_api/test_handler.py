@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -14,6 +15,7 @@ import boto3
 import pytest
 
 TABLE = "payments-transactions-test"
+GLOBAL_ID = "payments-global-test"
 KEY = "order-42_a"
 VALID_BODY = {"amount": "10.50", "currency": "EUR", "merchant_id": "m-1"}
 
@@ -46,10 +48,37 @@ def api(
     )["QueueUrl"]
     monkeypatch.setenv("TABLE_TRANSACTIONS", TABLE)
     monkeypatch.setenv("QUEUE_PAYMENTS_URL", queue_url)
-    monkeypatch.setenv("DB_ENDPOINT", "127.0.0.1")
+    # This region's cluster is the global database's writer: the steady state of the primary
+    # region, and of a secondary after its promotion.
+    monkeypatch.setenv("GLOBAL_CLUSTER_ID", GLOBAL_ID)
+    monkeypatch.setenv("DB_CLUSTER_ARN", join_global_cluster("us-east-1", "payments-use1"))
+    monkeypatch.setenv("DB_WRITER_ENDPOINT", "127.0.0.1")
+    # Never resolves: a check that used it would fail with gaierror.
+    monkeypatch.setenv("DB_READER_ENDPOINT", "reader.invalid")
     monkeypatch.setenv("DB_PORT", str(db_listener))
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "0.5")
     return load_handler("payment_api")
+
+
+def join_global_cluster(region: str, identifier: str) -> str:
+    """A member cluster of the moto global cluster (created with the first member, which
+    becomes its writer); returns the member's ARN."""
+    rds = boto3.client("rds", region_name=region)
+    if not boto3.client("rds", region_name="us-east-1").describe_global_clusters()[
+        "GlobalClusters"
+    ]:
+        rds.create_global_cluster(
+            GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql", EngineVersion="16.8"
+        )
+    credentials = {"MasterUsername": "payments_admin", "MasterUserPassword": "not-a-secret-1"}
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=identifier,
+        Engine="aurora-postgresql",
+        EngineVersion="16.8",
+        GlobalClusterIdentifier=GLOBAL_ID,
+        **(credentials if region == "us-east-1" else {}),
+    )["DBCluster"]
+    return str(cluster["DBClusterArn"])
 
 
 def alb_event(
@@ -389,36 +418,89 @@ def test_table_down_is_503(api: ModuleType) -> None:
     assert queued_bodies() == []
 
 
-def test_health_checks_the_global_writer_endpoint_it_looks_up(
-    api: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # No DB_ENDPOINT: the function connects to what DescribeGlobalClusters names.
-    monkeypatch.delenv("DB_ENDPOINT")
-    monkeypatch.setenv("GLOBAL_CLUSTER_ID", "payments-global-test")
-    rds = boto3.client("rds", region_name="us-east-1")
-    rds.create_global_cluster(
-        GlobalClusterIdentifier="payments-global-test", Engine="aurora-postgresql"
-    )
-    endpoint = rds.describe_global_clusters()["GlobalClusters"][0]["Endpoint"]
-
-    response = api.main(alb_event("GET", "/health"), None)
-
-    # The name does not resolve on this machine: the writer is out of reach, a 503.
-    assert response["statusCode"] == 503
-    assert body_of(response)["checks"] == {"table": "ok", "database": "unreachable: gaierror"}
-    failures = [
+def database_check_failures(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [
         json.loads(line)
         for line in capsys.readouterr().out.splitlines()
         if '"database check failed"' in line
     ]
-    assert [f["host"] for f in failures] == [endpoint]
-    assert endpoint.startswith("payments-global-test.global-")
+
+
+def test_health_never_uses_the_reader_endpoint_while_this_region_is_the_writer(
+    api: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = api.main(alb_event("GET", "/health"), None)
+
+    # The reader endpoint does not resolve: a 200 means the writer endpoint was checked.
+    assert response["statusCode"] == 200
+    assert database_check_failures(capsys) == []
+
+
+def test_secondary_without_write_forwarding_is_503_and_connects_nowhere(
+    api: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # This region (us-east-1) joins as a secondary of a writer in eu-west-1; moto reports
+    # GlobalWriteForwardingStatus "disabled" for every secondary.
+    boto3.client("rds", region_name="us-east-1").remove_from_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=os.environ["DB_CLUSTER_ARN"]
+    )
+    boto3.client("rds", region_name="us-east-1").delete_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID
+    )
+    writer = join_global_cluster("eu-west-1", "payments-euw1")
+    monkeypatch.setenv("DB_CLUSTER_ARN", join_global_cluster("us-east-1", "payments-use1-b"))
+    members = boto3.client("rds", region_name="us-east-1").describe_global_clusters()[
+        "GlobalClusters"
+    ][0]["GlobalClusterMembers"]
+    assert [(m["DBClusterArn"], m["IsWriter"]) for m in members] == [
+        (writer, True),
+        (os.environ["DB_CLUSTER_ARN"], False),
+    ]
+
+    response = api.main(alb_event("GET", "/health"), None)
+
+    assert response["statusCode"] == 503
+    assert body_of(response)["checks"] == {
+        "table": "ok",
+        "database": "unavailable: write forwarding disabled",
+    }
+    assert database_check_failures(capsys) == []
+
+
+def test_health_503_when_this_cluster_is_not_a_member(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DB_CLUSTER_ARN", "arn:aws:rds:us-east-1:123456789012:cluster:other")
+
+    response = api.main(alb_event("GET", "/health"), None)
+
+    assert response["statusCode"] == 503
+    assert body_of(response)["checks"]["database"] == "unavailable: not a member"
+
+
+def test_global_cluster_answer_is_reused_for_the_ttl_then_described_again(
+    api: ModuleType,
+) -> None:
+    assert api.main(alb_event("GET", "/health"), None)["statusCode"] == 200
+    boto3.client("rds", region_name="us-east-1").remove_from_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=os.environ["DB_CLUSTER_ARN"]
+    )
+
+    # Within the TTL: the cached answer, no RDS call per Route53 probe.
+    assert api.main(alb_event("GET", "/health"), None)["statusCode"] == 200
+    api.WRITER_STATE_TTL_SECONDS = 0.0
+    expired = api.main(alb_event("GET", "/health"), None)
+
+    assert expired["statusCode"] == 503
+    # Its only member removed, the global cluster has no writer left.
+    assert body_of(expired)["checks"]["database"] == "unavailable: no writer"
 
 
 def test_health_503_when_the_global_cluster_cannot_be_described(
     api: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("DB_ENDPOINT")
     monkeypatch.setenv("GLOBAL_CLUSTER_ID", "no-such-global-cluster")
 
     response = api.main(alb_event("GET", "/health"), None)
@@ -426,3 +508,81 @@ def test_health_503_when_the_global_cluster_cannot_be_described(
     assert response["statusCode"] == 503
     # AWS answers GlobalClusterNotFoundFault (a ClientError); moto an empty list.
     assert body_of(response)["checks"]["database"] == "unavailable: LookupError"
+
+
+# endpoint_for on DescribeGlobalClusters answers shaped as the RDS API reference documents
+# them (GlobalCluster, GlobalClusterMember), for states moto does not produce.
+
+OWN = "arn:aws:rds:us-west-2:111111111111:cluster:payments-prod-usw2"
+WRITER = "arn:aws:rds:us-east-1:111111111111:cluster:payments-prod-use1"
+ENV = {
+    "DB_CLUSTER_ARN": OWN,
+    "DB_WRITER_ENDPOINT": "own-writer",
+    "DB_READER_ENDPOINT": "own-reader",
+}
+
+
+def global_cluster(
+    status: str = "available", writer: str | None = WRITER, **own: Any
+) -> dict[str, Any]:
+    members = [{"DBClusterArn": WRITER, "IsWriter": writer == WRITER, "Readers": [OWN]}]
+    members.append({"DBClusterArn": OWN, "IsWriter": writer == OWN, "Readers": [], **own})
+    return {"GlobalClusterIdentifier": GLOBAL_ID, "Status": status, "GlobalClusterMembers": members}
+
+
+def test_a_secondary_with_forwarding_enabled_uses_its_own_reader_endpoint(
+    api: ModuleType,
+) -> None:
+    cluster = global_cluster(
+        GlobalWriteForwardingStatus="enabled", SynchronizationStatus="connected"
+    )
+
+    assert api.endpoint_for(cluster, ENV) == "own-reader"
+
+
+def test_a_promoted_secondary_uses_its_own_writer_endpoint(api: ModuleType) -> None:
+    cluster = global_cluster(writer=OWN, GlobalWriteForwardingStatus="enabled")
+
+    assert api.endpoint_for(cluster, ENV) == "own-writer"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "reason"),
+    [
+        (global_cluster(GlobalWriteForwardingStatus="enabling"), "write forwarding enabling"),
+        (global_cluster(), "write forwarding off"),
+        (
+            global_cluster(
+                GlobalWriteForwardingStatus="enabled", SynchronizationStatus="pending-resync"
+            ),
+            "replication pending-resync",
+        ),
+        (
+            global_cluster("failing-over", GlobalWriteForwardingStatus="enabled"),
+            "global cluster failing-over",
+        ),
+        (
+            global_cluster(writer=None, GlobalWriteForwardingStatus="enabled"),
+            "no writer",
+        ),
+    ],
+)
+def test_a_secondary_that_cannot_forward_is_not_serving(
+    api: ModuleType, cluster: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(api.NotServing) as raised:
+        api.endpoint_for(cluster, ENV)
+
+    assert str(raised.value) == reason
+
+
+def test_a_secondary_compiled_without_forwarding_is_not_serving_even_if_it_forwards(
+    api: ModuleType,
+) -> None:
+    cluster = global_cluster(GlobalWriteForwardingStatus="enabled")
+    env = {name: value for name, value in ENV.items() if name != "DB_READER_ENDPOINT"}
+
+    with pytest.raises(api.NotServing) as raised:
+        api.endpoint_for(cluster, env)
+
+    assert str(raised.value) == "no reader endpoint configured"

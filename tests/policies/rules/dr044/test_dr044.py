@@ -89,3 +89,47 @@ def test_compiled_members_without_engine_version_fail_in_both_regions() -> None:
         ("DR044", ids.DB_CLUSTER, f"{PROD_ATTACH}: {ids.DB_CLUSTER}.EngineVersion"),
     }
     assert {f.location for f in findings} == {compiled_prod().spec.locate("database")}
+
+
+def test_write_forwarding_at_a_version_without_it_fails_at_the_version() -> None:
+    spec = HERE / "bad_forwarding.yaml"
+    findings = spec_findings("DR044", spec)
+    assert summary(findings) == {("DR044", "database.engine_version", f"{spec}:3:19")}
+    assert findings[0].message == (
+        "aurora-postgresql 14.6 has no global write forwarding (16+, 15.4+ or 14.9+): a "
+        "secondary's API could not write before promotion; upgrade, or set "
+        "database.write_forwarding: false"
+    )
+
+
+def test_a_version_without_write_forwarding_passes_with_forwarding_off() -> None:
+    assert spec_findings("DR044", HERE / "good_no_forwarding.yaml") == []
+
+
+def test_members_enabling_write_forwarding_below_its_first_versions_fail() -> None:
+    file = "forwarding.us-west-2.attach.json"
+    findings = template_findings("DR044", HERE / file)
+    assert summary(findings) == {
+        ("DR044", "OldCluster", f"{file}: OldCluster.EnableGlobalWriteForwarding"),
+        ("DR044", "Version15Cluster", f"{file}: Version15Cluster.EnableGlobalWriteForwarding"),
+    }
+    assert {f.message for f in findings if f.resource == "OldCluster"} == {
+        "global database member OldCluster enables write forwarding at aurora-postgresql "
+        "14.6, which has none (16+, 15.4+ or 14.9+): RDS refuses it"
+    }
+
+
+def test_compiled_members_forwarding_writes_at_an_older_version_fail_in_both_regions() -> None:
+    def downgrade(body: dict) -> None:
+        for resource in body["Resources"].values():
+            if resource["Type"] in ("AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"):
+                resource["Properties"]["EngineVersion"] = "14.6"
+
+    broken = with_defect(
+        with_defect(compiled_prod(), PROD_PRIMARY, downgrade), PROD_ATTACH, downgrade
+    )
+    findings = set_findings("DR044", broken)
+    assert summary(findings) == {
+        ("DR044", ids.DB_CLUSTER, f"{PROD_PRIMARY}: {ids.DB_CLUSTER}.EnableGlobalWriteForwarding"),
+        ("DR044", ids.DB_CLUSTER, f"{PROD_ATTACH}: {ids.DB_CLUSTER}.EnableGlobalWriteForwarding"),
+    }
