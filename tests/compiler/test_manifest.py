@@ -81,7 +81,10 @@ def test_service_managed_targets_units_with_auto_deployment_and_percentages() ->
     result = build(REPO / "specs" / "staging.yaml", write=False)
     manifest = json.loads(result.files["manifest.json"])
     assert manifest["permission_model"] == "SERVICE_MANAGED"
-    assert manifest["targets"] == {"organizational_units": ["ou-st4g-1ngw0rk1", "ou-st4g-1ngd4t45"]}
+    assert manifest["targets"] == {
+        "organizational_units": ["ou-st4g-1ngw0rk1", "ou-st4g-1ngd4t45"],
+        "account_filter": {"type": "INTERSECTION", "accounts": ["666666666666"]},
+    }
     assert manifest["administration_account"] == "222222222222"
     assert manifest["call_as"] == "DELEGATED_ADMIN"
     assert manifest["auto_deployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}

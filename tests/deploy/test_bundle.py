@@ -129,16 +129,16 @@ def test_service_managed_bundles_target_units_and_read_the_administering_bucket(
     assert bundle.accounts == ()
     assert bundle.organization == Organization(
         units=("ou-st4g-1ngw0rk1", "ou-st4g-1ngd4t45"),
-        filter_type="NONE",
-        filter_accounts=(),
+        filter_type="INTERSECTION",
+        filter_accounts=("666666666666",),
         administration_account="222222222222",
         auto_deployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
     )
     assert bundle.managed_execution == {"Active": True}
     # Every target account's zips come from the administering account's bucket.
-    assert bundle.artifact_account("777777777777") == "222222222222"
+    assert bundle.artifact_account("666666666666") == "222222222222"
     assert (
-        bundle.artifact_bucket(bundle.artifact_account("777777777777"), "us-west-2")
+        bundle.artifact_bucket(bundle.artifact_account("666666666666"), "us-west-2")
         == "payments-artifacts-222222222222-us-west-2-staging"
     )
 

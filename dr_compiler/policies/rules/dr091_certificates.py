@@ -3,17 +3,21 @@
 An HTTPS listener takes a certificate from ACM in the load balancer's own region ("ACM
 certificates are regional", https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html)
 and of the load balancer's own account: the StackSet creates the listener in each target
-account, so a certificate of any other account cannot be found there. With
-organizational-unit targets the accounts are not known before deployment, so only the
-region is checked; the preflight of `plan`/`deploy` checks that each certificate exists, is
-issued and covers the API name.
+account, so a certificate of any other account cannot be found there
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html:
+the listener's certificates come from ACM or IAM of the load balancer's account). One
+certificate per region therefore serves exactly one account: an API whose StackSets reach
+several accounts, or organizational units whose accounts are known only at deployment (unless
+an INTERSECTION filter names the one account), cannot be given one, and one DNS name could not
+fail over between several accounts' load balancers anyway. The preflight of `plan`/`deploy`
+checks that each certificate exists, is issued and covers the API name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dr_compiler.model import Spec
+from dr_compiler.model import Deployment, Spec
 from dr_compiler.policies.rule import Level, Rule, Severity, Violation
 
 
@@ -23,8 +27,33 @@ def arn_region_and_account(arn: str) -> tuple[str, str]:
     return region, account
 
 
+def api_accounts(deployment: Deployment) -> tuple[str, ...] | None:
+    """The accounts whose load balancers serve the API, or None when the spec cannot say
+    (organizational units without an INTERSECTION filter)."""
+    if not deployment.service_managed:
+        return deployment.accounts
+    if deployment.account_filter_type == "INTERSECTION":
+        return deployment.filter_accounts
+    return None
+
+
 def check_spec(spec: Spec) -> Iterator[Violation]:
-    accounts = spec.deployment.accounts
+    accounts = api_accounts(spec.deployment)
+    if accounts is None or len(accounts) > 1:
+        targets = (
+            "organizational units, whose accounts are known only at deployment"
+            if accounts is None
+            else f"{len(accounts)} accounts ({', '.join(accounts)})"
+        )
+        yield Violation(
+            f"the API deploys to {targets}, but an ACM certificate belongs to one account and "
+            "one DNS name fails over between one account's load balancers: deploy the API to "
+            "one account per environment (deployment.accounts, or account_filter "
+            "{type: INTERSECTION, accounts: [<the API's account>]})",
+            "api",
+            path=("api", "certificate_arns"),
+        )
+        return
     for region, arn in sorted(spec.api.certificate_arns.items()):
         where = ("api", "certificate_arns", region)
         arn_region, account = arn_region_and_account(arn)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.policies.ruletest import spec_findings, summary
+from tests.specbuild import base_line
 
 HERE = Path(__file__).parent
 
@@ -22,3 +23,22 @@ def test_certificate_of_another_region_and_account_fails_at_its_line() -> None:
 
 def test_certificates_of_their_regions_in_the_deployment_account_pass() -> None:
     assert spec_findings("DR091", HERE / "good.yaml") == []
+
+
+def test_an_api_for_organizational_units_or_several_accounts_fails_once() -> None:
+    units = HERE / "units.yaml"
+    findings = spec_findings("DR091", units)
+    assert summary(findings) == {("DR091", "api", str(base_line("api", "certificate_arns")))}
+    assert [f.message for f in findings] == [
+        "the API deploys to organizational units, whose accounts are known only at "
+        "deployment, but an ACM certificate belongs to one account and one DNS name fails "
+        "over between one account's load balancers: deploy the API to one account per "
+        "environment (deployment.accounts, or account_filter {type: INTERSECTION, "
+        "accounts: [<the API's account>]})"
+    ]
+    two = spec_findings("DR091", HERE / "two_accounts.yaml")
+    assert [f.message.split(",")[0] for f in two] == ["the API deploys to 2 accounts (111111111111"]
+
+
+def test_units_narrowed_to_the_certificates_account_pass() -> None:
+    assert spec_findings("DR091", HERE / "one_account_of_units.yaml") == []
