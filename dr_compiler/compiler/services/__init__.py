@@ -12,6 +12,7 @@ from typing import Any
 
 from dr_compiler.compiler.context import StackContext
 from dr_compiler.compiler.services import (
+    access_logs,
     alarms,
     alb,
     aurora,
@@ -37,6 +38,7 @@ BUILDERS: tuple[Builder, ...] = (
     network.build,
     peering.build,
     sns.build,
+    access_logs.build,
     s3.build,
     bucket_emptier.build,
     dynamodb.build,

@@ -44,7 +44,13 @@ from troposphere.iam import Role
 
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
-from dr_compiler.compiler.naming import arn, backup_vault_name, bucket_arn, table_name
+from dr_compiler.compiler.naming import (
+    arn,
+    backup_vault_name,
+    bucket_arn,
+    log_bucket_arn,
+    table_name,
+)
 
 BACKUP_SELECTION = "BackupSelection"
 VAULT_OUTPUT = "BackupVaultArn"
@@ -174,6 +180,9 @@ def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
         GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
         *(_table_arn(ctx, table.name) for table in spec.tables),
         *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
+        # Audit logs are backed up promptly to media that is difficult to modify (PCI DSS
+        # v4.0 10.3.3): the vault's recovery points.
+        log_bucket_arn(spec, ctx.region),
     ]
 
 

@@ -5,6 +5,8 @@ CloudFormation cannot delete a non-empty bucket (DR020). In every stack that hol
 depends on its bucket, so on stack deletion CloudFormation deletes the custom resource first
 — the function removes every object version and delete marker — and then the bucket.
 
+The region's access log bucket (services/access_logs.py) is emptied the same way.
+
 Only specs with `force_destroy` get this; production cannot set it (DR021).
 """
 
@@ -22,7 +24,7 @@ from troposphere.cloudformation import CustomResource
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, deletion_policies, sourced
-from dr_compiler.compiler.services import lambda_functions
+from dr_compiler.compiler.services import access_logs, lambda_functions
 from dr_compiler.model import Bucket
 
 FUNCTION = "bucket-emptier"
@@ -49,7 +51,7 @@ def emptier_id(bucket: str) -> str:
 
 def deployed_in(ctx: StackContext) -> bool:
     """The emptier lives beside the buckets, and only when the spec is force-destroyable."""
-    return ctx.spec.force_destroy and ctx.in_regional_base and bool(ctx.spec.buckets)
+    return ctx.spec.force_destroy and ctx.in_regional_base
 
 
 def build(ctx: StackContext) -> Iterator[Any]:
@@ -58,6 +60,7 @@ def build(ctx: StackContext) -> Iterator[Any]:
     yield from sourced(_function_resources(ctx), "lifecycle", "force_destroy")
     for bucket in ctx.spec.buckets:
         yield from sourced([_emptier(ctx, bucket)], "storage", "buckets", bucket.index)
+    yield from sourced([_log_bucket_emptier(ctx)], "lifecycle", "force_destroy")
 
 
 def artifact_key(ctx: StackContext) -> str:
@@ -100,18 +103,21 @@ def emptier_policy(ctx: StackContext) -> Policy:
     the custom resources alone carry that ordering.
     """
     spec, region = ctx.spec, ctx.region
-    names = [b.name for b in spec.buckets]
+    names = [
+        naming.log_bucket_name(spec, region),
+        *(naming.bucket_name(spec, b.name, region) for b in spec.buckets),
+    ]
     return iam.policy(
         [
             iam.allow(
                 "ListBucketVersions",
                 BUCKET_ACTIONS,
-                [naming.bucket_arn(spec, name, region) for name in names],
+                [naming.arn("s3", "", name, account=False) for name in names],
             ),
             iam.allow(
                 "DeleteObjectVersions",
                 OBJECT_ACTIONS,
-                [naming.bucket_arn(spec, name, region, objects=True) for name in names],
+                [naming.arn("s3", "", f"{name}/*", account=False) for name in names],
             ),
             iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
             # Sending to a KMS-encrypted queue needs the key: data key for the message, and
@@ -123,6 +129,16 @@ def emptier_policy(ctx: StackContext) -> Policy:
                 Condition=Condition(iam.via_service("sqs", region)),
             ),
         ]
+    )
+
+
+def _log_bucket_emptier(ctx: StackContext) -> BucketEmptier:
+    return BucketEmptier(
+        access_logs.LOG_BUCKET_EMPTIER,
+        ServiceToken=GetAtt(ids.BUCKET_EMPTIER, "Arn"),
+        ServiceTimeout=SERVICE_TIMEOUT_SECONDS,
+        BucketName=naming.cfn(naming.log_bucket_name(ctx.spec, ctx.region)),
+        DependsOn=[ids.LOG_BUCKET],
     )
 
 

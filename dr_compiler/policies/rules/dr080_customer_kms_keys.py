@@ -129,10 +129,50 @@ CHECKS: dict[str, Callable[[TemplateDoc, Mapping[str, Any]], Iterator[Problem]]]
 """Resource type -> its check. Each names the property that selects the key."""
 
 
+# Load balancer access logs: "The only server-side encryption option that's supported is
+# Amazon S3-managed keys (SSE-S3)"
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+LOAD_BALANCER_LOG_ENCRYPTION = "AES256"
+
+
+def load_balancer_log_buckets(templates: TemplateSet) -> set[tuple[str, str]]:
+    """(template file, bucket logical id or name) of every bucket a load balancer writes its
+    access logs to: named by Ref in the same template, or by name from any template."""
+    found: set[tuple[str, str]] = set()
+    for template, _, balancer in templates.all_resources(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    ):
+        attributes = {
+            a.get("Key"): a.get("Value")
+            for a in as_list(balancer.get("Properties", {}).get("LoadBalancerAttributes"))
+        }
+        if str(attributes.get("access_logs.s3.enabled")).lower() != "true":
+            continue
+        bucket = attributes.get("access_logs.s3.bucket")
+        found |= {(template.file, logical_id) for logical_id in referenced_ids(bucket)}
+        found.add(("", text_of(bucket) or ""))
+    return found
+
+
+def _load_balancer_log_bucket(props: Mapping[str, Any]) -> bool:
+    """A bucket whose only encryption is the SSE-S3 that load balancer logs require."""
+    rules = as_list(props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration"))
+    return bool(rules) and all(
+        r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        == LOAD_BALANCER_LOG_ENCRYPTION
+        for r in rules
+    )
+
+
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
+    log_buckets = load_balancer_log_buckets(templates)
     for template, logical_id, resource in templates.all_resources(*CHECKS):
         kind = resource["Type"]
-        for path, problem in CHECKS[kind](template, resource.get("Properties", {})):
+        props = resource.get("Properties", {})
+        names = {(template.file, logical_id), ("", text_of(props.get("BucketName")) or "-")}
+        if names & log_buckets and _load_balancer_log_bucket(props):
+            continue
+        for path, problem in CHECKS[kind](template, props):
             yield Violation(
                 f"{kind} {logical_id} {problem}",
                 logical_id,
