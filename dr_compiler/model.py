@@ -157,6 +157,9 @@ class Api:
     routes: tuple[Route, ...]
     certificate_arns: dict[str, str]
     ssl_policy: str
+    waf_rate_limit: int = 2000
+    """Requests per client IP per `waf_rate_window_seconds` before WAF blocks it."""
+    waf_rate_window_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -439,6 +442,8 @@ def _api(raw: dict[str, Any]) -> Api:
         routes=tuple(Route(r["method"], r["path"]) for r in raw["routes"]),
         certificate_arns=dict(raw["certificate_arns"]),
         ssl_policy=raw.get("ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        waf_rate_limit=raw.get("waf", {}).get("rate_limit", 2000),
+        waf_rate_window_seconds=raw.get("waf", {}).get("rate_window_seconds", 300),
     )
 
 

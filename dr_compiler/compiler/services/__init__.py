@@ -29,6 +29,7 @@ from dr_compiler.compiler.services import (
     s3,
     sns,
     sqs,
+    waf,
 )
 
 Builder = Callable[[StackContext], Iterable[Any]]
@@ -46,6 +47,7 @@ BUILDERS: tuple[Builder, ...] = (
     sqs.build,
     lambda_functions.build,
     alb.build,
+    waf.build,
     route53.build,
     failover.build,
     alarms.build,
