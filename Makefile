@@ -32,7 +32,7 @@ test: $(VENV)/.installed-test node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
-	$(BIN)/cfn-lint $(TEMPLATES)
+	$(BIN)/cfn-lint -a cfn_lint_serverless.rules -- $(TEMPLATES)
 	$(MAKE) --no-print-directory scan
 
 # cfn-guard and the AWS Control Tower proactive-control rules, from the npm package

@@ -91,6 +91,15 @@ def _holds(value: Any, target: Mapping[str, Any]) -> bool:
     return False
 
 
+def _reads_queue(resources: Resources, logical_id: str) -> bool:
+    """An event source mapping whose source is a queue of this template."""
+    source = resources[logical_id].get("Properties", {}).get("EventSourceArn")
+    return any(
+        resource.get("Type") == _QUEUE and source == {"Fn::GetAtt": [queue_id, "Arn"]}
+        for queue_id, resource in resources.items()
+    )
+
+
 def _not_production(spec: Spec, _resources: Resources, _logical_id: str) -> bool:
     return not spec.metadata.production
 
@@ -142,7 +151,10 @@ DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "dead-letter-queues",
-        (_check(Scanner.GUARD, "sqs_dlq_check", _QUEUE),),
+        (
+            _check(Scanner.GUARD, "sqs_dlq_check", _QUEUE),
+            _check(Scanner.CFN_LINT, "ES6000", _QUEUE),
+        ),
         _dead_letter_queue,
         "this queue is a dead-letter queue; a dead-letter queue of a dead-letter queue "
         "would only move the same messages once more (DLQ depth alarms watch it, DR032)",
@@ -212,6 +224,35 @@ DECISIONS: tuple[Decision, ...] = (
         "grants on the key are made by the services that use it for the account (Aurora, "
         "Secrets Manager, AWS Backup, CloudWatch Logs), whose principals the key policy scopes "
         "(DR084); the policy has no separate CreateGrant deny",
+    ),
+    Decision(
+        "sqs-event-source-failures",
+        (_check(Scanner.CFN_LINT, "ES1001", "AWS::Lambda::EventSourceMapping"),),
+        lambda _spec, resources, logical_id: _reads_queue(resources, logical_id),
+        "the event source is an SQS queue: a failed message returns to the queue and moves to "
+        "its dead-letter queue by the queue's redrive policy; an on-failure destination "
+        "exists only for stream and Kafka sources "
+        "(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)",
+    ),
+    Decision(
+        "async-failures-to-dead-letter-queue",
+        (
+            _check(Scanner.CFN_LINT, "ES1007", _PERMISSION),
+            _check(Scanner.CFN_LINT, "ES4000", "AWS::Events::Rule"),
+            _check(Scanner.CFN_LINT, "ES7000", "AWS::SNS::Subscription"),
+        ),
+        _every,
+        "an asynchronous invocation that fails after Lambda's retries goes to the function's "
+        "encrypted dead-letter queue (DeadLetterConfig, DR071), alarmed on its depth (DR032); "
+        "SNS and EventBridge retry delivery to Lambda themselves "
+        "(https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html)",
+    ),
+    Decision(
+        "no-active-tracing",
+        (_check(Scanner.CFN_LINT, "WS1000", _LAMBDA),),
+        _every,
+        "X-Ray active tracing is not compiled: the functions' logs, metrics and alarms "
+        "(DR032) are what the runbook and the failover decision read",
     ),
     Decision(
         "non-production-deletable",

@@ -31,6 +31,7 @@ FUNCTION = "bucket-emptier"
 HANDLER = "handler.main"
 RUNTIME = "python3.12"
 TIMEOUT_SECONDS = 900
+MEMORY_MB = 128
 """Lambda's maximum: a large bucket takes many DeleteObjects batches of 1000."""
 SERVICE_TIMEOUT_SECONDS = TIMEOUT_SECONDS + 60
 """CloudFormation gives up on a custom resource after this (default 1 h); the function
@@ -93,6 +94,8 @@ def _function_resources(ctx: StackContext) -> Iterator[AWSObject]:
         Handler=HANDLER,
         Runtime=RUNTIME,
         Timeout=TIMEOUT_SECONDS,
+        # Lambda's default, stated: it lists and deletes in batches and holds nothing large.
+        MemorySize=MEMORY_MB,
     )
 
 

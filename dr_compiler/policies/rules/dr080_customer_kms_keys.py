@@ -7,7 +7,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from dr_compiler.policies.cfn import as_list, imported_names, is_true, referenced_ids, text_of
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Scanner,
+    ScannerCheck,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+)
 
 KEY_EXPORT_SUFFIX = "KmsKeyArn"
 """A base stack exports its region's key as `<stack set>-KmsKeyArn` for the attach stack."""
@@ -194,7 +203,9 @@ RULE = Rule(
         "regions, and nobody can revoke them in an incident. A customer key per region, "
         "rotated yearly, is the key-management control an assessor examines; one store left "
         "on the default key breaks the whole chain (a DynamoDB replica or an S3 replica "
-        "without its regional key)."
+        "without its regional key). One exception, which AWS imposes: the bucket a load "
+        "balancer writes its access logs to accepts only SSE-S3, so a bucket named as a "
+        "load balancer's access-log bucket passes with SSE-S3 (AES256) and nothing else."
     ),
     remediation=(
         "Compile through dr_compiler: every data store uses its region's customer key "
@@ -217,4 +228,17 @@ RULE = Rule(
     check_templates=check_templates,
     pci_dss=("3.5.1", "3.6.1", "3.7.4"),
     tags=("encryption",),
+    scanner_checks=(
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_27", "AWS::SQS::Queue"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_26", "AWS::SNS::Topic"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_158", "AWS::Logs::LogGroup"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_119", "AWS::DynamoDB::Table"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_149", "AWS::SecretsManager::Secret"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_7", "AWS::KMS::Key"),
+        ScannerCheck(Scanner.GUARD, "s3_bucket_default_encryption_kms_check", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.GUARD, "sqs_queue_encrypted_check", "AWS::SQS::Queue"),
+        ScannerCheck(Scanner.GUARD, "cloudwatch_log_group_encrypted_check", "AWS::Logs::LogGroup"),
+        ScannerCheck(Scanner.GUARD, "dynamodb_table_encrypted_kms_check", "AWS::DynamoDB::Table"),
+        ScannerCheck(Scanner.GUARD, "kms_key_rotation_enabled_check", "AWS::KMS::Key"),
+    ),
 )
