@@ -12,7 +12,9 @@ from typing import Any
 from dr_compiler.errors import Location
 from dr_compiler.loader import SourceDocument, SourceMap
 
-DEFAULT_RUNTIME = "python3.12"
+# The latest Lambda Python runtime: the one cfn-lint's runtime lifecycle data
+# (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json) names as every other's successor.
+DEFAULT_RUNTIME = "python3.14"
 
 
 @dataclass(frozen=True)

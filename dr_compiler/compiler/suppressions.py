@@ -243,9 +243,11 @@ DECISIONS: tuple[Decision, ...] = (
         ),
         _every,
         "an asynchronous invocation that fails after Lambda's retries goes to the function's "
-        "encrypted dead-letter queue (DeadLetterConfig, DR071), alarmed on its depth (DR032); "
-        "SNS and EventBridge retry delivery to Lambda themselves "
-        "(https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html)",
+        "encrypted dead-letter queue (DeadLetterConfig, DR071), alarmed on its depth (DR032). "
+        "SNS retries delivery to Lambda 100,015 times over 23 days "
+        "(https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html); a "
+        "message it still cannot deliver, or that Lambda refuses, is dropped: no subscription "
+        "redrive policy is compiled yet",
     ),
     Decision(
         "no-active-tracing",

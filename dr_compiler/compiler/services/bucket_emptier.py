@@ -29,7 +29,7 @@ from dr_compiler.model import Bucket
 
 FUNCTION = "bucket-emptier"
 HANDLER = "handler.main"
-RUNTIME = "python3.12"
+RUNTIME = "python3.14"  # the latest, as model.DEFAULT_RUNTIME
 TIMEOUT_SECONDS = 900
 MEMORY_MB = 128
 """Lambda's maximum: a large bucket takes many DeleteObjects batches of 1000."""
