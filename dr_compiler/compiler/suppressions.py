@@ -239,15 +239,22 @@ DECISIONS: tuple[Decision, ...] = (
         (
             _check(Scanner.CFN_LINT, "ES1007", _PERMISSION),
             _check(Scanner.CFN_LINT, "ES4000", "AWS::Events::Rule"),
-            _check(Scanner.CFN_LINT, "ES7000", "AWS::SNS::Subscription"),
         ),
         _every,
         "an asynchronous invocation that fails after Lambda's retries goes to the function's "
-        "encrypted dead-letter queue (DeadLetterConfig, DR071), alarmed on its depth (DR032). "
-        "SNS retries delivery to Lambda 100,015 times over 23 days "
-        "(https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html); a "
-        "message it still cannot deliver, or that Lambda refuses, is dropped: no subscription "
-        "redrive policy is compiled yet",
+        "encrypted dead-letter queue (DeadLetterConfig, DR071), alarmed on its depth (DR032); "
+        "EventBridge and SNS retry delivery to Lambda themselves, and SNS moves what it cannot "
+        "deliver to the subscription's dead-letter queue",
+    ),
+    Decision(
+        "email-subscriptions",
+        (_check(Scanner.CFN_LINT, "ES7000", "AWS::SNS::Subscription"),),
+        lambda _spec, resources, logical_id: (
+            resources[logical_id].get("Properties", {}).get("Protocol") == "email"
+        ),
+        "an alert email SNS cannot deliver after its email retries is dropped: the alarm "
+        "itself stays in ALARM and on the dashboard, and nobody would read a queue of "
+        "undelivered emails; Lambda subscriptions have a dead-letter queue",
     ),
     Decision(
         "no-active-tracing",

@@ -34,6 +34,7 @@ from troposphere.sns import SubscriptionResource, Topic
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Inbound, Phase, Sourced, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import physical_name
+from dr_compiler.compiler.services import sns
 from dr_compiler.model import Spec
 
 REGIONAL_SUBSCRIPTION = "FailoverTopicSubscription"
@@ -91,6 +92,7 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
         TopicArn=Ref(ids.FAILOVER_TOPIC),
         Protocol="lambda",
         Endpoint=GetAtt(function_id, "Arn"),
+        RedrivePolicy=sns.redrive_policy(),
     )
     permission = awslambda.Permission(
         f"{function_id}RegionalTopicPermission",
@@ -100,7 +102,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
         SourceArn=Ref(ids.FAILOVER_TOPIC),
     )
     yield from sourced([topic], "failover")
-    yield from sourced([subscription, permission], "failover", "function")
+    dead_letter = sns.subscription_dead_letter(ctx, "failover-deliveries", Ref(ids.FAILOVER_TOPIC))
+    yield from sourced([subscription, permission, *dead_letter], "failover", "function")
     yield Output(
         "FailoverTopicArn",
         Value=Ref(ids.FAILOVER_TOPIC),

@@ -62,9 +62,15 @@ def key_policy(ctx: StackContext) -> Policy:
       aws:SourceAccount is added because the IAM guide's confused-deputy advice pairs it with
       aws:SourceArn (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
 
+    - SNS moves what it cannot deliver to a Lambda subscription into the subscription's
+      encrypted dead-letter queue (sns.subscription_dead_letter), which needs kms:Decrypt and
+      kms:GenerateDataKey* for sns.amazonaws.com ("Amazon SNS dead-letter queues", encrypted
+      queues, https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html); scoped
+      to this app's topics of this account and region (aws:SourceArn, aws:SourceAccount).
+
     No other service principal: EventBridge targets only functions here (no encrypted topic or
-    queue), and SNS delivers only to email and Lambda (no encrypted queue), so neither calls
-    KMS for this stack. A builder that adds such a path adds its own scoped statement.
+    queue), so it does not call KMS for this stack. A builder that adds such a path adds its
+    own scoped statement.
     """
     region = ctx.region
     own = physical_name(ctx.spec, "*")  # every name of this app and environment
@@ -107,6 +113,19 @@ def key_policy(ctx: StackContext) -> Policy:
                         StringLike(
                             "kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)
                         ),
+                    ]
+                ),
+            ),
+            Statement(
+                Sid="TopicsDeadLetterToEncryptedQueues",
+                Effect=Allow,
+                Principal=Principal("Service", "sns.amazonaws.com"),
+                Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
+                Resource=["*"],
+                Condition=Condition(
+                    [
+                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                        ArnLike("aws:SourceArn", arn("sns", region, own)),
                     ]
                 ),
             ),

@@ -49,6 +49,7 @@ from dr_compiler.compiler.naming import (
     function_name,
     health_check_name,
 )
+from dr_compiler.compiler.services import sns
 from dr_compiler.model import Spec
 
 PRIMARY_RECORD = "FailoverRecordPrimary"
@@ -225,7 +226,11 @@ def _failover_topic(ctx: StackContext) -> Iterator[Item]:
                 TopicArn=Ref(ids.FAILOVER_TOPIC),
                 Protocol="lambda",
                 Endpoint=target,
-            )
+                RedrivePolicy=sns.redrive_policy(),
+            ),
+            *sns.subscription_dead_letter(
+                ctx, "global-failover-deliveries", Ref(ids.FAILOVER_TOPIC)
+            ),
         ],
         "failover",
         "function",
