@@ -11,6 +11,7 @@ from awacs.aws import (
     Allow,
     ArnLike,
     Condition,
+    ConditionElement,
     Policy,
     Principal,
     Statement,
@@ -100,36 +101,37 @@ def key_policy(ctx: StackContext) -> Policy:
                     ArnLike("kms:EncryptionContext:aws:logs:arn", arn("logs", region, "*"))
                 ),
             ),
-            Statement(
-                Sid="AlarmsPublishToEncryptedTopics",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                        ArnLike("aws:SourceArn", arn("cloudwatch", region, "alarm:" + own)),
-                        StringLike(
-                            "kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)
-                        ),
-                    ]
-                ),
+            _sends_for_this_account(
+                "AlarmsPublishToEncryptedTopics",
+                "cloudwatch.amazonaws.com",
+                arn("cloudwatch", region, "alarm:" + own),
+                StringLike("kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)),
             ),
-            Statement(
-                Sid="TopicsDeadLetterToEncryptedQueues",
-                Effect=Allow,
-                Principal=Principal("Service", "sns.amazonaws.com"),
-                Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                        ArnLike("aws:SourceArn", arn("sns", region, own)),
-                    ]
-                ),
+            _sends_for_this_account(
+                "TopicsDeadLetterToEncryptedQueues", "sns.amazonaws.com", arn("sns", region, own)
             ),
         ]
+    )
+
+
+def _sends_for_this_account(
+    sid: str, service: str, sources: Sub, *extra: ConditionElement
+) -> Statement:
+    """`service` encrypts messages with the key (Decrypt, GenerateDataKey*) on behalf of
+    this account's resources matching `sources` only (aws:SourceAccount + aws:SourceArn)."""
+    return Statement(
+        Sid=sid,
+        Effect=Allow,
+        Principal=Principal("Service", service),
+        Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
+        Resource=["*"],
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                ArnLike("aws:SourceArn", sources),
+                *extra,
+            ]
+        ),
     )
 
 
