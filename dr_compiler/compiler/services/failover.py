@@ -53,6 +53,15 @@ def has_regional_trigger(ctx: StackContext) -> bool:
     )
 
 
+def has_subscription_dead_letter(ctx: StackContext) -> bool:
+    """Whether this stack subscribes the failover function to a topic, and so holds the
+    subscription's dead-letter queue: a secondary's trigger path here, or the global stack's
+    failover topic (route53) when failover is automatic."""
+    spec = ctx.spec
+    global_path = ctx.phase is Phase.GLOBAL and spec.failover.automatic and spec.failover.function
+    return has_regional_trigger(ctx) or bool(global_path)
+
+
 def regional_topic_name(spec: Spec, region: str) -> str:
     return physical_name(spec, "failover", region)
 

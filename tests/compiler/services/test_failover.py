@@ -75,6 +75,15 @@ def test_what_sns_cannot_deliver_to_the_failover_function_lands_in_an_encrypted_
     assert writer["Principal"] == {"Service": "sns.amazonaws.com"}
     assert writer["Action"] == ["sqs:SendMessage"]
     assert writer["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": ids.FAILOVER_TOPIC}}}
+    # Anything landing there alarms, like every other dead-letter queue (DR032).
+    alarm = resources["FailoverDeliveriesAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {
+            "Name": "QueueName",
+            "Value": {"Fn::GetAtt": ["FailoverTopicDeadLetterQueue", "QueueName"]},
+        }
+    ]
 
 
 def test_every_secondary_gets_a_path_and_defers_to_the_ones_ahead(
