@@ -7,7 +7,7 @@ SPEC ?= specs/prod.yaml
 # Every CloudFormation template the shipped specs compile to (not the manifest or report).
 TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json))
 
-.PHONY: build test lint format templates benchmark benchmark-org clean
+.PHONY: build test lint format templates scan benchmark benchmark-org clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,22 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/activate
 build: $(VENV)/.installed-runtime
 	$(BIN)/python -m dr_compiler build $(SPEC)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
-	$(BIN)/cfn-lint $(TEMPLATES)
+	$(BIN)/cfn-lint -a cfn_lint_serverless.rules -- $(TEMPLATES)
+	$(MAKE) --no-print-directory scan
+
+# cfn-guard and the AWS Control Tower proactive-control rules, from the npm package
+# @cdklabs/cdk-validator-cfnguard (package.json, pinned by package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Checkov and cfn-guard (Control Tower rules) on every committed template: any finding the
+# templates' own suppression metadata does not cover fails (.ci/scan says which).
+scan: $(VENV)/.installed-test node_modules/.package-lock.json
+	$(BIN)/python .ci/scan $(TEMPLATES)
 
 templates: $(VENV)/.installed-runtime
 	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
@@ -53,4 +64,4 @@ benchmark-org: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/organization.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .ruff_cache

@@ -108,6 +108,11 @@ def _configure_policy(parser: argparse.ArgumentParser) -> None:
 def _configure_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--pack", choices=("dr-core", "pci-dss"), help="only this pack's rules")
+    parser.add_argument(
+        "--suppressions",
+        action="store_true",
+        help="list the scanner checks waivers suppress and the compiler's decisions, with reasons",
+    )
 
 
 def _configure_explain(parser: argparse.ArgumentParser) -> None:
@@ -244,8 +249,13 @@ def cmd_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dr_compiler.policies.catalog import render_catalog
+    from dr_compiler.policies.catalog import render_catalog, render_suppressions
 
+    if args.suppressions:
+        from dr_compiler.compiler.suppressions import DECISIONS
+
+        print(render_suppressions(DECISIONS, args.format), end="", file=out)
+        return EXIT_OK
     print(render_catalog(args.format, args.pack), end="", file=out)
     return EXIT_OK
 

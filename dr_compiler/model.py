@@ -12,7 +12,9 @@ from typing import Any
 from dr_compiler.errors import Location
 from dr_compiler.loader import SourceDocument, SourceMap
 
-DEFAULT_RUNTIME = "python3.12"
+# The latest Lambda Python runtime: the one cfn-lint's runtime lifecycle data
+# (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json) names as every other's successor.
+DEFAULT_RUNTIME = "python3.14"
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,9 @@ class Api:
     routes: tuple[Route, ...]
     certificate_arns: dict[str, str]
     ssl_policy: str
+    waf_rate_limit: int = 2000
+    """Requests per client IP per `waf_rate_window_seconds` before WAF blocks it."""
+    waf_rate_window_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -478,6 +483,8 @@ def _api(raw: dict[str, Any]) -> Api:
         routes=tuple(Route(r["method"], r["path"]) for r in raw["routes"]),
         certificate_arns=dict(raw["certificate_arns"]),
         ssl_policy=raw.get("ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        waf_rate_limit=raw.get("waf", {}).get("rate_limit", 2000),
+        waf_rate_window_seconds=raw.get("waf", {}).get("rate_window_seconds", 300),
     )
 
 

@@ -75,10 +75,13 @@ def package_functions(spec: Spec) -> dict[str, FunctionPackage]:
     }
 
 
-def compile_with_packages(spec: Spec) -> tuple[CompiledSpec, dict[str, FunctionPackage]]:
+def compile_with_packages(
+    spec: Spec, today: date | None = None
+) -> tuple[CompiledSpec, dict[str, FunctionPackage]]:
     """Package every function, then compile with each package's content-addressed key."""
     packages = package_functions(spec)
-    return compile_spec(spec, {n: p.s3_key(n) for n, p in packages.items()}), packages
+    keys = {n: p.s3_key(n) for n, p in packages.items()}
+    return compile_spec(spec, keys, today), packages
 
 
 def compile_and_check(
@@ -89,7 +92,7 @@ def compile_and_check(
     report = evaluate(spec, None, today=today, spec_findings=spec_findings)
     if report.errors():
         return report, None, {}
-    compiled, packages = compile_with_packages(spec)
+    compiled, packages = compile_with_packages(spec, today)
     report = evaluate(spec, template_set(compiled), today=today, spec_findings=spec_findings)
     return report, compiled, packages
 
@@ -107,6 +110,7 @@ def template_set(compiled: CompiledSpec) -> TemplateSet:
                 phase=s.stack.phase.value,
                 body=s.template,
                 sources=s.sources,
+                suppressions=s.suppressions,
             )
             for s in compiled.stacks
         ),
@@ -144,7 +148,9 @@ def build(
         spec, ((s.stack.region, s.template) for s in compiled.stacks)
     ):
         # The backup account's vaults: deployed by `bootstrap --backup-vault`, not StackSets.
-        files[isolated_vault_file(region)] = render_json(isolated_vault_template(spec, region))
+        files[isolated_vault_file(region)] = render_json(
+            isolated_vault_template(spec, region, today or date.today())
+        )
     sources = function_sources(spec)
     artifacts: dict[str, Any] = {
         name: {

@@ -56,6 +56,29 @@ def test_rules_pack_filter_lists_only_pci_rules() -> None:
     assert all(entry["pci_dss"] for entry in json.loads(out))
 
 
+def test_rules_suppressions_lists_waivable_checks_and_every_decision_with_its_reason() -> None:
+    from dr_compiler.compiler.suppressions import DECISIONS
+
+    code, out, _ = run_cli("rules", "--suppressions", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    dr085 = next(entry for entry in document["waivable"] if entry["rule"] == "DR085")
+    assert {(c["scanner"], c["id"]) for c in dr085["checks"]} == {
+        ("checkov", "CKV_AWS_18"),
+        ("checkov", "CKV_AWS_91"),
+        ("cfn-guard", "s3_bucket_logging_enabled_check"),
+        ("cfn-guard", "elbv2_logging_enabled_check"),
+        ("cdk-nag", "AwsSolutions-S1"),
+        ("cdk-nag", "AwsSolutions-ELB2"),
+    }
+    assert [(d["name"], d["reason"]) for d in document["decisions"]] == [
+        (d.name, d.reason) for d in DECISIONS
+    ]
+    _, text, _ = run_cli("rules", "--suppressions")
+    assert "  functions-outside-vpc: the spec places this function outside the VPC" in text
+    assert "    checkov CKV_AWS_117 on AWS::Lambda::Function" in text
+
+
 def test_explain_prints_rationale_remediation_and_examples() -> None:
     code, out, _ = run_cli("explain", "dr030")
     assert code == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from troposphere import AWSObject, Export, GetAtt, Output, Parameter, Ref, Template
@@ -25,9 +26,11 @@ from dr_compiler.compiler.context import (
     shared_from_base,
 )
 from dr_compiler.compiler.services import BUILDERS
+from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags
 from dr_compiler.errors import Location
 from dr_compiler.model import Spec
+from dr_compiler.policies.rule import Suppression
 
 
 class CompilerBug(Exception):
@@ -42,6 +45,8 @@ class CompiledStack:
     inbound: tuple[Inbound, ...]
     requires: tuple[Requires, ...]
     wave: int = 0
+    suppressions: tuple[Suppression, ...] = ()
+    """The scanner suppressions written into the template's resource metadata."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,13 @@ def stack_layout(spec: Spec) -> list[StackId]:
     ]
 
 
-def compile_spec(spec: Spec, artifact_keys: Mapping[str, str]) -> CompiledSpec:
+def compile_spec(
+    spec: Spec, artifact_keys: Mapping[str, str], today: date | None = None
+) -> CompiledSpec:
+    """`today` decides which waivers are live, so which scanner suppressions are written."""
     stacks = [
-        _compile_stack(StackContext(spec, stack, artifact_keys)) for stack in stack_layout(spec)
+        _compile_stack(StackContext(spec, stack, artifact_keys), today or date.today())
+        for stack in stack_layout(spec)
     ]
     _check_flows(stacks)
     waves = _waves(stacks)
@@ -78,11 +87,17 @@ def compile_spec(spec: Spec, artifact_keys: Mapping[str, str]) -> CompiledSpec:
 
 def _with_wave(stack: CompiledStack, wave: int) -> CompiledStack:
     return CompiledStack(
-        stack.stack, stack.template, stack.sources, stack.inbound, stack.requires, wave
+        stack.stack,
+        stack.template,
+        stack.sources,
+        stack.inbound,
+        stack.requires,
+        wave,
+        stack.suppressions,
     )
 
 
-def _compile_stack(ctx: StackContext) -> CompiledStack:
+def _compile_stack(ctx: StackContext, today: date) -> CompiledStack:
     spec = ctx.spec
     template = Template(
         Description=(
@@ -98,7 +113,12 @@ def _compile_stack(ctx: StackContext) -> CompiledStack:
             _add(template, item, spec, sources, inbound, requires)
     if ctx.phase is Phase.BASE:
         _add_base_exports(template, ctx)
-    return CompiledStack(ctx.stack, template.to_dict(), sources, tuple(inbound), tuple(requires))
+    body = template.to_dict()
+    found = suppressions(spec, body.get("Resources", {}), today)
+    write_metadata(body, found)
+    return CompiledStack(
+        ctx.stack, body, sources, tuple(inbound), tuple(requires), suppressions=tuple(found)
+    )
 
 
 def _add(

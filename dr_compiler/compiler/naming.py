@@ -116,6 +116,17 @@ def bucket_name(spec: Spec, bucket: str, region: str) -> str:
     return physical_name(spec, bucket, region=region, account=True)
 
 
+def log_bucket_name(spec: Spec, region: str) -> str:
+    """The region's access log bucket (services/access_logs.py): WAF logs only to a bucket
+    whose name starts with `aws-waf-logs-`
+    (https://docs.aws.amazon.com/waf/latest/developerguide/logging-s3.html)."""
+    return "aws-waf-logs-" + physical_name(spec, region=region, account=True)
+
+
+def log_bucket_arn(spec: Spec, region: str) -> Sub:
+    return arn("s3", "", log_bucket_name(spec, region), account=False)
+
+
 def bucket_arn(spec: Spec, bucket: str, region: str, *, objects: bool = False) -> Sub:
     """The computable ARN of a bucket (or of every object in it): S3 ARNs have no region
     or account field, the name carries both."""

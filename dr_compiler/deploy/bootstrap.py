@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
@@ -566,7 +567,7 @@ def deploy_isolated_vaults(spec: Spec, clients: AwsClients) -> list[str]:
         + deploy_stack(
             clients.client("cloudformation", region),
             stack,
-            isolated_vault_template(spec, region),
+            isolated_vault_template(spec, region, date.today()),
             {},
         )
         for region in isolated_vault_regions(spec, templates)

@@ -17,6 +17,7 @@ from dr_compiler.policies.rule import (
     Finding,
     Rule,
     Severity,
+    Suppression,
     TemplateRef,
     TemplateSet,
     Violation,
@@ -43,6 +44,15 @@ class PolicyReport:
     waivers: tuple[WaiverStatus, ...]
     spec: Spec | None = field(default=None, compare=False, repr=False)
     """The spec checked: the JSON and Markdown reports add its objectives and topology."""
+    suppressions: tuple[tuple[str, Suppression], ...] = ()
+    """(template file, suppression): the scanner checks the templates skip, and why."""
+
+    def suppression_reasons(self) -> dict[str, int]:
+        """Each reason a scanner check is skipped, with how many skips it accounts for."""
+        counts: dict[str, int] = {}
+        for _file, suppression in self.suppressions:
+            counts[suppression.text] = counts.get(suppression.text, 0) + 1
+        return dict(sorted(counts.items()))
 
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
@@ -116,8 +126,18 @@ def evaluate(
     findings = _dedupe(findings)
     active, waived, statuses = _apply_waivers(spec, findings, today or date.today())
     targets = (spec.file, *(t.file for t in templates.templates)) if templates else (spec.file,)
+    suppressed = tuple(
+        (t.file, s) for t in (templates.templates if templates else ()) for s in t.suppressions
+    )
     return PolicyReport(
-        spec.file, rules, targets, tuple(active), tuple(waived), tuple(statuses), spec
+        spec.file,
+        rules,
+        targets,
+        tuple(active),
+        tuple(waived),
+        tuple(statuses),
+        spec,
+        suppressed,
     )
 
 

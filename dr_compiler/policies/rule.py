@@ -28,6 +28,28 @@ class Level(enum.Enum):
     BOTH = "both"
 
 
+class Scanner(enum.Enum):
+    """The scanners security teams run on any CloudFormation template, and the resource
+    metadata each reads to skip a check (compiler/suppressions.py writes it)."""
+
+    CHECKOV = "checkov"
+    CDK_NAG = "cdk-nag"
+    GUARD = "cfn-guard"
+    CFN_LINT = "cfn-lint"
+
+
+@dataclass(frozen=True)
+class ScannerCheck:
+    """One check of another scanner that judges what a DR rule (or a compiler decision) judges,
+    on resources of `resource_type`: Checkov id (CKV_AWS_18), cdk-nag rule id
+    (AwsSolutions-S1), Guard rule name (s3_bucket_logging_enabled_check: the AWS Control
+    Tower proactive control CT.S3.PR.2), cfn-lint rule id (W3011)."""
+
+    scanner: Scanner
+    id: str
+    resource_type: str
+
+
 @dataclass(frozen=True)
 class TemplateRef:
     """Where in a compiled template a finding is: file, logical id and property path."""
@@ -56,6 +78,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """A scanner check skipped on one resource, and why: the text names its source (a spec
+    waiver with its expiry, or a decision of the compiler's)."""
+
+    logical_id: str
+    check: ScannerCheck
+    text: str
+
+
+@dataclass(frozen=True)
 class TemplateDoc:
     """One compiled template as the template-level rules see it."""
 
@@ -64,6 +96,8 @@ class TemplateDoc:
     phase: str
     body: Mapping[str, Any]
     sources: Mapping[str, Location] = field(default_factory=dict)
+    suppressions: tuple[Suppression, ...] = ()
+    """The scanner suppressions the compiler wrote into this template's metadata."""
 
     def resources(self, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(logical id, resource) pairs, sorted by id, optionally of the given types."""
@@ -138,6 +172,8 @@ class Rule:
     check_templates: TemplateCheck | None = None
     pci_dss: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    scanner_checks: tuple[ScannerCheck, ...] = ()
+    """The equivalent checks of the common scanners: a waiver of this rule skips them too."""
 
     def __post_init__(self) -> None:
         needs_spec = self.level in (Level.SPEC, Level.BOTH)

@@ -41,6 +41,7 @@ def report_dict(report: PolicyReport) -> dict[str, Any]:
             "errors": len(report.errors()),
             "warnings": len(report.warnings()),
             "waived": len(report.waived),
+            "scanner_suppressions": len(report.suppressions),
             "passed": not report.errors(),
         },
         "rules": [r.id for r in report.rules],
@@ -59,6 +60,22 @@ def report_dict(report: PolicyReport) -> dict[str, Any]:
             }
             for s in report.waivers
         ],
+        "scanner_suppressions": {
+            "reasons": [
+                {"reason": reason, "count": count}
+                for reason, count in report.suppression_reasons().items()
+            ],
+            "resources": [
+                {
+                    "file": file,
+                    "logical_id": s.logical_id,
+                    "scanner": s.check.scanner.value,
+                    "check": s.check.id,
+                    "reason": s.text,
+                }
+                for file, s in report.suppressions
+            ],
+        },
     }
 
 

@@ -47,6 +47,18 @@ def render(report: PolicyReport) -> str:
             for s in report.waivers
         ]
         lines.append("")
+    if report.suppressions:
+        lines += [
+            f"### Scanner suppressions ({len(report.suppressions)})",
+            "",
+            "| skips | reason |",
+            "|---|---|",
+        ]
+        lines += [
+            f"| {count} | {markdown_text(reason)} |"
+            for reason, count in report.suppression_reasons().items()
+        ]
+        lines.append("")
     if report.spec is not None:
         lines += _objectives_and_topology(report)
     return "\n".join(lines)

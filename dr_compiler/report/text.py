@@ -57,6 +57,11 @@ def render(report: PolicyReport) -> str:
             f"{status.location}: warning: waiver {waiver.rule} {waiver.resource} is "
             f"{status.state} ({detail})"
         )
+    if report.suppressions:
+        out.append(f"Scanner suppressions ({len(report.suppressions)}):")
+        out.extend(
+            f"  {count} x {reason}" for reason, count in report.suppression_reasons().items()
+        )
     out.append(
         f"{len(report.rules)} rules, {len(report.errors())} errors, "
         f"{len(report.warnings()) + len(report.waiver_problems())} warnings, "

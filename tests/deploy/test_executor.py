@@ -115,10 +115,14 @@ def test_lambda_code_and_large_templates_go_through_the_artifact_buckets(
         assert {k.split("/")[1] for k in keys if k.startswith("functions/")} >= set(FUNCTIONS)
         function = client("lambda", region).get_function(FunctionName="payments-payment-api-dev")
         assert function["Configuration"]["FunctionArn"].split(":")[3] == region
-    # The primary template is over the 51,200-byte inline limit: it went by TemplateURL.
+    # The primary and attach templates are over the 51,200-byte inline limit (the attach one
+    # since it carries a web ACL and scanner suppression metadata): they went by TemplateURL.
     admin_bucket = f"payments-artifacts-{ACCOUNT}-{ADMIN_REGION}-dev"
     listing = client("s3").list_objects_v2(Bucket=admin_bucket, Prefix="templates/")
-    assert [o["Key"].split("/")[1] for o in listing["Contents"]] == ["payments-us-east-1-dev"]
+    assert [o["Key"].split("/")[1] for o in listing["Contents"]] == [
+        "payments-us-east-1-dev",
+        "payments-us-west-2-attach-dev",
+    ]
 
 
 def test_import_value_and_get_azs_resolve_in_moto(deployed: Deployment) -> None:

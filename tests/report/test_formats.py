@@ -69,6 +69,7 @@ def test_json_report_lists_findings_waived_and_waiver_states(report: PolicyRepor
         "errors": 1,
         "passed": False,
         "rules": 1,
+        "scanner_suppressions": 0,
         "waived": 2,
         "warnings": 0,
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from dr_compiler.compiler.context import StackContext
 from dr_compiler.compiler.services import (
+    access_logs,
     alarms,
     alb,
     aurora,
@@ -29,6 +30,7 @@ from dr_compiler.compiler.services import (
     s3,
     sns,
     sqs,
+    waf,
 )
 
 Builder = Callable[[StackContext], Iterable[Any]]
@@ -38,6 +40,7 @@ BUILDERS: tuple[Builder, ...] = (
     network.build,
     peering.build,
     sns.build,
+    access_logs.build,
     s3.build,
     bucket_emptier.build,
     dynamodb.build,
@@ -45,6 +48,7 @@ BUILDERS: tuple[Builder, ...] = (
     sqs.build,
     lambda_functions.build,
     alb.build,
+    waf.build,
     route53.build,
     failover.build,
     alarms.build,

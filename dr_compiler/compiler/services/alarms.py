@@ -49,7 +49,7 @@ from dr_compiler.compiler.naming import (
     health_check_name,
     metric_namespace,
 )
-from dr_compiler.compiler.services import bucket_emptier, failover
+from dr_compiler.compiler.services import bucket_emptier, failover, sns
 from dr_compiler.model import Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
@@ -90,6 +90,8 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
         yield from _replication_failure_alarms(ctx)
     if failover.has_trigger_alarm(ctx):
         yield from _failover_trigger_alarm(ctx)
+    if failover.has_subscription_dead_letter(ctx):
+        yield from _subscription_dead_letter_alarm(ctx)
     if ctx.phase is Phase.GLOBAL:
         yield from _health_check_alarms(ctx)
 
@@ -209,6 +211,19 @@ def _failure_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
             queue=GetAtt(ids.function_dead_letter_queue(name), "QueueName"),
         )
         yield from sourced([alarm], *path)
+
+
+def _subscription_dead_letter_alarm(ctx: StackContext) -> Iterator[Sourced]:
+    """Failover messages SNS could not deliver to the failover function (sns.py)."""
+    alarm = _queue_depth_alarm(
+        ctx,
+        "FailoverDeliveriesAlarm",
+        name=ctx.name("failover-deliveries", "dlq-depth"),
+        owner="failover topic",
+        held="failover messages SNS could not deliver to the failover function",
+        queue=GetAtt(sns.SUBSCRIPTION_DEAD_LETTER_QUEUE, "QueueName"),
+    )
+    yield from sourced([alarm], "failover", "function")
 
 
 def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:

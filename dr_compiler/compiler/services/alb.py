@@ -34,6 +34,7 @@ from troposphere.elasticloadbalancingv2 import (
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import target_group_name
+from dr_compiler.compiler.services import access_logs
 from dr_compiler.compiler.services.network import INTERNET_GATEWAY_ATTACHMENT
 from dr_compiler.model import Route
 
@@ -72,7 +73,13 @@ def _load_balancer(ctx: StackContext) -> LoadBalancer:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
     # An attach stack imports a network that its base stack finished in an earlier wave, so
     # there is nothing to wait for there.
-    waits = {"DependsOn": [INTERNET_GATEWAY_ATTACHMENT]} if ctx.in_regional_base else {}
+    # Likewise its access logs: ELB checks that it may write to the log bucket when the
+    # attribute is set, so the bucket policy comes first (an attach stack's is in its base).
+    waits = (
+        {"DependsOn": [INTERNET_GATEWAY_ATTACHMENT, *access_logs.writers_wait_for(ctx)]}
+        if ctx.in_regional_base
+        else {}
+    )
     return LoadBalancer(
         ids.LOAD_BALANCER,
         Name=ctx.name("alb"),
@@ -88,6 +95,11 @@ def _load_balancer(ctx: StackContext) -> LoadBalancer:
             ),
             LoadBalancerAttributes(
                 Key="deletion_protection.enabled", Value=str(production).lower()
+            ),
+            # PCI DSS 10.2: access logs to the region's log bucket (DR085).
+            *(
+                LoadBalancerAttributes(Key=key, Value=value)
+                for key, value in access_logs.load_balancer_attributes(ctx).items()
             ),
         ],
         **waits,

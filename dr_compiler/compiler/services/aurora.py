@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from troposphere import AWSObject, GetAtt, Output, Ref, Sub
+from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
     DBInstance,
@@ -54,7 +55,7 @@ from troposphere.secretsmanager import (
 )
 from troposphere.validators import double
 
-from dr_compiler.compiler import ids
+from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import (
     Phase,
     Requires,
@@ -76,6 +77,8 @@ ENDPOINT_OUTPUT = "DatabaseClusterEndpoint"
 ARN_OUTPUT = "DatabaseClusterArn"
 
 INSTANCE_CLASS = "db.serverless"
+MONITORING_ROLE = "DatabaseMonitoringRole"
+MONITORING_INTERVAL_SECONDS = 60
 LOG_EXPORTS = ["postgresql"]
 # RDS accepts any printable ASCII character except / " @ (CreateDBCluster reference); its
 # console also rejects ' and spaces. The backslash is legal but breaks naive connection-string and
@@ -126,6 +129,7 @@ def _primary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sour
                 TargetType="AWS::RDS::DBCluster",
             ),
             *_instances(ctx),
+            _monitoring_role(ctx),
         ],
         *_SPEC_PATH,
     )
@@ -141,7 +145,7 @@ def _secondary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | So
         **_cluster_properties(ctx),
         **ctx.data_policies("Snapshot"),
     )
-    yield from sourced([cluster, *_instances(ctx)], *_SPEC_PATH)
+    yield from sourced([cluster, *_instances(ctx), _monitoring_role(ctx)], *_SPEC_PATH)
     yield from _outputs()
 
 
@@ -231,6 +235,10 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
         # cluster API operation" (CreateDBCluster EnableGlobalWriteForwarding; the same text
         # in cfn-lint's AWS::RDS::DBCluster schema). Versions: DR044.
         "EnableGlobalWriteForwarding": database.write_forwarding,
+        # PCI DSS 8.3: database users can authenticate with IAM instead of a shared password;
+        # a cluster property of Aurora MySQL and PostgreSQL, secondaries of a global database
+        # included (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.html).
+        "EnableIAMDatabaseAuthentication": True,
     }
 
 
@@ -244,10 +252,27 @@ def _instances(ctx: StackContext) -> list[DBInstance]:
             DBInstanceClass=INSTANCE_CLASS,
             Engine=database.engine,
             PubliclyAccessible=False,
+            # Enhanced Monitoring: OS metrics every 60 s, published by RDS through the role
+            # below (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html).
+            MonitoringInterval=MONITORING_INTERVAL_SECONDS,
+            MonitoringRoleArn=GetAtt(MONITORING_ROLE, "Arn"),
             **deletion_policies("Delete"),
         )
         for index in range(database.instances_per_region)
     ]
+
+
+def _monitoring_role(ctx: StackContext) -> Role:
+    """The role RDS assumes to publish Enhanced Monitoring metrics, with the AWS managed
+    policy AWS documents for it (AmazonRDSEnhancedMonitoringRole: CloudWatch Logs in the
+    RDSOSMetrics group only)."""
+    return Role(
+        MONITORING_ROLE,
+        RoleName=ctx.name("db-monitoring", regional=True),
+        Description="RDS Enhanced Monitoring publishes the database instances' OS metrics",
+        AssumeRolePolicyDocument=iam.service_trust("monitoring.rds.amazonaws.com"),
+        ManagedPolicyArns=[iam.managed_policy_arn("service-role/AmazonRDSEnhancedMonitoringRole")],
+    )
 
 
 def _outputs() -> Iterator[Output]:

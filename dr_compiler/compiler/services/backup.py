@@ -48,6 +48,7 @@ template, deployed with that account's own credentials (`dr-compiler bootstrap
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Template
@@ -74,8 +75,10 @@ from dr_compiler.compiler.naming import (
     bucket_arn,
     isolated_vault_arn,
     isolated_vault_name,
+    log_bucket_arn,
     table_name,
 )
+from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags, spec_tags
 from dr_compiler.model import Spec
 
@@ -220,6 +223,9 @@ def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
         GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
         *(_table_arn(ctx, table.name) for table in spec.tables),
         *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
+        # Audit logs are backed up promptly to media that is difficult to modify (PCI DSS
+        # v4.0 10.3.3): the vault's recovery points.
+        log_bucket_arn(spec, ctx.region),
     ]
 
 
@@ -258,8 +264,9 @@ def isolated_vault_regions(
     )
 
 
-def isolated_vault_template(spec: Spec, region: str) -> dict[str, Any]:
-    """The vault that receives the isolated copies made in `region`, with its key and policy."""
+def isolated_vault_template(spec: Spec, region: str, today: date) -> dict[str, Any]:
+    """The vault that receives the isolated copies made in `region`, with its key and policy,
+    and the scanner suppressions every compiled template carries (compiler/suppressions.py)."""
     template = Template(
         Description=f"dr_compiler: {spec.app} {spec.environment} isolated backup vault in "
         f"{region}, account {spec.backup.isolated_account}"
@@ -277,7 +284,9 @@ def isolated_vault_template(spec: Spec, region: str) -> dict[str, Any]:
     template.add_resource(key)
     template.add_resource(_isolated_vault(spec, region, retained))
     template.add_output(Output("IsolatedVaultArn", Value=GetAtt(ISOLATED_VAULT, "BackupVaultArn")))
-    return template.to_dict()
+    body = template.to_dict()
+    write_metadata(body, suppressions(spec, body["Resources"], today))
+    return body
 
 
 def _isolated_vault(spec: Spec, region: str, retained: dict[str, str]) -> AWSObject:

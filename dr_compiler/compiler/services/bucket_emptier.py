@@ -6,6 +6,8 @@ plan's report bucket), one `Custom::BucketEmptier` per bucket
 depends on its bucket, so on stack deletion CloudFormation deletes the custom resource first
 — the function removes every object version and delete marker — and then the bucket.
 
+The region's access log bucket (services/access_logs.py) is emptied the same way.
+
 Only specs with `force_destroy` get this; production cannot set it (DR021).
 """
 
@@ -28,8 +30,9 @@ from dr_compiler.compiler.services import lambda_functions, region_switch
 
 FUNCTION = "bucket-emptier"
 HANDLER = "handler.main"
-RUNTIME = "python3.12"
+RUNTIME = "python3.14"  # the latest, as model.DEFAULT_RUNTIME
 TIMEOUT_SECONDS = 900
+MEMORY_MB = 128
 """Lambda's maximum: a large bucket takes many DeleteObjects batches of 1000."""
 SERVICE_TIMEOUT_SECONDS = TIMEOUT_SECONDS + 60
 """CloudFormation gives up on a custom resource after this (default 1 h); the function
@@ -54,18 +57,24 @@ class StackBucket:
 
 
 def stack_buckets(ctx: StackContext) -> list[StackBucket]:
-    """The buckets of a regional base stack: the spec's, and the Region switch plan's
-    report bucket in the base stack of the Region the plan fails over to."""
+    """The buckets of a regional base stack: its access-log bucket, the spec's, and the Region
+    switch plan's report bucket in the base stack of the Region the plan fails over to."""
     spec = ctx.spec
     if not ctx.in_regional_base:
         return []
+    # The region's access-log bucket (DR085) is emptied like the data buckets.
     found = [
         StackBucket(
-            ids.bucket(b.name),
-            naming.bucket_name(spec, b.name, ctx.region),
-            ("storage", "buckets", b.index),
-        )
-        for b in spec.buckets
+            ids.LOG_BUCKET, naming.log_bucket_name(spec, ctx.region), ("lifecycle", "force_destroy")
+        ),
+        *(
+            StackBucket(
+                ids.bucket(b.name),
+                naming.bucket_name(spec, b.name, ctx.region),
+                ("storage", "buckets", b.index),
+            )
+            for b in spec.buckets
+        ),
     ]
     if region_switch.has_report_bucket(ctx):
         found.append(
@@ -121,6 +130,8 @@ def _function_resources(ctx: StackContext) -> Iterator[AWSObject]:
         Handler=HANDLER,
         Runtime=RUNTIME,
         Timeout=TIMEOUT_SECONDS,
+        # Lambda's default, stated: it lists and deletes in batches and holds nothing large.
+        MemorySize=MEMORY_MB,
     )
 
 

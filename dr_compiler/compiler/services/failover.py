@@ -34,6 +34,7 @@ from troposphere.sns import SubscriptionResource, Topic
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Inbound, Phase, Sourced, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import physical_name
+from dr_compiler.compiler.services import sns
 from dr_compiler.model import Spec
 
 REGIONAL_SUBSCRIPTION = "FailoverTopicSubscription"
@@ -63,6 +64,22 @@ def has_regional_trigger(ctx: StackContext) -> bool:
 def trigger_alarm_name(spec: Spec, region: str) -> str:
     """Name of `region`'s FailoverTriggerAlarm (the Region switch plan names it too)."""
     return physical_name(spec, "failover-trigger", region=region)
+
+
+def has_subscription_dead_letter(ctx: StackContext) -> bool:
+    """Whether this stack subscribes the failover function to a topic, and so holds the
+    subscription's dead-letter queue: a secondary's trigger path here, or the global stack's
+    failover topic (route53) when failover is automatic."""
+    return has_regional_trigger(ctx) or (
+        ctx.phase is Phase.GLOBAL and global_topic_invokes_function(ctx.spec)
+    )
+
+
+def global_topic_invokes_function(spec: Spec) -> bool:
+    """Whether the global stack's failover topic invokes the failover function: automatic
+    failover through our own function, not a Region switch plan (region_switch.py)."""
+    failover = spec.failover
+    return failover.automatic and bool(failover.function) and not failover.region_switch
 
 
 def regional_topic_name(spec: Spec, region: str) -> str:
@@ -104,6 +121,7 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
         TopicArn=Ref(ids.FAILOVER_TOPIC),
         Protocol="lambda",
         Endpoint=GetAtt(function_id, "Arn"),
+        RedrivePolicy=sns.redrive_policy(),
     )
     permission = awslambda.Permission(
         f"{function_id}RegionalTopicPermission",
@@ -113,7 +131,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
         SourceArn=Ref(ids.FAILOVER_TOPIC),
     )
     yield from sourced([topic], "failover")
-    yield from sourced([subscription, permission], "failover", "function")
+    dead_letter = sns.subscription_dead_letter(ctx, "failover-deliveries", Ref(ids.FAILOVER_TOPIC))
+    yield from sourced([subscription, permission, *dead_letter], "failover", "function")
     yield Output(
         "FailoverTopicArn",
         Value=Ref(ids.FAILOVER_TOPIC),

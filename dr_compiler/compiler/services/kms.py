@@ -11,6 +11,7 @@ from awacs.aws import (
     Allow,
     ArnLike,
     Condition,
+    ConditionElement,
     Policy,
     Principal,
     Statement,
@@ -64,9 +65,15 @@ def key_policy(ctx: StackContext) -> Policy:
       aws:SourceAccount is added because the IAM guide's confused-deputy advice pairs it with
       aws:SourceArn (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
 
+    - SNS moves what it cannot deliver to a Lambda subscription into the subscription's
+      encrypted dead-letter queue (sns.subscription_dead_letter), which needs kms:Decrypt and
+      kms:GenerateDataKey* for sns.amazonaws.com ("Amazon SNS dead-letter queues", encrypted
+      queues, https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html); scoped
+      to this app's topics of this account and region (aws:SourceArn, aws:SourceAccount).
+
     No other service principal: EventBridge targets only functions here (no encrypted topic or
-    queue), and SNS delivers only to email and Lambda (no encrypted queue), so neither calls
-    KMS for this stack. A builder that adds such a path adds its own scoped statement.
+    queue), so it does not call KMS for this stack. A builder that adds such a path adds its
+    own scoped statement.
     """
     region = ctx.region
     own = physical_name(ctx.spec, "*")  # every name of this app and environment
@@ -96,23 +103,37 @@ def key_policy(ctx: StackContext) -> Policy:
                     ArnLike("kms:EncryptionContext:aws:logs:arn", arn("logs", region, "*"))
                 ),
             ),
-            Statement(
-                Sid="AlarmsPublishToEncryptedTopics",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                        ArnLike("aws:SourceArn", arn("cloudwatch", region, "alarm:" + own)),
-                        StringLike(
-                            "kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)
-                        ),
-                    ]
-                ),
+            _sends_for_this_account(
+                "AlarmsPublishToEncryptedTopics",
+                "cloudwatch.amazonaws.com",
+                arn("cloudwatch", region, "alarm:" + own),
+                StringLike("kms:EncryptionContext:aws:sns:topicArn", arn("sns", region, own)),
+            ),
+            _sends_for_this_account(
+                "TopicsDeadLetterToEncryptedQueues", "sns.amazonaws.com", arn("sns", region, own)
             ),
         ]
+    )
+
+
+def _sends_for_this_account(
+    sid: str, service: str, sources: Sub, *extra: ConditionElement
+) -> Statement:
+    """`service` encrypts messages with the key (Decrypt, GenerateDataKey*) on behalf of
+    this account's resources matching `sources` only (aws:SourceAccount + aws:SourceArn)."""
+    return Statement(
+        Sid=sid,
+        Effect=Allow,
+        Principal=Principal("Service", service),
+        Action=[KmsAction("Decrypt"), KmsAction("GenerateDataKey*")],
+        Resource=["*"],
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                ArnLike("aws:SourceArn", sources),
+                *extra,
+            ]
+        ),
     )
 
 

@@ -93,7 +93,7 @@ from dr_compiler.compiler.context import (
     StackId,
     sourced,
 )
-from dr_compiler.compiler.services import failover, kms, route53
+from dr_compiler.compiler.services import access_logs, failover, kms, route53
 from dr_compiler.compiler.services import s3 as s3_buckets
 from dr_compiler.model import Spec
 from dr_compiler.objectives import PlanStep, plan_objective_minutes, plan_steps
@@ -415,6 +415,10 @@ def _report_bucket(ctx: StackContext) -> Bucket:
     return Bucket(
         REPORT_BUCKET,
         BucketName=naming.cfn(report_bucket_name(ctx.spec, ctx.region)),
+        # The report bucket lives in a base stack, beside the region's log bucket (DR085).
+        LoggingConfiguration=access_logs.server_access_logging("region-switch-reports"),
+        # Execution reports are audit records: kept as long as the spec keeps logs.
+        LifecycleConfiguration=access_logs.log_lifecycle(ctx.spec.monitoring.log_retention_days),
         **s3_buckets.protected_bucket(ctx),
         **ctx.data_policies(),
     )

@@ -49,6 +49,8 @@ from dr_compiler.compiler.naming import (
     function_name,
     health_check_name,
 )
+from dr_compiler.compiler.services import sns
+from dr_compiler.compiler.services.failover import global_topic_invokes_function
 from dr_compiler.model import Spec
 
 PRIMARY_RECORD = "FailoverRecordPrimary"
@@ -222,7 +224,7 @@ def _failover_topic(ctx: StackContext) -> Iterator[Item]:
         "failover",
     )
     yield Output("FailoverTopicArn", Value=Ref(ids.FAILOVER_TOPIC), Description="Failover topic")
-    if not (spec.failover.automatic and spec.failover.function):
+    if not global_topic_invokes_function(spec):
         return
     _, region = failover_regions(spec)
     target = arn("lambda", region, f"function:{function_name(spec, spec.failover.function)}")
@@ -233,7 +235,11 @@ def _failover_topic(ctx: StackContext) -> Iterator[Item]:
                 TopicArn=Ref(ids.FAILOVER_TOPIC),
                 Protocol="lambda",
                 Endpoint=target,
-            )
+                RedrivePolicy=sns.redrive_policy(),
+            ),
+            *sns.subscription_dead_letter(
+                ctx, "global-failover-deliveries", Ref(ids.FAILOVER_TOPIC)
+            ),
         ],
         "failover",
         "function",

@@ -66,7 +66,7 @@ from troposphere.s3 import (
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import Phase, Requires, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import bucket_arn
-from dr_compiler.compiler.services import kms
+from dr_compiler.compiler.services import access_logs, kms
 from dr_compiler.model import Bucket as SpecBucket
 from dr_compiler.model import Spec
 
@@ -138,6 +138,8 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
                 )
             ]
         ),
+        # PCI DSS 10.2: every request to the bucket is logged to the region's log bucket (DR085).
+        LoggingConfiguration=access_logs.server_access_logging(bucket.name),
         **ctx.data_policies(),
         **replication,
     )

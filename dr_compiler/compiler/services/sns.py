@@ -8,13 +8,58 @@ invokes the failover function when the primary's health alarm fires.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from troposphere import AWSObject, Output, Ref
+from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
+from awacs.sqs import SendMessage
+from troposphere import AWSObject, GetAtt, Output, Ref
 from troposphere.sns import SubscriptionResource, Topic
+from troposphere.sqs import Queue, QueuePolicy
 
-from dr_compiler.compiler import ids
+from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, StackContext, sourced
 from dr_compiler.compiler.naming import alert_topic_name
+
+SUBSCRIPTION_DEAD_LETTER_QUEUE = "FailoverTopicDeadLetterQueue"
+# SQS keeps a message at most 14 days (MessageRetentionPeriod maximum).
+SUBSCRIPTION_DEAD_LETTER_RETENTION_SECONDS = 1_209_600
+
+
+def subscription_dead_letter(ctx: StackContext, name: str, topic: Any) -> list[AWSObject]:
+    """The queue where SNS puts what it could not deliver to a Lambda subscription of `topic`
+    once its delivery policy is exhausted, instead of dropping it
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html): encrypted with
+    the stack's customer key (the key policy lets SNS use it, kms.key_policy), TLS-only, and
+    writable by SNS for this topic only."""
+    queue_id = SUBSCRIPTION_DEAD_LETTER_QUEUE
+    queue_arn = GetAtt(queue_id, "Arn")
+    deny = iam.deny_insecure_transport("sqs", [queue_arn]).Statement
+    allow = Statement(
+        Sid="TopicDeadLetters",
+        Effect=Allow,
+        Principal=Principal("Service", "sns.amazonaws.com"),
+        Action=[SendMessage],
+        Resource=[queue_arn],
+        Condition=Condition(ArnEquals("aws:SourceArn", topic)),
+    )
+    return [
+        Queue(
+            queue_id,
+            QueueName=ctx.name(name),
+            KmsMasterKeyId=ctx.key_arn,
+            MessageRetentionPeriod=SUBSCRIPTION_DEAD_LETTER_RETENTION_SECONDS,
+        ),
+        QueuePolicy(
+            f"{queue_id}Policy",
+            Queues=[Ref(queue_id)],
+            PolicyDocument=iam.policy([*deny, allow]),
+        ),
+    ]
+
+
+def redrive_policy() -> dict[str, Any]:
+    """A subscription's RedrivePolicy to the stack's subscription dead-letter queue."""
+    return {"deadLetterTargetArn": GetAtt(SUBSCRIPTION_DEAD_LETTER_QUEUE, "Arn")}
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output]:

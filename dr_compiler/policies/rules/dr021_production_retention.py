@@ -15,7 +15,16 @@ from typing import Any
 
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import as_list, is_true
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Scanner,
+    ScannerCheck,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+)
 
 DB_CLUSTER = "AWS::RDS::DBCluster"
 GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
@@ -171,4 +180,9 @@ RULE = Rule(
     check_templates=check_templates,
     pci_dss=("12.10.1",),
     tags=("data-protection", "backup"),
+    scanner_checks=(
+        ScannerCheck(
+            Scanner.GUARD, "rds_cluster_deletion_protection_enabled_check", "AWS::RDS::DBCluster"
+        ),
+    ),
 )

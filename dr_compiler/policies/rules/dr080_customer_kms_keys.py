@@ -7,7 +7,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from dr_compiler.policies.cfn import as_list, imported_names, is_true, referenced_ids, text_of
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Scanner,
+    ScannerCheck,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+)
 
 KEY_EXPORT_SUFFIX = "KmsKeyArn"
 """A base stack exports its region's key as `<stack set>-KmsKeyArn` for the attach stack."""
@@ -129,10 +138,50 @@ CHECKS: dict[str, Callable[[TemplateDoc, Mapping[str, Any]], Iterator[Problem]]]
 """Resource type -> its check. Each names the property that selects the key."""
 
 
+# Load balancer access logs: "The only server-side encryption option that's supported is
+# Amazon S3-managed keys (SSE-S3)"
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+LOAD_BALANCER_LOG_ENCRYPTION = "AES256"
+
+
+def load_balancer_log_buckets(templates: TemplateSet) -> set[tuple[str, str]]:
+    """(template file, bucket logical id or name) of every bucket a load balancer writes its
+    access logs to: named by Ref in the same template, or by name from any template."""
+    found: set[tuple[str, str]] = set()
+    for template, _, balancer in templates.all_resources(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    ):
+        attributes = {
+            a.get("Key"): a.get("Value")
+            for a in as_list(balancer.get("Properties", {}).get("LoadBalancerAttributes"))
+        }
+        if str(attributes.get("access_logs.s3.enabled")).lower() != "true":
+            continue
+        bucket = attributes.get("access_logs.s3.bucket")
+        found |= {(template.file, logical_id) for logical_id in referenced_ids(bucket)}
+        found.add(("", text_of(bucket) or ""))
+    return found
+
+
+def _load_balancer_log_bucket(props: Mapping[str, Any]) -> bool:
+    """A bucket whose only encryption is the SSE-S3 that load balancer logs require."""
+    rules = as_list(props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration"))
+    return bool(rules) and all(
+        r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        == LOAD_BALANCER_LOG_ENCRYPTION
+        for r in rules
+    )
+
+
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
+    log_buckets = load_balancer_log_buckets(templates)
     for template, logical_id, resource in templates.all_resources(*CHECKS):
         kind = resource["Type"]
-        for path, problem in CHECKS[kind](template, resource.get("Properties", {})):
+        props = resource.get("Properties", {})
+        names = {(template.file, logical_id), ("", text_of(props.get("BucketName")) or "-")}
+        if names & log_buckets and _load_balancer_log_bucket(props):
+            continue
+        for path, problem in CHECKS[kind](template, props):
             yield Violation(
                 f"{kind} {logical_id} {problem}",
                 logical_id,
@@ -154,7 +203,9 @@ RULE = Rule(
         "regions, and nobody can revoke them in an incident. A customer key per region, "
         "rotated yearly, is the key-management control an assessor examines; one store left "
         "on the default key breaks the whole chain (a DynamoDB replica or an S3 replica "
-        "without its regional key)."
+        "without its regional key). One exception, which AWS imposes: the bucket a load "
+        "balancer writes its access logs to accepts only SSE-S3, so a bucket named as a "
+        "load balancer's access-log bucket passes with SSE-S3 (AES256) and nothing else."
     ),
     remediation=(
         "Compile through dr_compiler: every data store uses its region's customer key "
@@ -177,4 +228,17 @@ RULE = Rule(
     check_templates=check_templates,
     pci_dss=("3.5.1", "3.6.1", "3.7.4"),
     tags=("encryption",),
+    scanner_checks=(
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_27", "AWS::SQS::Queue"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_26", "AWS::SNS::Topic"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_158", "AWS::Logs::LogGroup"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_119", "AWS::DynamoDB::Table"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_149", "AWS::SecretsManager::Secret"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_7", "AWS::KMS::Key"),
+        ScannerCheck(Scanner.GUARD, "s3_bucket_default_encryption_kms_check", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.GUARD, "sqs_queue_encrypted_check", "AWS::SQS::Queue"),
+        ScannerCheck(Scanner.GUARD, "cloudwatch_log_group_encrypted_check", "AWS::Logs::LogGroup"),
+        ScannerCheck(Scanner.GUARD, "dynamodb_table_encrypted_kms_check", "AWS::DynamoDB::Table"),
+        ScannerCheck(Scanner.GUARD, "kms_key_rotation_enabled_check", "AWS::KMS::Key"),
+    ),
 )

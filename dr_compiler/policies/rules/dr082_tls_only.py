@@ -8,7 +8,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Scanner,
+    ScannerCheck,
+    Severity,
+    TemplateDoc,
+    TemplateSet,
+    Violation,
+)
 
 # Predefined ELB security policies name their oldest TLS version: ELBSecurityPolicy-TLS13-1-0
 # and -1-1 (and their FIPS variants) still accept TLS 1.0 / 1.1, as do FS-1-1, FS-2018-06,
@@ -204,4 +213,10 @@ RULE = Rule(
     check_templates=check_templates,
     pci_dss=("4.2.1",),
     tags=("encryption", "network"),
+    scanner_checks=(
+        ScannerCheck(
+            Scanner.GUARD, "s3_bucket_policy_ssl_requests_only_check", "AWS::S3::BucketPolicy"
+        ),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_103", "AWS::ElasticLoadBalancingV2::Listener"),
+    ),
 )

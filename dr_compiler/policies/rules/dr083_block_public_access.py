@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dr_compiler.policies.cfn import is_true
-from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
+from dr_compiler.policies.rule import (
+    Level,
+    Rule,
+    Scanner,
+    ScannerCheck,
+    Severity,
+    TemplateSet,
+    Violation,
+)
 
 FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
 PROPERTY = "PublicAccessBlockConfiguration"
@@ -60,4 +68,13 @@ RULE = Rule(
     check_templates=check_templates,
     pci_dss=("1.4.4",),
     tags=("storage", "network"),
+    scanner_checks=(
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_53", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_54", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_55", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_56", "AWS::S3::Bucket"),
+        ScannerCheck(
+            Scanner.GUARD, "s3_bucket_level_public_access_prohibited_check", "AWS::S3::Bucket"
+        ),
+    ),
 )

@@ -79,11 +79,23 @@ def test_deletion_protection_follows_production_and_bad_headers_are_dropped(
     request: pytest.FixtureRequest, fixture: str, protected: str
 ) -> None:
     compiled: CompiledSpec = request.getfixturevalue(fixture)
+    env = compiled.spec.environment
+    # Access logs go to the region's log bucket: by Ref beside it, by computed name in an
+    # attach stack (DR085).
+    log_buckets = {
+        "us-east-1": {"Ref": ids.LOG_BUCKET},
+        "us-west-2-attach": {
+            "Fn::Sub": f"aws-waf-logs-payments-${{AWS::AccountId}}-us-west-2-{env}"
+        },
+    }
     for key, _ in WORKLOAD:
         attributes = props(compiled, key, ids.LOAD_BALANCER)["LoadBalancerAttributes"]
         assert {a["Key"]: a["Value"] for a in attributes} == {
             "routing.http.drop_invalid_header_fields.enabled": "true",
             "deletion_protection.enabled": protected,
+            "access_logs.s3.enabled": "true",
+            "access_logs.s3.bucket": log_buckets[key],
+            "access_logs.s3.prefix": "alb",
         }
 
 
@@ -184,7 +196,10 @@ def test_the_primary_load_balancer_waits_for_its_internet_gateway_attachment(
     primary = compiled.spec.regions.primary
     load_balancer = resources(compiled, primary)[ids.LOAD_BALANCER]
     attachment = resources(compiled, primary)[INTERNET_GATEWAY_ATTACHMENT]
-    assert load_balancer["DependsOn"] == [INTERNET_GATEWAY_ATTACHMENT]
+    # And for the log bucket policy (ELB checks it may write there), and with force_destroy
+    # for the log bucket's emptier, so deletion removes the writer before emptying.
+    emptier = ["LogBucketEmptier"] if compiled.spec.force_destroy else []
+    assert load_balancer["DependsOn"] == [INTERNET_GATEWAY_ATTACHMENT, "LogBucketPolicy", *emptier]
     assert attachment["Properties"]["VpcId"] == {"Ref": ids.VPC}
     # A secondary's gateway is attached by its base stack, a wave before the attach stack.
     for region in compiled.spec.regions.secondaries:

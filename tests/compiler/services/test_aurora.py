@@ -249,13 +249,39 @@ def test_instances_are_private_serverless_members_of_their_cluster(
     compiled_prod: CompiledSpec, key: str
 ) -> None:
     instances = of_type(compiled_prod, key, "AWS::RDS::DBInstance")
-    assert list(instances) == [ids.db_instance(0)]
-    instance = instances[ids.db_instance(0)]
-    assert instance["Properties"]["DBClusterIdentifier"] == {"Ref": ids.DB_CLUSTER}
-    assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
-    assert instance["Properties"]["Engine"] == "aurora-postgresql"
-    assert instance["Properties"]["PubliclyAccessible"] is False
-    assert (instance["DeletionPolicy"], instance["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    # Production asks for two per region: losing one AZ leaves a reader to promote in-region.
+    assert list(instances) == [ids.db_instance(0), ids.db_instance(1)]
+    for instance in instances.values():
+        assert instance["Properties"]["DBClusterIdentifier"] == {"Ref": ids.DB_CLUSTER}
+        assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
+        assert instance["Properties"]["Engine"] == "aurora-postgresql"
+        assert instance["Properties"]["PubliclyAccessible"] is False
+        assert instance["Properties"]["MonitoringInterval"] == 60
+        assert instance["Properties"]["MonitoringRoleArn"] == {
+            "Fn::GetAtt": [aurora.MONITORING_ROLE, "Arn"]
+        }
+        assert (instance["DeletionPolicy"], instance["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+@pytest.mark.parametrize("key", [PRIMARY, ATTACH])
+def test_enhanced_monitoring_role_is_for_rds_monitoring_only(
+    compiled_prod: CompiledSpec, key: str
+) -> None:
+    role = of_type(compiled_prod, key, "AWS::IAM::Role")[aurora.MONITORING_ROLE]["Properties"]
+    statement = role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in statement] == [{"Service": "monitoring.rds.amazonaws.com"}]
+    assert role["ManagedPolicyArns"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+            "AmazonRDSEnhancedMonitoringRole"
+        }
+    ]
+
+
+@pytest.mark.parametrize("key", [PRIMARY, ATTACH])
+def test_clusters_accept_iam_database_authentication(compiled_prod: CompiledSpec, key: str) -> None:
+    cluster = of_type(compiled_prod, key, "AWS::RDS::DBCluster")[ids.DB_CLUSTER]
+    assert cluster["Properties"]["EnableIAMDatabaseAuthentication"] is True
 
 
 @pytest.mark.parametrize("key", [PRIMARY, ATTACH])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
 import pytest
@@ -87,6 +88,11 @@ def test_each_secondary_backs_up_its_own_data_stores_back_to_the_other_regions(
             }
             for b in compiled.spec.buckets
         ),
+        # The access log bucket: audit logs backed up (PCI DSS 10.3.3).
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:s3:::aws-waf-logs-payments-"
+            f"${{AWS::AccountId}}-us-west-2-{env}"
+        },
     ]
     (scheduled,) = attach[ids.BACKUP_PLAN]["Properties"]["BackupPlan"]["BackupPlanRule"]
     assert scheduled["TargetBackupVault"] == f"payments-vault-us-west-2-{env}"
@@ -129,12 +135,16 @@ def test_selection_covers_exactly_the_cluster_every_table_and_every_bucket(
         {"Fn::GetAtt": [ids.DB_CLUSTER, "DBClusterArn"]},
         *({"Fn::GetAtt": [ids.table(t.name), "Arn"]} for t in compiled.spec.tables),
         *({"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{name}"} for name in bucket_names),
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:s3:::"
+            + primary[ids.LOG_BUCKET]["Properties"]["BucketName"]["Fn::Sub"]
+        },
     ]
     assert primary[ids.DB_CLUSTER]["Type"] == "AWS::RDS::DBCluster"
     assert {primary[ids.table(t.name)]["Type"] for t in compiled.spec.tables} == {
         "AWS::DynamoDB::GlobalTable"
     }
-    assert len(chosen["Resources"]) == 1 + len(compiled.spec.tables) + len(compiled.spec.buckets)
+    assert len(chosen["Resources"]) == 2 + len(compiled.spec.tables) + len(compiled.spec.buckets)
 
 
 def test_copy_actions_target_each_secondary_vault(compiled_prod: CompiledSpec) -> None:
@@ -248,7 +258,7 @@ def test_the_backup_accounts_vault_is_air_gapped_or_locked_and_only_takes_copies
     compiled_prod: CompiledSpec,
 ) -> None:
     air_gapped = backup.isolated_vault_template(
-        isolated(compiled_prod.spec, "logically_air_gapped"), "us-east-1"
+        isolated(compiled_prod.spec, "logically_air_gapped"), "us-east-1", date.today()
     )["Resources"]
     vault = air_gapped["IsolatedVault"]
     assert vault["Type"] == "AWS::Backup::LogicallyAirGappedBackupVault"
@@ -268,7 +278,9 @@ def test_the_backup_accounts_vault_is_air_gapped_or_locked_and_only_takes_copies
     }
     assert deny["Effect"] == "Deny" and "backup:DeleteRecoveryPoint" in deny["Action"]
 
-    locked = backup.isolated_vault_template(isolated(compiled_prod.spec, "locked"), "us-east-1")
+    locked = backup.isolated_vault_template(
+        isolated(compiled_prod.spec, "locked"), "us-east-1", date.today()
+    )
     vault = locked["Resources"]["IsolatedVault"]
     assert vault["Type"] == "AWS::Backup::BackupVault"
     assert vault["Properties"]["LockConfiguration"] == {

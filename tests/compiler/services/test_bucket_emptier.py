@@ -73,7 +73,7 @@ def test_emptier_function_runs_the_packaged_handler_outside_the_vpc(
     }
     assert (function["Handler"], function["Runtime"], function["Timeout"]) == (
         "handler.main",
-        "python3.12",
+        "python3.14",
         900,
     )
     assert function["Role"] == {"Fn::GetAtt": ["BucketEmptierRole", "Arn"]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from dr_compiler.compiler import CompiledSpec, compile_spec, ids
 from tests.compiler.services.test_route53 import with_third_region
 
@@ -26,6 +28,9 @@ def test_the_secondary_topic_invokes_its_own_failover_function(
             "TopicArn": {"Ref": ids.FAILOVER_TOPIC},
             "Protocol": "lambda",
             "Endpoint": {"Fn::GetAtt": ["FailoverTriggerFunction", "Arn"]},
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["FailoverTopicDeadLetterQueue", "Arn"]}
+            },
         }
     }
     for other in ("us-east-1", "us-west-2-base"):
@@ -33,6 +38,52 @@ def test_the_secondary_topic_invokes_its_own_failover_function(
         assert not typed(compiled_prod, other, "AWS::SNS::Subscription").keys() & {
             "FailoverTopicSubscription"
         }
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("us-west-2-attach", "payments-failover-deliveries-prod"),
+        ("global", "payments-global-failover-deliveries-prod"),
+    ],
+)
+def test_what_sns_cannot_deliver_to_the_failover_function_lands_in_an_encrypted_queue(
+    compiled_prod: CompiledSpec, key: str, name: str
+) -> None:
+    resources = compiled_prod.stack(key).template["Resources"]
+    subscription = resources["FailoverTopicSubscription"]["Properties"]
+    assert subscription["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["FailoverTopicDeadLetterQueue", "Arn"]}
+    }
+    queue = resources["FailoverTopicDeadLetterQueue"]["Properties"]
+    assert queue["QueueName"] == name
+    assert queue["MessageRetentionPeriod"] == 1209600
+    key_arn = (
+        {"Fn::ImportValue": "payments-us-west-2-base-prod-KmsKeyArn"}
+        if key.endswith("attach")
+        else {"Fn::GetAtt": [ids.KMS_KEY, "Arn"]}
+    )
+    assert queue["KmsMasterKeyId"] == key_arn
+    statements = {
+        s["Sid"]: s
+        for s in resources["FailoverTopicDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+    }
+    assert set(statements) == {"DenyInsecureTransport", "TopicDeadLetters"}
+    writer = statements["TopicDeadLetters"]
+    assert writer["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert writer["Action"] == ["sqs:SendMessage"]
+    assert writer["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": ids.FAILOVER_TOPIC}}}
+    # Anything landing there alarms, like every other dead-letter queue (DR032).
+    alarm = resources["FailoverDeliveriesAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {
+            "Name": "QueueName",
+            "Value": {"Fn::GetAtt": ["FailoverTopicDeadLetterQueue", "QueueName"]},
+        }
+    ]
 
 
 def test_every_secondary_gets_a_path_and_defers_to_the_ones_ahead(

@@ -17,17 +17,36 @@ def statements(compiled: CompiledSpec, key: str) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("key", "region"), KEY_STACKS)
-def test_only_logs_and_alarms_use_the_key_on_the_accounts_behalf(
+def test_only_logs_alarms_and_sns_dead_letters_use_the_key_on_the_accounts_behalf(
     compiled_prod: CompiledSpec, key: str, region: str
 ) -> None:
     found = statements(compiled_prod, key)
     services = {
         sid: s["Principal"]["Service"] for sid, s in found.items() if "Service" in s["Principal"]
     }
-    # EventBridge and SNS never call KMS for these stacks: no encrypted target or queue.
+    # EventBridge never calls KMS for these stacks: no encrypted target. SNS does, for the
+    # encrypted dead-letter queues of Lambda subscriptions.
     assert services == {
         "LogsEncryptLogGroups": f"logs.{region}.amazonaws.com",
         "AlarmsPublishToEncryptedTopics": "cloudwatch.amazonaws.com",
+        "TopicsDeadLetterToEncryptedQueues": "sns.amazonaws.com",
+    }
+
+
+@pytest.mark.parametrize(("key", "region"), KEY_STACKS)
+def test_sns_uses_the_key_only_for_this_apps_topics_of_the_account_and_region(
+    compiled_prod: CompiledSpec, key: str, region: str
+) -> None:
+    sns = statements(compiled_prod, key)["TopicsDeadLetterToEncryptedQueues"]
+    assert sns["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert sns["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Sub": f"arn:${{AWS::Partition}}:sns:{region}:${{AWS::AccountId}}"
+                ":payments-*-prod"
+            }
+        },
     }
 
 

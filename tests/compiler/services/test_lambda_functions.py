@@ -352,7 +352,9 @@ def test_log_groups_are_the_functions_own_encrypted_and_retained_per_spec(
     group = resources(compiled, "us-east-1")[ids.function_log_group("payment-api")]
     assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == policies
     assert group["Properties"]["LogGroupName"] == f"/aws/lambda/payments-payment-api-{env}"
-    assert group["Properties"]["RetentionInDays"] == 30
+    # monitoring.log_retention_days: a year in production (PCI DSS 10.5.1), 30 days elsewhere.
+    retention = 365 if compiled.spec.metadata.production else 30
+    assert group["Properties"]["RetentionInDays"] == retention
     assert group["Properties"]["KmsKeyId"] == PRIMARY_KEY
     logging = props(compiled, "us-east-1", "PaymentApiFunction")["LoggingConfig"]
     assert logging == {"LogGroup": {"Ref": ids.function_log_group("payment-api")}}
