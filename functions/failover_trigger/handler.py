@@ -168,18 +168,24 @@ def claim_event(request: Request) -> bool:
 
     Any other error propagates: acting without the claim could promote twice.
     """
+    return _put_once(
+        {
+            "event_id": {"S": request.event_id},
+            "status": {"S": "IN_PROGRESS"},
+            "source": {"S": request.source},
+            "reason": {"S": request.reason},
+            "allow_data_loss": {"BOOL": request.allow_data_loss},
+        }
+    )
+
+
+def _put_once(item: dict[str, Any]) -> bool:
+    """Write `item` (stamped with the time and this region) unless its event_id exists:
+    True if written, False if another invocation wrote it first."""
     try:
         client("dynamodb").put_item(
             TableName=os.environ["TABLE_FAILOVER_EVENTS"],
-            Item={
-                "event_id": {"S": request.event_id},
-                "status": {"S": "IN_PROGRESS"},
-                "source": {"S": request.source},
-                "reason": {"S": request.reason},
-                "allow_data_loss": {"BOOL": request.allow_data_loss},
-                "received_at": {"S": now()},
-                "region": {"S": os.environ["AWS_REGION"]},
-            },
+            Item={**item, "received_at": {"S": now()}, "region": {"S": os.environ["AWS_REGION"]}},
             ConditionExpression="attribute_not_exists(event_id)",
         )
     except ClientError as exc:
@@ -196,23 +202,13 @@ def promotion_key(global_cluster_id: str, writer: str | None) -> str:
 
 def claim_promotion(key: str, request: Request) -> bool:
     """True if this invocation may promote; False if another source already claimed it."""
-    try:
-        client("dynamodb").put_item(
-            TableName=os.environ["TABLE_FAILOVER_EVENTS"],
-            Item={
-                "event_id": {"S": key},
-                "status": {"S": "PROMOTING"},
-                "claimed_by": {"S": request.event_id},
-                "received_at": {"S": now()},
-                "region": {"S": os.environ["AWS_REGION"]},
-            },
-            ConditionExpression="attribute_not_exists(event_id)",
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return _put_once(
+        {
+            "event_id": {"S": key},
+            "status": {"S": "PROMOTING"},
+            "claimed_by": {"S": request.event_id},
+        }
+    )
 
 
 def release_promotion(key: str) -> None:
