@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPEC ?= specs/prod.yaml
 # Every CloudFormation template the shipped specs compile to (not the manifest or report).
-TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json))
+TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json templates_out/*/*/*.json))
 
 .PHONY: build test lint format templates benchmark benchmark-org clean
 
@@ -35,7 +35,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/cfn-lint $(TEMPLATES)
 
 templates: $(VENV)/.installed-runtime
-	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
+	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml specs/orders/prod.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -38,6 +38,9 @@ class Metadata:
     environment: str
     production: bool
     tags: dict[str, str]
+    output: str = "by_environment"
+    """Output layout: "by_environment" (templates_out/<env>/) or "by_app"
+    (templates_out/<app>/<env>/)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Regions:
     @property
     def all(self) -> tuple[str, ...]:
         return (self.primary, *self.secondaries)
+
+    @property
+    def failover_target(self) -> str:
+        """The region a failover promotes: the first secondary, the one place that says so."""
+        return self.secondaries[0]
 
 
 @dataclass(frozen=True)
@@ -273,7 +281,8 @@ class Spec:
     regions: Regions
     deployment: Deployment
     network: Network
-    database: Database
+    database: Database | None
+    """The Aurora global database; None for a service without a relational database."""
     buckets: tuple[Bucket, ...]
     tables: tuple[Table, ...]
     queues: tuple[Queue, ...]
@@ -331,7 +340,7 @@ def build_model(document: SourceDocument) -> Spec:
         regions=regions,
         deployment=_deployment(data["deployment"], regions),
         network=_network(data["network"]),
-        database=_database(data["database"]),
+        database=_database(data["database"]) if "database" in data else None,
         buckets=tuple(
             _bucket(b, i) for i, b in enumerate(data.get("storage", {}).get("buckets", []))
         ),
@@ -350,7 +359,13 @@ def build_model(document: SourceDocument) -> Spec:
 
 
 def _metadata(raw: dict[str, Any]) -> Metadata:
-    return Metadata(raw["app"], raw["environment"], raw["production"], dict(raw["tags"]))
+    return Metadata(
+        raw["app"],
+        raw["environment"],
+        raw["production"],
+        dict(raw["tags"]),
+        raw.get("output", "by_environment"),
+    )
 
 
 def _objectives(raw: dict[str, Any]) -> Objectives:

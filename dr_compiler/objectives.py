@@ -607,7 +607,10 @@ def plan_steps(spec: Spec) -> tuple[PlanStep, ...]:
         steps.append(
             PlanStep("approve-failover", "ManualApproval", "approval", manual_decision(spec))
         )
-    steps.append(PlanStep("promote-database", "AuroraGlobalDatabase", "database", promotion(spec)))
+    if spec.database is not None:
+        steps.append(
+            PlanStep("promote-database", "AuroraGlobalDatabase", "database", promotion(spec))
+        )
     steps.append(PlanStep("shift-dns", "Route53HealthCheck", "dns", traffic_shift(spec)))
     return tuple(steps)
 
@@ -620,7 +623,7 @@ def plan_objective_minutes(spec: Spec) -> int:
 
 def plan_workflow_text(spec: Spec) -> str:
     """The plan's trigger and workflow in one line, for the failover estimate's notes."""
-    secondary = spec.regions.secondaries[0]
+    secondary = spec.regions.failover_target
     monitor = spec.health_monitor
     trigger = (
         f"{secondary}'s FailoverTriggerAlarm starts it"
@@ -641,7 +644,7 @@ def plan_workflow_text(spec: Spec) -> str:
 def _plan_path(spec: Spec, monitor: Function) -> TriggerPath:
     """The secondary's trigger alarm starts the plan in that region; its steps up to the
     promotion follow (the traffic shift is counted with the failover, as for every path)."""
-    target = spec.regions.secondaries[0]
+    target = spec.regions.failover_target
     before_dns = tuple(step.figure for step in plan_steps(spec) if step.component != "dns")
     return TriggerPath(
         f"ARC Region switch plan, triggered by {target}'s probe alarm",
@@ -670,8 +673,10 @@ class TriggerPath:
 def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     """Every path that can start the promotion: the automatic ones, then a person's when no
     automatic one survives the loss of the primary region."""
+    if spec.database is None:
+        return (_dns_only_path(spec),)
     paths: list[TriggerPath] = []
-    target = spec.regions.secondaries[0]
+    target = spec.regions.failover_target
     monitor = spec.health_monitor
     probing = monitor is not None and monitor.schedule is not None
     if spec.failover.region_switch:
@@ -701,6 +706,14 @@ def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     if not any(path.survives_loss_of(primary) for path in paths):
         paths.append(_person(spec, monitor if probing else None))
     return tuple(paths)
+
+
+def _dns_only_path(spec: Spec) -> TriggerPath:
+    """Without a relational database nothing is promoted: every table replica is already
+    writable, so Route 53 moving the name on its health check is the whole failover. Health
+    checks and failover routing are Route 53's global data plane, not one region's
+    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-how-route-53-chooses-records.html)."""
+    return TriggerPath("Route53 DNS failover on its health check", (detection(spec),), None)
 
 
 def _person(spec: Spec, monitor: Function | None) -> TriggerPath:
@@ -921,10 +934,17 @@ def _dns(spec: Spec) -> ComponentEstimate:
     return _estimate(spec, "dns", "dns", (), (detection(spec), traffic_shift(spec)))
 
 
-def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
-    """The path that survives the loss of the primary region; and the fastest path, when it
-    is another one (it then needs the primary's region)."""
-    loss = Figure(
+def _failover_loss(spec: Spec) -> Figure:
+    if spec.database is None:
+        return Figure(
+            name="failover data loss",
+            seconds=0.0,
+            source_url=ROUTE53_HEALTH_CHECKS_URL,
+            spec_inputs={"database": None},
+            arithmetic="no promotion: nothing is lost by moving DNS",
+            note="the tables' own replication lag is each table's RPO, estimated per table",
+        )
+    return Figure(
         name="promotion data loss",
         seconds=(
             AURORA_REPLICATION_LAG.seconds
@@ -938,6 +958,12 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
         else "switchover loses nothing",
         note=AURORA_SWITCHOVER.says,
     )
+
+
+def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
+    """The path that survives the loss of the primary region; and the fastest path, when it
+    is another one (it then needs the primary's region)."""
+    loss = _failover_loss(spec)
     serial = (
         "steps counted serially: DNS starts moving clients at detection, in parallel "
         "with the promotion, so the total is an upper bound"
@@ -1012,7 +1038,7 @@ def _monitor_schedules(spec: Spec) -> list[Figure]:
 def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
     """Every component's estimate, in report order."""
     return (
-        _database(spec),
+        *((_database(spec),) if spec.database is not None else ()),
         *(_table(spec, table) for table in spec.tables),
         *(_bucket(spec, bucket) for bucket in spec.buckets),
         _backups(spec),

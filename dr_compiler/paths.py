@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dr_compiler.model import Metadata
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_NAME = "dr-spec.schema.json"
@@ -70,6 +74,10 @@ def display_path(path: Path) -> str:
     return path.name
 
 
-def output_dir(environment: str, base: Path | None = None) -> Path:
-    """`templates_out/<env>/`, relative to the current directory unless `base` is given."""
-    return (base or Path("templates_out")) / environment
+def output_dir(metadata: Metadata, base: Path | None = None) -> Path:
+    """`templates_out/<env>/`, or `templates_out/<app>/<env>/` with `metadata.output: by_app`;
+    relative to the current directory unless `base` is given."""
+    root = base or Path("templates_out")
+    if metadata.output == "by_app":
+        return root / metadata.app / metadata.environment
+    return root / metadata.environment

@@ -48,6 +48,7 @@ from dr_compiler.compiler.naming import (
     db_secret_name,
     function_name,
     global_cluster_identifier,
+    health_check_name,
     physical_name,
 )
 from dr_compiler.compiler.services.region_switch import plan_name
@@ -71,12 +72,19 @@ class Step:
 
 def render_runbook(spec: Spec) -> str:
     """The whole runbook as Markdown; the same spec gives the same bytes."""
-    target = spec.regions.secondaries[0]
-    sections = (
-        ("Start or confirm the failover", _promotion_steps(spec, target)),
-        ("After the promotion", _after_promotion_steps(spec, target)),
-        ("Failback, once the old primary region is healthy", _failback_steps(spec, target)),
-    )
+    target = spec.regions.failover_target
+    if spec.database is None:
+        sections = (
+            ("Start or confirm the failover", _dns_failover_steps(spec)),
+            ("After the failover", _bucket_steps_after(spec, target)),
+            ("Failback, once the old primary region is healthy", _dns_failback_steps(spec)),
+        )
+    else:
+        sections = (
+            ("Start or confirm the failover", _promotion_steps(spec, target)),
+            ("After the promotion", _after_promotion_steps(spec, target)),
+            ("Failback, once the old primary region is healthy", _failback_steps(spec, target)),
+        )
     lines = [
         f"# Failover runbook: {spec.app} {spec.environment}",
         "",
@@ -91,6 +99,8 @@ def render_runbook(spec: Spec) -> str:
     ]
     number = 0
     for heading, steps in sections:
+        if not steps:
+            continue
         lines += ["", f"## {heading}"]
         for step in steps:
             number += 1
@@ -137,6 +147,12 @@ def _api_database_fact(spec: Spec) -> str:
 
 
 def _compiled_facts(spec: Spec) -> list[str]:
+    if spec.database is None:
+        return [
+            f"Route 53 answers {spec.dns.fqdn} with the next healthy region on its health "
+            "checks alone; every table replica is writable, so nothing is promoted",
+            "every region has a backup plan for its own data stores, copied to the other regions",
+        ]
     facts = [
         _api_database_fact(spec),
         "replication-lag alarms watch every region's cluster and go to INSUFFICIENT_DATA, "
@@ -148,7 +164,7 @@ def _compiled_facts(spec: Spec) -> list[str]:
         facts.insert(
             0,
             f"the ARC Region switch plan {plan_name(spec)} starts by itself when "
-            f"{spec.regions.secondaries[0]}'s own probe of the primary API fails {datapoints} "
+            f"{spec.regions.failover_target}'s own probe of the primary API fails {datapoints} "
             f"of {periods} one-minute checks, promotes the global database, updates the DNS "
             "health checks and writes an execution report",
         )
@@ -323,9 +339,84 @@ def _after_promotion_steps(spec: Spec, target: str) -> list[Step]:
             ("database", "credentials"),
         )
     ]
+    return steps + _bucket_steps_after(spec, target)
+
+
+def _bucket_steps_after(spec: Spec, target: str) -> list[Step]:
+    return [_reverse_replication(spec, b, target) for b in spec.buckets if b.replicated]
+
+
+def _health_check_id_command(spec: Spec) -> str:
+    """Find the primary's health check by its Name tag (health checks have no name of their
+    own; Route 53 API ListTagsForResources, HealthCheckTags in the template)."""
+    name = health_check_name(spec, spec.regions.primary)
+    return (
+        "HC_ID=$(for id in $(aws route53 list-health-checks --query 'HealthChecks[].Id' "
+        "--output text); do aws route53 list-tags-for-resource --resource-type healthcheck "
+        f'--resource-id "$id" --query "ResourceTagSet.Tags[?Value==\'{name}\'] && '
+        "'$id'\" --output text; done | grep -v None)"
+    )
+
+
+def _dns_failover_steps(spec: Spec) -> list[Step]:
+    """No database: the failover is Route 53's alone; a person forces it by inverting the
+    primary's health check, which Route 53 then reports unhealthy
+    (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html,
+    Inverted)."""
+    return [
+        Step(
+            "See where the name points",
+            "Route 53 moves the name by itself once the primary's health check fails; check "
+            "which region answers before doing anything.",
+            (f"dig +short {spec.dns.fqdn}",),
+            ("dns",),
+        ),
+        Step(
+            "Force the failover by hand (only if the primary still looks healthy)",
+            "Invert the primary's health check: Route 53 then treats the primary as unhealthy "
+            "and answers with the next region in the failover chain.",
+            (
+                _health_check_id_command(spec),
+                'aws route53 update-health-check --health-check-id "$HC_ID" --inverted',
+            ),
+            ("dns", "health_check"),
+        ),
+    ]
+
+
+def _dns_failback_steps(spec: Spec) -> list[Step]:
+    primary = spec.regions.primary
+    steps = [
+        Step(
+            f"Send traffic back to {primary}",
+            f"Once {primary}'s API answers /health again, Route 53 returns to it by itself; "
+            "if the health check was inverted by hand, turn that off.",
+            (
+                _health_check_id_command(spec),
+                'aws route53 update-health-check --health-check-id "$HC_ID" --no-inverted',
+                f"dig +short {spec.dns.fqdn}",
+            ),
+            ("dns", "health_check"),
+        )
+    ]
+    return steps + _stop_reverse_replication(spec, spec.regions.failover_target)
+
+
+def _stop_reverse_replication(spec: Spec, target: str) -> list[Step]:
+    primary = spec.regions.primary
+    steps = []
     for bucket in spec.buckets:
         if bucket.replicated:
-            steps.append(_reverse_replication(spec, bucket, target))
+            name = bucket_name(spec, bucket.name, target).replace("${AWS::AccountId}", ACCOUNT)
+            steps.append(
+                Step(
+                    f"Stop replicating bucket {bucket.name} back from {target}",
+                    f"{primary} writes again and replicates to {target}; the reverse rule "
+                    "would now copy nothing but must not outlive the failover.",
+                    (f'aws s3api delete-bucket-replication --region {target} --bucket "{name}"',),
+                    ("storage", "buckets", bucket.index, "replication"),
+                )
+            )
     return steps
 
 
@@ -425,16 +516,4 @@ def _failback_steps(spec: Spec, target: str) -> list[Step]:
             ("database", "credentials"),
         ),
     ]
-    for bucket in spec.buckets:
-        if bucket.replicated:
-            name = bucket_name(spec, bucket.name, target).replace("${AWS::AccountId}", ACCOUNT)
-            steps.append(
-                Step(
-                    f"Stop replicating bucket {bucket.name} back from {target}",
-                    f"{primary} writes again and replicates to {target}; the reverse rule "
-                    "would now copy nothing but must not outlive the failover.",
-                    (f'aws s3api delete-bucket-replication --region {target} --bucket "{name}"',),
-                    ("storage", "buckets", bucket.index, "replication"),
-                )
-            )
-    return steps
+    return steps + _stop_reverse_replication(spec, target)

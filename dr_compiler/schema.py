@@ -152,18 +152,31 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                 yield problem(
                     (section, what, region), f"{region} is not a region of this spec", True
                 )
-    serverless = data["database"]["serverless_v2"]
-    if serverless["max_acu"] < serverless["min_acu"]:
-        yield problem(
-            ("database", "serverless_v2", "max_acu"),
-            f"{serverless['max_acu']} is less than min_acu {serverless['min_acu']}",
-        )
+    yield from _database_problems(data, problem)
     yield from _name_problems(data, problem)
     for index, waiver in enumerate(data.get("policy", {}).get("waivers", [])):
         try:
             date.fromisoformat(waiver["expires"])
         except ValueError:
             yield problem(("policy", "waivers", index, "expires"), "not a calendar date")
+
+
+def _database_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    if "database" not in data:
+        # No relational database: nothing may ask for access to one.
+        for index, function in enumerate(data.get("functions", [])):
+            if "database" in function.get("access", {}):
+                yield problem(
+                    ("functions", index, "access", "database"),
+                    "the spec has no database section; remove this access or add a database",
+                )
+        return
+    serverless = data["database"]["serverless_v2"]
+    if serverless["max_acu"] < serverless["min_acu"]:
+        yield problem(
+            ("database", "serverless_v2", "max_acu"),
+            f"{serverless['max_acu']} is less than min_acu {serverless['min_acu']}",
+        )
 
 
 def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:

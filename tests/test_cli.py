@@ -19,7 +19,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return run(list(argv), out, err), out.getvalue(), err.getvalue()
 
 
-@pytest.mark.parametrize("name", ["base", "prod", "staging", "dev"])
+@pytest.mark.parametrize("name", ["base", "prod", "staging", "dev", "orders/base", "orders/prod"])
 def test_every_shipped_spec_validates(name: str) -> None:
     code, out, err = run_cli("validate", str(REPO / "specs" / f"{name}.yaml"))
     assert code == 0, err

@@ -85,7 +85,8 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
     if ctx.in_regional_workload:
         yield from _dead_letter_queue_alarms(ctx)
         yield from _primary_api_health_alarm(ctx)
-        yield from _replication_lag_alarm(ctx)
+        if ctx.spec.database is not None:
+            yield from _replication_lag_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
         yield from _replication_failure_alarms(ctx)
     if failover.has_trigger_alarm(ctx):

@@ -217,7 +217,7 @@ def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
     replica lives in the primary stack, and the buckets in the base stack."""
     spec = ctx.spec
     return [
-        GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
+        *((GetAtt(ids.DB_CLUSTER, "DBClusterArn"),) if spec.database is not None else ()),
         *(_table_arn(ctx, table.name) for table in spec.tables),
         *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
     ]

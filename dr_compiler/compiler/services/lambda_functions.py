@@ -462,7 +462,7 @@ def _schedule(ctx: StackContext, function: Function) -> list[AWSObject]:
 
 def _is_failover_region(ctx: StackContext) -> bool:
     """The failover topic invokes the failover function in the first secondary only."""
-    return ctx.phase is Phase.ATTACH and ctx.region == ctx.spec.regions.secondaries[0]
+    return ctx.phase is Phase.ATTACH and ctx.region == ctx.spec.regions.failover_target
 
 
 def _failover_permission(ctx: StackContext, function: Function) -> awslambda.Permission:

@@ -301,6 +301,8 @@ def _lambda_security_group(ctx: StackContext) -> Iterator[AWSObject]:
             )
         ],
     )
+    if ctx.spec.database is None:
+        return
     # A separate resource: the database group's ingress references this group, so an inline
     # rule here referencing the database group would make the two groups a cycle.
     port = ctx.spec.database.port
@@ -327,6 +329,8 @@ def _from_functions(port: int, description: str) -> Ingress:
 
 
 def _database_security_group(ctx: StackContext) -> Iterator[AWSObject]:
+    if ctx.spec.database is None:
+        return
     port = ctx.spec.database.port
     yield SecurityGroup(
         ids.DATABASE_SECURITY_GROUP,

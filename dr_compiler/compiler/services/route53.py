@@ -83,7 +83,7 @@ def health_check_output(region: str) -> str:
 
 def failover_regions(spec: Spec) -> tuple[str, str]:
     """(PRIMARY record region, SECONDARY record region): the first secondary is next in line."""
-    return spec.regions.primary, spec.regions.secondaries[0]
+    return spec.regions.primary, spec.regions.failover_target
 
 
 def build(ctx: StackContext) -> Iterator[Item]:
