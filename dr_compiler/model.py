@@ -287,8 +287,9 @@ class Spec:
     tables: tuple[Table, ...]
     queues: tuple[Queue, ...]
     functions: tuple[Function, ...]
-    api: Api
-    dns: Dns
+    api: Api | None
+    """The public API behind a load balancer; None (with dns) for a service without one."""
+    dns: Dns | None
     monitoring: Monitoring
     failover: Failover
     backup: Backup
@@ -347,8 +348,8 @@ def build_model(document: SourceDocument) -> Spec:
         tables=tuple(_table(t, i) for i, t in enumerate(data.get("tables", []))),
         queues=tuple(_queue(q, i) for i, q in enumerate(data.get("queues", []))),
         functions=tuple(_function(f, i) for i, f in enumerate(data.get("functions", []))),
-        api=_api(data["api"]),
-        dns=_dns(data["dns"]),
+        api=_api(data["api"]) if "api" in data else None,
+        dns=_dns(data["dns"]) if "dns" in data else None,
         monitoring=_monitoring(data["monitoring"]),
         failover=_failover(data.get("failover", {})),
         backup=_backup(data["backup"]),

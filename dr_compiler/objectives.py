@@ -673,6 +673,8 @@ class TriggerPath:
 def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     """Every path that can start the promotion: the automatic ones, then a person's when no
     automatic one survives the loss of the primary region."""
+    if spec.dns is None:
+        return (_person_without_health_check(spec),)
     if spec.database is None:
         return (_dns_only_path(spec),)
     paths: list[TriggerPath] = []
@@ -706,6 +708,18 @@ def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     if not any(path.survives_loss_of(primary) for path in paths):
         paths.append(_person(spec, monitor if probing else None))
     return tuple(paths)
+
+
+def _person_without_health_check(spec: Spec) -> TriggerPath:
+    """Without a public API there is no health check: nothing automatic starts a failover
+    (the schema requires failover.automatic: false). A person, paged by the functions' and
+    queues' alarms, decides; detection is that page, not a figure this report can bound."""
+    promote = (promotion(spec),) if spec.database is not None else ()
+    return TriggerPath(
+        "a person, paged by the service's alarms (no health check)",
+        (manual_decision(spec), *promote),
+        None,
+    )
 
 
 def _dns_only_path(spec: Spec) -> TriggerPath:
@@ -774,7 +788,7 @@ def _database(spec: Spec) -> ComponentEstimate:
 def _table(spec: Spec, table: Table) -> ComponentEstimate:
     rpo = _table_rpo(spec, table)
     label = f"table {table.name}"
-    return _estimate(spec, "tables", label, (rpo,), (detection(spec), traffic_shift(spec)))
+    return _estimate(spec, "tables", label, (rpo,), _dns_steps(spec))
 
 
 def _table_rpo(spec: Spec, table: Table) -> Figure:
@@ -824,7 +838,7 @@ def _table_rpo(spec: Spec, table: Table) -> Figure:
 
 
 def _bucket(spec: Spec, bucket: Bucket) -> ComponentEstimate:
-    rto = (detection(spec), traffic_shift(spec))
+    rto = _dns_steps(spec)
     return _estimate(spec, "buckets", f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
 
 
@@ -931,7 +945,16 @@ def _backup_period(expression: str, inputs: dict[str, Any]) -> Figure:
 
 
 def _dns(spec: Spec) -> ComponentEstimate:
-    return _estimate(spec, "dns", "dns", (), (detection(spec), traffic_shift(spec)))
+    return _estimate(spec, "dns", "dns", (), _dns_steps(spec))
+
+
+def _dns_steps(spec: Spec) -> tuple[Figure, ...]:
+    """Moving clients to another region: detection and the traffic shift; nothing for a
+    service without a public API (no clients to move: each region's workers use their own
+    region's replicas)."""
+    if spec.dns is None:
+        return ()
+    return (detection(spec), traffic_shift(spec))
 
 
 def _failover_loss(spec: Spec) -> Figure:
@@ -975,7 +998,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
             "failover",
             "failover",
             (loss,),
-            (*surviving.steps, traffic_shift(spec)),
+            (*surviving.steps, *_dns_steps(spec)[1:]),
             notes=(
                 f"path surviving the loss of {spec.regions.primary}: {surviving.name}",
                 _paths_note(spec),
@@ -992,7 +1015,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
                 "failover",
                 "failover (fastest path)",
                 (loss,),
-                (*fastest.steps, traffic_shift(spec)),
+                (*fastest.steps, *_dns_steps(spec)[1:]),
                 notes=(
                     f"fastest path: {fastest.name}; it needs {fastest.needs_region}, so it "
                     f"does not survive the loss of {spec.regions.primary}",
@@ -1042,7 +1065,7 @@ def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
         *(_table(spec, table) for table in spec.tables),
         *(_bucket(spec, bucket) for bucket in spec.buckets),
         _backups(spec),
-        _dns(spec),
+        *((_dns(spec),) if spec.dns is not None else ()),
         *_failover(spec),
     )
 

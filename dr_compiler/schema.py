@@ -143,6 +143,8 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                 f"{region} is the primary region; a secondary must be another region",
             )
     for section, what in (("network", "cidrs"), ("api", "certificate_arns")):
+        if section not in data:
+            continue
         table = data[section][what]
         for region in regions:
             if region not in table:
@@ -206,7 +208,35 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         for section in ("queues", "tables", "buckets"):
             for name in function.get("access", {}).get(section, {}):
                 yield from must_exist((*base, "access", section, name), name, section)
-    yield from must_exist(("api", "function"), data["api"]["function"], "functions")
+    if "api" in data:
+        yield from must_exist(("api", "function"), data["api"]["function"], "functions")
+    else:
+        yield from _without_api_problems(data, problem)
     failover_function = data.get("failover", {}).get("function")
     if failover_function is not None:
         yield from must_exist(("failover", "function"), failover_function, "functions")
+
+
+def _without_api_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    """Without a public API there is no health check and nothing to probe: nothing automatic
+    can tell a lost region from a quiet one, so a person decides."""
+    failover = data.get("failover", {})
+    if failover.get("automatic"):
+        yield problem(
+            ("failover", "automatic"),
+            "a spec without api and dns has no health check to start a failover: set "
+            "automatic: false (a person decides, failover.decision_seconds says how fast)",
+        )
+    if failover.get("orchestrator") == "region_switch":
+        yield problem(
+            ("failover", "orchestrator"),
+            "a Region switch plan is triggered by the probe of the primary API: a spec "
+            "without api and dns has none; use orchestrator: lambda",
+        )
+    for index, function in enumerate(data.get("functions", [])):
+        if function.get("access", {}).get("metrics") == "publish":
+            yield problem(
+                ("functions", index, "access", "metrics"),
+                "the health monitor probes the primary API: a spec without api and dns "
+                "has none to probe",
+            )

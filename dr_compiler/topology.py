@@ -139,9 +139,13 @@ def build_graph(spec: Spec) -> Graph:
             "global",
             f"Route 53 and the failover topic ({ROUTE53_METRICS_REGION})",
         ),
-        Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
-        _orchestrator_node(spec),
     ]
+    if spec.dns is not None:
+        # No public API: no DNS to move and nothing automatic to start a failover.
+        nodes += [
+            Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
+            _orchestrator_node(spec),
+        ]
     for region in spec.regions.all:
         nodes.extend(_region_nodes(spec, region))
     return Graph(
@@ -182,9 +186,16 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
             "function",
         )
     yield from _probe_nodes(spec, region)
-    yield Node(
-        _store_id("alb", region), "alb", "ALB (HTTPS 443)", spec.api.function, vid, region, "alb"
-    )
+    if spec.api is not None:
+        yield Node(
+            _store_id("alb", region),
+            "alb",
+            "ALB (HTTPS 443)",
+            spec.api.function,
+            vid,
+            region,
+            "alb",
+        )
     if spec.database is not None:
         engine = "PostgreSQL" if "postgres" in spec.database.engine else "MySQL"
         yield Node(
@@ -339,9 +350,15 @@ def _period_text(schedule: str) -> str:
 
 
 def _failover_edges(spec: Spec) -> Iterator[Edge]:
+    if spec.dns is None:
+        return
     primary, target = spec.regions.primary, spec.regions.failover_target
     yield Edge(DNS_NODE, _store_id("alb", primary), DNS, "PRIMARY")
-    yield Edge(DNS_NODE, _store_id("alb", target), DNS, "SECONDARY")
+    secondaries = spec.regions.secondaries
+    # DNS reaches every secondary, in order, through the failover chain (route53.py).
+    for place, region in enumerate(secondaries, 1):
+        label = "SECONDARY" if len(secondaries) == 1 else f"SECONDARY {place}"
+        yield Edge(DNS_NODE, _store_id("alb", region), DNS, label)
     if spec.failover.region_switch:
         yield from _plan_edges(spec)
         return

@@ -18,6 +18,7 @@ from dr_compiler.cli import run
 from dr_compiler.objectives import estimate, trigger_paths
 from dr_compiler.pipeline import build, load_model
 from dr_compiler.runbook import render_runbook
+from tests.compiler.services.test_route53 import dns_answers
 from tests.specbuild import ORDERS_SPEC
 
 REPO = ORDERS_SPEC.parents[2]
@@ -104,3 +105,12 @@ def test_a_build_never_replaces_another_apps_output(tmp_path: Path) -> None:
     )
     assert (payments.out_dir / "manifest.json").read_bytes() == before
     assert json.loads(before)["app"] == "payments"
+
+
+def test_dns_reaches_every_region_of_the_orders_example(orders_build) -> None:  # type: ignore[no-untyped-def]
+    compiled = orders_build.compiled
+    assert dns_answers(compiled, {"eu-west-1", "eu-west-2", "eu-west-3"}) == (
+        "LoadBalancerDnsNameEuWest1"
+    )
+    assert dns_answers(compiled, {"eu-west-2", "eu-west-3"}) == "LoadBalancerDnsNameEuWest2"
+    assert dns_answers(compiled, {"eu-west-3"}) == "LoadBalancerDnsNameEuWest3"

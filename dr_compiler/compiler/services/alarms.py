@@ -91,7 +91,7 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
         yield from _replication_failure_alarms(ctx)
     if failover.has_trigger_alarm(ctx):
         yield from _failover_trigger_alarm(ctx)
-    if ctx.phase is Phase.GLOBAL:
+    if ctx.phase is Phase.GLOBAL and ctx.spec.dns is not None:
         yield from _health_check_alarms(ctx)
 
 

@@ -92,7 +92,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]
             Value=GetAtt(ids.function(function.name), "Arn"),
             Description=f"ARN of {function.name} in this region",
         )
-    yield from sourced([_api_invoke_permission(ctx)], "api", "function")
+    if ctx.spec.api is not None:
+        yield from sourced([_api_invoke_permission(ctx)], "api", "function")
 
 
 # What every function has, the spec's and the bucket emptier alike: a log group, a failure
@@ -232,8 +233,9 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         "APP": spec.app,
         "ENVIRONMENT": spec.environment,
         "PRIMARY_REGION": spec.regions.primary,
-        "HEALTH_URL": f"https://{spec.dns.fqdn}{spec.dns.health_check.path}",
     }
+    if spec.dns is not None:
+        variables["HEALTH_URL"] = f"https://{spec.dns.fqdn}{spec.dns.health_check.path}"
     for table in sorted(access.tables):
         variables[f"TABLE_{_env_token(table)}"] = naming.table_name(spec, table)
     for queue in sorted(access.queues):

@@ -25,6 +25,8 @@ def arn_region_and_account(arn: str) -> tuple[str, str]:
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
     accounts = spec.deployment.accounts
+    if spec.api is None:
+        return
     for region, arn in sorted(spec.api.certificate_arns.items()):
         where = ("api", "certificate_arns", region)
         arn_region, account = arn_region_and_account(arn)

@@ -1,0 +1,120 @@
+"""Specs of other shapes than payments: no database, no public API, three secondaries.
+
+Each validates, builds cfn-lint clean in its own regions, and DNS (when the spec has an API)
+reaches every secondary in order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dr_compiler.cli import run
+from dr_compiler.objectives import estimate, trigger_paths
+from dr_compiler.pipeline import BuildResult, build, load_model
+from dr_compiler.runbook import render_runbook
+from tests.compiler.services.test_route53 import dns_answers
+from tests.specbuild import ORDERS_SPEC, write_spec
+
+WORKER_ONLY = Path(__file__).parent / "fixtures" / "worker-only.yaml"
+
+CERT = "arn:aws:acm:{region}:111111111111:certificate/2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e{n:02d}"
+SECONDARIES = ("us-west-2", "us-east-2", "ca-central-1")
+THREE_SECONDARIES: dict[str, Any] = {
+    "regions": {"primary": "us-east-1", "secondaries": list(SECONDARIES)},
+    "network": {
+        "cidrs": {region: f"10.{n}.0.0/16" for n, region in enumerate(("us-east-1", *SECONDARIES))}
+    },
+    "api": {
+        "certificate_arns": {
+            region: CERT.format(region=region, n=n)
+            for n, region in enumerate(("us-east-1", *SECONDARIES))
+        }
+    },
+}
+
+
+def _lint(result: BuildResult) -> dict[str, list[str]]:
+    from cfnlint.api import ManualArgs, lint_file
+
+    manifest = json.loads(result.files["manifest.json"])
+    problems = {}
+    for stack_set in manifest["stack_sets"]:
+        found = lint_file(
+            result.out_dir / stack_set["template"], ManualArgs(regions=stack_set["regions"])
+        )
+        problems[stack_set["template"]] = [str(match) for match in found]
+    return problems
+
+
+@pytest.fixture(scope="module", params=["worker-only", "dynamodb-only", "three-secondaries"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    folder = tmp_path_factory.mktemp(request.param)
+    spec = {
+        "worker-only": WORKER_ONLY,
+        "dynamodb-only": ORDERS_SPEC,
+        "three-secondaries": None,
+    }[request.param] or write_spec(folder, THREE_SECONDARIES)
+    result = build(spec, out_base=folder / "out")
+    assert not result.report.failed(), [str(f) for f in result.report.findings]
+    return result
+
+
+def test_builds_cfn_lint_clean(built: BuildResult) -> None:
+    problems = _lint(built)
+    assert problems and {name: found for name, found in problems.items() if found} == {}
+
+
+def test_dns_reaches_every_secondary(built: BuildResult) -> None:
+    spec = built.spec
+    if spec.dns is None:
+        assert "global.json" not in built.files or b"AWS::Route53" not in built.files["global.json"]
+        return
+    regions = spec.regions.all
+    for down in range(len(regions)):
+        healthy = set(regions[down:])
+        expected = f"LoadBalancerDnsName{regions[down].title().replace('-', '')}"
+        assert dns_answers(built.compiled, healthy) == expected
+
+
+def test_a_worker_only_service_has_no_load_balancer_dns_or_probe() -> None:
+    spec = load_model(WORKER_ONLY)
+    assert (spec.api, spec.dns, spec.database) == (None, None, None)
+    assert [p.name for p in trigger_paths(spec)] == [
+        "a person, paged by the service's alarms (no health check)"
+    ]
+    assert "dns" not in [e.label for e in estimate(spec)]
+    runbook = render_runbook(spec)
+    assert "aws sqs get-queue-url --region eu-west-2 --queue-name jobs-fulfilment-test" in runbook
+    assert "route53" not in runbook and "aws rds" not in runbook
+
+
+def _invalid(tmp_path: Path, change: dict[str, Any]) -> str:
+    document = yaml.safe_load(WORKER_ONLY.read_text(encoding="utf-8"))
+    for key, value in change.items():
+        section, _, field = key.partition(".")
+        if field:
+            document[section][field] = value
+        else:
+            document[section] = value
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(path)], out, err) == 1
+    return err.getvalue()
+
+
+def test_without_an_api_nothing_automatic_may_start_a_failover(tmp_path: Path) -> None:
+    err = _invalid(tmp_path, {"failover.automatic": True})
+    assert "failover.automatic: a spec without api and dns has no health check" in err
+
+
+def test_api_and_dns_go_together(tmp_path: Path) -> None:
+    dns = {"zone": "jobs.acmecorp.net", "record": "api", "health_check": {"path": "/health"}}
+    err = _invalid(tmp_path, {"dns": dns})
+    assert "'api' is a dependency of 'dns'" in err
