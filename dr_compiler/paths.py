@@ -31,6 +31,10 @@ def _data_root() -> Path:
 DATA_ROOT = _data_root()
 SCHEMA_FILE = DATA_ROOT / "schemas" / SCHEMA_NAME
 BUCKET_EMPTIER_SOURCE = DATA_ROOT / "functions" / "bucket_emptier"
+BUCKET_EMPTIER_FUNCTION = "bucket-emptier"
+BUCKET_EMPTIER_HANDLER = "handler.main"
+"""The compiler's own function (emptying buckets before a destroy): its name and handler live
+here, beside its source, so rules (DR070) read them without loading the compiler."""
 """The compiler's own function behind force_destroy: it ships with the compiler, not with
 the spec's project."""
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dr_compiler.compiler import CompiledSpec, compile_spec
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.errors import InputError, Location, Problem, SpecInvalidError
 from dr_compiler.loader import load_spec
 from dr_compiler.model import Spec, build_model

@@ -419,19 +419,23 @@ def _dns_failover_steps(spec: Spec) -> list[Step]:
 
 def _dns_failback_steps(spec: Spec) -> list[Step]:
     primary = spec.regions.primary
-    steps = [] if spec.dns is None else [
-        Step(
-            f"Send traffic back to {primary}",
-            f"Once {primary}'s API answers /health again, Route 53 returns to it by itself; "
-            "if the health check was inverted by hand, turn that off.",
-            (
-                _health_check_id_command(spec),
-                'aws route53 update-health-check --health-check-id "$HC_ID" --no-inverted',
-                f"dig +short {spec.dns.fqdn}",
-            ),
-            ("dns", "health_check"),
-        )
-    ]
+    steps = (
+        []
+        if spec.dns is None
+        else [
+            Step(
+                f"Send traffic back to {primary}",
+                f"Once {primary}'s API answers /health again, Route 53 returns to it by itself; "
+                "if the health check was inverted by hand, turn that off.",
+                (
+                    _health_check_id_command(spec),
+                    'aws route53 update-health-check --health-check-id "$HC_ID" --no-inverted',
+                    f"dig +short {spec.dns.fqdn}",
+                ),
+                ("dns", "health_check"),
+            )
+        ]
+    )
     return steps + _stop_reverse_replication(spec, spec.regions.failover_target)
 
 

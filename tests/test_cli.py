@@ -110,3 +110,23 @@ def test_failed_build_leaves_existing_output_untouched(tmp_path: Path) -> None:
     assert "DR031" in err
     assert {p.name: p.read_bytes() for p in (out_dir / "dev").iterdir()} == before
     assert sorted(p.name for p in out_dir.iterdir()) == ["dev"]
+
+
+@pytest.mark.parametrize("argv", [["rules"], ["explain", "DR060"]])
+def test_the_rule_catalog_loads_without_the_compiler(argv: list[str]) -> None:
+    """`rules` and `explain` read the catalog only: no compiler, no troposphere."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from dr_compiler.cli import run\n"
+        f"assert run({argv!r}, io.StringIO(), io.StringIO()) == 0\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('troposphere', "
+        "'dr_compiler.compiler')))\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout == "[]\n"

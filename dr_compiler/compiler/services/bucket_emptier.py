@@ -25,9 +25,10 @@ from troposphere.cloudformation import CustomResource
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, deletion_policies, sourced
 from dr_compiler.compiler.services import lambda_functions, region_switch
+from dr_compiler.paths import BUCKET_EMPTIER_FUNCTION, BUCKET_EMPTIER_HANDLER
 
-FUNCTION = "bucket-emptier"
-HANDLER = "handler.main"
+FUNCTION = BUCKET_EMPTIER_FUNCTION
+HANDLER = BUCKET_EMPTIER_HANDLER
 RUNTIME = "python3.12"
 TIMEOUT_SECONDS = 900
 """Lambda's maximum: a large bucket takes many DeleteObjects batches of 1000."""

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, CompiledStack, compile_spec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, StackId, export_name
 from dr_compiler.compiler.naming import bucket_name, db_cluster_identifier
+from dr_compiler.compiler.stage import CompiledSpec, CompiledStack, compile_spec
 
 ALARM = "AWS::CloudWatch::Alarm"
 

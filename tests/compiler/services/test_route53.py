@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, compile_spec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Inbound, Phase, StackId
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.model import Spec
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.stage import CompiledSpec
 
 WORKLOAD_STACKS = ["us-east-1", "us-west-2-attach"]
 
