@@ -139,6 +139,8 @@ class Queue:
     visibility_timeout_seconds: int
     retention_seconds: int
     index: int
+    fifo: bool = False
+    content_based_deduplication: bool = False
 
 
 @dataclass(frozen=True)
@@ -457,6 +459,8 @@ def _queue(raw: dict[str, Any], index: int) -> Queue:
         visibility_timeout_seconds=raw.get("visibility_timeout_seconds", 30),
         retention_seconds=raw.get("retention_seconds", 345600),
         index=index,
+        fifo=raw.get("fifo", False),
+        content_based_deduplication=raw.get("content_based_deduplication", False),
     )
 
 

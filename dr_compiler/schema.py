@@ -155,6 +155,7 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                     (section, what, region), f"{region} is not a region of this spec", True
                 )
     yield from _database_problems(data, problem)
+    yield from _queue_problems(data, problem)
     yield from _name_problems(data, problem)
     for index, waiver in enumerate(data.get("policy", {}).get("waivers", [])):
         try:
@@ -181,6 +182,33 @@ def _database_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         )
 
 
+FIFO_BATCH_MAX = 10
+"""Lambda's largest batch from a FIFO queue (CreateEventSourceMapping, BatchSize: "For FIFO
+queues the maximum is 10", https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html)."""
+
+
+def _fifo_batch_problems(
+    data: dict[str, Any], function: dict[str, Any], base: YamlPath, problem: Any
+) -> Iterator[Problem]:
+    trigger = function["trigger"]
+    queue = next((q for q in data.get("queues", []) if q["name"] == trigger["queue"]), None)
+    if queue is not None and queue.get("fifo") and trigger.get("batch_size", 0) > FIFO_BATCH_MAX:
+        yield problem(
+            (*base, "trigger", "batch_size"),
+            f"queue {queue['name']} is FIFO: Lambda takes at most {FIFO_BATCH_MAX} messages "
+            "per batch from it",
+        )
+
+
+def _queue_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    for index, queue in enumerate(data.get("queues", [])):
+        if queue.get("content_based_deduplication") and not queue.get("fifo"):
+            yield problem(
+                ("queues", index, "content_based_deduplication"),
+                "deduplication is a FIFO queue's: set fifo: true or remove it",
+            )
+
+
 def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
     sections = {
         "buckets": [b["name"] for b in data.get("storage", {}).get("buckets", [])],
@@ -205,6 +233,7 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         queue = function.get("trigger", {}).get("queue")
         if queue is not None:
             yield from must_exist((*base, "trigger", "queue"), queue, "queues")
+            yield from _fifo_batch_problems(data, function, base, problem)
         for section in ("queues", "tables", "buckets"):
             for name in function.get("access", {}).get(section, {}):
                 yield from must_exist((*base, "access", section, name), name, section)

@@ -118,3 +118,27 @@ def test_api_and_dns_go_together(tmp_path: Path) -> None:
     dns = {"zone": "jobs.acmecorp.net", "record": "api", "health_check": {"path": "/health"}}
     err = _invalid(tmp_path, {"dns": dns})
     assert "'api' is a dependency of 'dns'" in err
+
+
+def test_a_fifo_queue_triggers_batches_of_at_most_ten(tmp_path: Path) -> None:
+    document = yaml.safe_load(WORKER_ONLY.read_text(encoding="utf-8"))
+    document["queues"][0]["fifo"] = True
+    document["functions"][0]["trigger"]["batch_size"] = 11
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(path)], out, err) == 1
+    assert (
+        "functions[0].trigger.batch_size: queue fulfilment is FIFO: Lambda takes at most 10 "
+        "messages per batch from it"
+    ) in err.getvalue()
+
+
+def test_deduplication_only_on_a_fifo_queue(tmp_path: Path) -> None:
+    err = _invalid(
+        tmp_path, {"queues": [{"name": "fulfilment", "content_based_deduplication": True}]}
+    )
+    assert (
+        "queues[0].content_based_deduplication: deduplication is a FIFO queue's: set fifo: true "
+        "or remove it"
+    ) in err

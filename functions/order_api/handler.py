@@ -112,8 +112,13 @@ def create_order(body: str) -> dict[str, Any]:
         log("ERROR", "order not stored", error=str(exc), order_id=order["order_id"])
         return respond(503, {"error": "order store unavailable"})
     # Queued after the put: a lost send leaves an ACCEPTED order the worker can be re-driven to.
+    # The queue is FIFO: one message group per order keeps its messages in order, and the
+    # order id as deduplication id drops a retried send within SQS's five-minute window.
     client("sqs").send_message(
-        QueueUrl=os.environ["QUEUE_FULFILMENT_URL"], MessageBody=json.dumps(order)
+        QueueUrl=os.environ["QUEUE_FULFILMENT_URL"],
+        MessageBody=json.dumps(order),
+        MessageGroupId=order["order_id"],
+        MessageDeduplicationId=order["order_id"],
     )
     log("INFO", "order accepted", **order)
     return respond(201, {"order_id": order["order_id"], "status": "accepted"})
