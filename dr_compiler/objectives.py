@@ -487,12 +487,15 @@ def manual_decision(spec: Spec) -> Figure:
             "access.metrics: publish on a schedule, DR062), or declare "
             "failover.decision_seconds: the only automatic path needs the primary's region",
         )
+    # Without a public API nothing automatic exists (the schema refuses automatic: true).
+    automatic = "set failover.automatic: true, or " if spec.dns is not None else ""
     if declared is None:
         return _manual(
             ("failover", "automatic"),
             inputs,
-            "set failover.automatic: true, or declare failover.decision_seconds: without "
-            "either a person must notice the page and promote the database by hand, which "
+            f"{automatic}declare failover.decision_seconds: without "
+            + ("either" if automatic else "it")
+            + " a person must notice the page and promote the database by hand, which "
             "nothing bounds",
         )
     return Figure(
@@ -504,7 +507,8 @@ def manual_decision(spec: Spec) -> Figure:
         note="on-call is paged, decides and runs the runbook's promotion step; the figure is "
         "the commitment the spec declares, not a measurement",
         setting=("failover", "decision_seconds"),
-        advice=f"lower failover.decision_seconds ({declared}) or set failover.automatic: true",
+        advice=f"lower failover.decision_seconds ({declared})"
+        + (" or set failover.automatic: true" if spec.dns is not None else ""),
     )
 
 

@@ -142,3 +142,13 @@ def test_deduplication_only_on_a_fifo_queue(tmp_path: Path) -> None:
         "queues[0].content_based_deduplication: deduplication is a FIFO queue's: set fifo: true "
         "or remove it"
     ) in err
+
+
+def test_a_slow_decision_without_an_api_is_advised_only_a_faster_decision(
+    tmp_path: Path,
+) -> None:
+    err = _invalid(tmp_path, {"failover.decision_seconds": 600})
+    assert (
+        "DR090 failover: computed RTO 600 s (a person decides within 600 s (declared)) exceeds "
+        "the objective of 300 s by 300 s: lower failover.decision_seconds (600)\n"
+    ) in err
