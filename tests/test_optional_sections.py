@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from dr_compiler.pipeline import BuildResult, build, load_model
 from dr_compiler.runbook import render_runbook
 from tests.compiler.services.test_route53 import dns_answers
 from tests.specbuild import ORDERS_SPEC, write_spec
+
+REPO = ORDERS_SPEC.parents[2]
 
 WORKER_ONLY = Path(__file__).parent / "fixtures" / "worker-only.yaml"
 
@@ -152,3 +155,20 @@ def test_a_slow_decision_without_an_api_is_advised_only_a_faster_decision(
         "DR090 failover: computed RTO 600 s (a person decides within 600 s (declared)) exceeds "
         "the objective of 300 s by 300 s: lower failover.decision_seconds (600)\n"
     ) in err
+
+
+def test_python_3_14_compiles_cfn_lint_clean(tmp_path: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    document = yaml.safe_load(WORKER_ONLY.read_text(encoding="utf-8"))
+    document["functions"][0]["runtime"] = "python3.14"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("")
+    shutil.copytree(REPO / "functions" / "order_worker", tmp_path / "functions" / "order_worker")
+    result = build(spec, out_base=tmp_path / "out")
+    assert not result.report.failed(), [str(f) for f in result.report.findings]
+    primary = result.compiled.stack("eu-west-1").template["Resources"]
+    assert primary["OrderWorkerFunction"]["Properties"]["Runtime"] == "python3.14"
+    found = lint_file(result.out_dir / "eu-west-1.json", ManualArgs(regions=["eu-west-1"]))
+    assert [str(match) for match in found] == []
