@@ -124,12 +124,24 @@ class Key:
 
 
 @dataclass(frozen=True)
+class TableIndex:
+    """A global secondary index of a table."""
+
+    name: str
+    partition_key: Key
+    sort_key: Key | None
+    projection: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     partition_key: Key
     sort_key: Key | None
     consistency: str
     index: int
+    ttl_attribute: str | None = None
+    indexes: tuple[TableIndex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -441,14 +453,27 @@ def _bucket(raw: dict[str, Any], index: int) -> Bucket:
     )
 
 
+def _key(raw: dict[str, Any] | None) -> Key | None:
+    return Key(raw["name"], raw["type"]) if raw else None
+
+
 def _table(raw: dict[str, Any], index: int) -> Table:
-    sort_key = raw.get("sort_key")
     return Table(
         name=raw["name"],
         partition_key=Key(raw["partition_key"]["name"], raw["partition_key"]["type"]),
-        sort_key=Key(sort_key["name"], sort_key["type"]) if sort_key else None,
+        sort_key=_key(raw.get("sort_key")),
         consistency=raw.get("consistency", "eventual"),
         index=index,
+        ttl_attribute=raw.get("ttl_attribute"),
+        indexes=tuple(
+            TableIndex(
+                i["name"],
+                Key(i["partition_key"]["name"], i["partition_key"]["type"]),
+                _key(i.get("sort_key")),
+                i.get("projection", "all"),
+            )
+            for i in raw.get("indexes", [])
+        ),
     )
 
 

@@ -172,3 +172,55 @@ def test_python_3_14_compiles_cfn_lint_clean(tmp_path: Path) -> None:
     assert primary["OrderWorkerFunction"]["Properties"]["Runtime"] == "python3.14"
     found = lint_file(result.out_dir / "eu-west-1.json", ManualArgs(regions=["eu-west-1"]))
     assert [str(match) for match in found] == []
+
+
+def test_a_table_with_ttl_and_an_index_compiles_cfn_lint_clean(tmp_path: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    document = yaml.safe_load(WORKER_ONLY.read_text(encoding="utf-8"))
+    document["tables"][0].update(
+        consistency="eventual",
+        ttl_attribute="expires_at",
+        indexes=[
+            {"name": "by-sku", "partition_key": {"name": "sku", "type": "S"}},
+            {
+                "name": "by-order",
+                "partition_key": {"name": "order_id", "type": "S"},
+                "sort_key": {"name": "created", "type": "N"},
+                "projection": "keys_only",
+            },
+        ],
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("")
+    shutil.copytree(REPO / "functions" / "order_worker", tmp_path / "functions" / "order_worker")
+    result = build(spec, out_base=tmp_path / "out")
+    assert not result.report.failed(), [str(f) for f in result.report.findings]
+    resources = result.compiled.stack("eu-west-1").template["Resources"]
+    table = resources["OrdersTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["AttributeDefinitions"] == [
+        {"AttributeName": "order_id", "AttributeType": "S"},
+        {"AttributeName": "sku", "AttributeType": "S"},
+        {"AttributeName": "created", "AttributeType": "N"},
+    ]
+    assert table["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "by-sku",
+            "KeySchema": [{"AttributeName": "sku", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "by-order",
+            "KeySchema": [
+                {"AttributeName": "order_id", "KeyType": "HASH"},
+                {"AttributeName": "created", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        },
+    ]
+    policy = json.dumps(resources["OrderWorkerRole"]["Properties"]["Policies"])
+    assert "table/jobs-orders-test/index/*" in policy
+    found = lint_file(result.out_dir / "eu-west-1.json", ManualArgs(regions=["eu-west-1"]))
+    assert [str(match) for match in found] == []

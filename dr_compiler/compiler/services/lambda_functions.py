@@ -285,9 +285,14 @@ def _primary_values(ctx: StackContext) -> Iterator[Inbound]:
 # The role's inline policy.
 
 
-def _table_arn(ctx: StackContext, table: str) -> Sub:
-    # Tables have no secondary indexes in the spec language, so no `/index/*` resource.
-    return naming.arn("dynamodb", ctx.region, f"table/{naming.table_name(ctx.spec, table)}")
+def _table_arns(ctx: StackContext, table: str) -> list[Sub]:
+    """The table, and its indexes when it has any (a Query on an index is authorized on
+    `table/<name>/index/<index>`)."""
+    name = naming.table_name(ctx.spec, table)
+    arns = [naming.arn("dynamodb", ctx.region, f"table/{name}")]
+    if ctx.spec.table(table).indexes:
+        arns.append(naming.arn("dynamodb", ctx.region, f"table/{name}/index/*"))
+    return arns
 
 
 def _queue_statements(function: Function) -> list[Statement]:
@@ -306,7 +311,7 @@ def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
         iam.allow(
             f"{'ReadWrite' if mode == 'read_write' else 'Read'}{ids.table(table)}",
             _TABLE_READ + (_TABLE_WRITE if mode == "read_write" else []),
-            [_table_arn(ctx, table)],
+            _table_arns(ctx, table),
         )
         for table, mode in sorted(function.access.tables.items())
     ]
