@@ -230,11 +230,27 @@ class Alarms:
 
 
 @dataclass(frozen=True)
+class CustomAlarm:
+    """An alarm on any metric, compiled into every regional workload stack."""
+
+    name: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, str]
+    statistic: str
+    comparison: str
+    threshold: float
+    missing_data: str
+    index: int
+
+
+@dataclass(frozen=True)
 class Monitoring:
     email: tuple[str, ...]
     alarms: Alarms
     dashboard: bool
     log_retention_days: int
+    custom_alarms: tuple[CustomAlarm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -557,6 +573,20 @@ def _monitoring(raw: dict[str, Any]) -> Monitoring:
         ),
         dashboard=raw.get("dashboard", True),
         log_retention_days=raw.get("log_retention_days", 30),
+        custom_alarms=tuple(
+            CustomAlarm(
+                name=a["name"],
+                namespace=a["namespace"],
+                metric=a["metric"],
+                dimensions=dict(a.get("dimensions", {})),
+                statistic=a["statistic"],
+                comparison=a["comparison"],
+                threshold=a["threshold"],
+                missing_data=a.get("missing_data", "missing"),
+                index=index,
+            )
+            for index, a in enumerate(raw.get("custom_alarms", []))
+        ),
     )
 
 

@@ -83,6 +83,7 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
     yield from _function_alarms(ctx)
     yield from _failure_queue_alarms(ctx)
     if ctx.in_regional_workload:
+        yield from _custom_alarms(ctx)
         yield from _dead_letter_queue_alarms(ctx)
         yield from _primary_api_health_alarm(ctx)
         if ctx.spec.database is not None:
@@ -223,6 +224,26 @@ def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
             queue=dead_letter_queue_name(ctx.spec, queue.name),
         )
         yield from sourced([alarm], "queues", queue.index)
+
+
+def _custom_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    """The spec's own alarms (monitoring.custom_alarms), routed like every other alarm."""
+    for custom in ctx.spec.monitoring.custom_alarms:
+        alarm = _alarm(
+            ctx,
+            f"CustomAlarm{ids.pascal(custom.name)}",
+            name=ctx.name(f"alarm-{custom.name}", regional=True),
+            description=f"{custom.namespace} {custom.metric} {custom.statistic} "
+            f"{custom.comparison} {custom.threshold:g} (monitoring.custom_alarms)",
+            namespace=custom.namespace,
+            metric=custom.metric,
+            dimensions=custom.dimensions,
+            statistic=custom.statistic,
+            comparison=custom.comparison,
+            threshold=custom.threshold,
+            missing=custom.missing_data,
+        )
+        yield from sourced([alarm], "monitoring", "custom_alarms", custom.index)
 
 
 def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:
