@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPEC ?= specs/prod.yaml
 # Every CloudFormation template the shipped specs compile to (not the manifest or report).
-TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json))
+TEMPLATES = $(filter-out %/manifest.json %/policy-report.json,$(wildcard templates_out/*/*.json templates_out/*/*/*.json))
 
-.PHONY: build test lint format templates scan benchmark benchmark-org clean
+.PHONY: build test quick lint format templates scan benchmark benchmark-org clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 scan: $(VENV)/.installed-test node_modules/.package-lock.json
 	$(BIN)/python .ci/scan $(TEMPLATES)
 
+# The quick local run: lint and every test but the moto end-to-end and stress tests.
+quick: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "not e2e and not stress and not scanners"
+
 templates: $(VENV)/.installed-runtime
-	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
+	for spec in specs/prod.yaml specs/staging.yaml specs/dev.yaml specs/orders/prod.yaml; do $(BIN)/python -m dr_compiler build $$spec || exit 1; done
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

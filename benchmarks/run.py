@@ -27,7 +27,7 @@ BASELINE_IMPORTS = "import yaml, jsonschema, troposphere"
 SECONDARIES = [
     "us-west-2",
     "us-east-2",
-    "us-west-1",
+    "eu-north-1",
     "eu-west-1",
     "eu-central-1",
     "eu-west-2",

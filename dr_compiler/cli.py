@@ -115,6 +115,19 @@ def _configure_rules(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _configure_init(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app", required=True, help="app name: 2-12 lowercase letters/digits")
+    parser.add_argument("--primary", required=True, help="the primary region, e.g. eu-west-1")
+    parser.add_argument(
+        "--secondary", action="append", required=True, help="a secondary region (repeatable)"
+    )
+    parser.add_argument("--account", required=True, help="the AWS account to deploy to")
+    parser.add_argument("--email", required=True, help="where alarms are sent")
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="the project root (default: .)"
+    )
+
+
 def _configure_explain(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule_id", metavar="RULE", help="a rule id, e.g. DR040")
 
@@ -260,6 +273,16 @@ def cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.scaffold import Scaffold, write_scaffold
+
+    scaffold = Scaffold(args.app, args.primary, tuple(args.secondary), args.account, args.email)
+    for path in write_scaffold(scaffold, args.root):
+        print(f"wrote {path}", file=out)
+    print(f"next: dr-compiler validate {args.root / 'specs' / args.app / 'prod.yaml'}", file=out)
+    return EXIT_OK
+
+
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dr_compiler.policies.catalog import explain
 
@@ -336,6 +359,11 @@ COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None
         cmd_explain,
         "explain one rule: rationale, remediation, examples",
         _configure_explain,
+    ),
+    "init": (
+        cmd_init,
+        "scaffold a new app: specs/<app>/base.yaml, prod.yaml and a worker function",
+        _configure_init,
     ),
     "objectives": (
         cmd_objectives,

@@ -40,6 +40,9 @@ class Metadata:
     environment: str
     production: bool
     tags: dict[str, str]
+    output: str = "by_environment"
+    """Output layout: "by_environment" (templates_out/<env>/) or "by_app"
+    (templates_out/<app>/<env>/)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class Regions:
     @property
     def all(self) -> tuple[str, ...]:
         return (self.primary, *self.secondaries)
+
+    @property
+    def failover_target(self) -> str:
+        """The region a failover promotes: the first secondary, the one place that says so."""
+        return self.secondaries[0]
 
 
 @dataclass(frozen=True)
@@ -118,12 +126,24 @@ class Key:
 
 
 @dataclass(frozen=True)
+class TableIndex:
+    """A global secondary index of a table."""
+
+    name: str
+    partition_key: Key
+    sort_key: Key | None
+    projection: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     partition_key: Key
     sort_key: Key | None
     consistency: str
     index: int
+    ttl_attribute: str | None = None
+    indexes: tuple[TableIndex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,8 @@ class Queue:
     visibility_timeout_seconds: int
     retention_seconds: int
     index: int
+    fifo: bool = False
+    content_based_deduplication: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,11 +235,27 @@ class Alarms:
 
 
 @dataclass(frozen=True)
+class CustomAlarm:
+    """An alarm on any metric, compiled into every regional workload stack."""
+
+    name: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, str]
+    statistic: str
+    comparison: str
+    threshold: float
+    missing_data: str
+    index: int
+
+
+@dataclass(frozen=True)
 class Monitoring:
     email: tuple[str, ...]
     alarms: Alarms
     dashboard: bool
     log_retention_days: int
+    custom_alarms: tuple[CustomAlarm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,13 +316,15 @@ class Spec:
     regions: Regions
     deployment: Deployment
     network: Network
-    database: Database
+    database: Database | None
+    """The Aurora global database; None for a service without a relational database."""
     buckets: tuple[Bucket, ...]
     tables: tuple[Table, ...]
     queues: tuple[Queue, ...]
     functions: tuple[Function, ...]
-    api: Api
-    dns: Dns
+    api: Api | None
+    """The public API behind a load balancer; None (with dns) for a service without one."""
+    dns: Dns | None
     monitoring: Monitoring
     failover: Failover
     backup: Backup
@@ -336,15 +376,15 @@ def build_model(document: SourceDocument) -> Spec:
         regions=regions,
         deployment=_deployment(data["deployment"], regions),
         network=_network(data["network"]),
-        database=_database(data["database"]),
+        database=_database(data["database"]) if "database" in data else None,
         buckets=tuple(
             _bucket(b, i) for i, b in enumerate(data.get("storage", {}).get("buckets", []))
         ),
         tables=tuple(_table(t, i) for i, t in enumerate(data.get("tables", []))),
         queues=tuple(_queue(q, i) for i, q in enumerate(data.get("queues", []))),
         functions=tuple(_function(f, i) for i, f in enumerate(data.get("functions", []))),
-        api=_api(data["api"]),
-        dns=_dns(data["dns"]),
+        api=_api(data["api"]) if "api" in data else None,
+        dns=_dns(data["dns"]) if "dns" in data else None,
         monitoring=_monitoring(data["monitoring"]),
         failover=_failover(data.get("failover", {})),
         backup=_backup(data["backup"]),
@@ -355,7 +395,13 @@ def build_model(document: SourceDocument) -> Spec:
 
 
 def _metadata(raw: dict[str, Any]) -> Metadata:
-    return Metadata(raw["app"], raw["environment"], raw["production"], dict(raw["tags"]))
+    return Metadata(
+        raw["app"],
+        raw["environment"],
+        raw["production"],
+        dict(raw["tags"]),
+        raw.get("output", "by_environment"),
+    )
 
 
 def _objectives(raw: dict[str, Any]) -> Objectives:
@@ -428,14 +474,27 @@ def _bucket(raw: dict[str, Any], index: int) -> Bucket:
     )
 
 
+def _key(raw: dict[str, Any] | None) -> Key | None:
+    return Key(raw["name"], raw["type"]) if raw else None
+
+
 def _table(raw: dict[str, Any], index: int) -> Table:
-    sort_key = raw.get("sort_key")
     return Table(
         name=raw["name"],
         partition_key=Key(raw["partition_key"]["name"], raw["partition_key"]["type"]),
-        sort_key=Key(sort_key["name"], sort_key["type"]) if sort_key else None,
+        sort_key=_key(raw.get("sort_key")),
         consistency=raw.get("consistency", "eventual"),
         index=index,
+        ttl_attribute=raw.get("ttl_attribute"),
+        indexes=tuple(
+            TableIndex(
+                i["name"],
+                Key(i["partition_key"]["name"], i["partition_key"]["type"]),
+                _key(i.get("sort_key")),
+                i.get("projection", "all"),
+            )
+            for i in raw.get("indexes", [])
+        ),
     )
 
 
@@ -446,6 +505,8 @@ def _queue(raw: dict[str, Any], index: int) -> Queue:
         visibility_timeout_seconds=raw.get("visibility_timeout_seconds", 30),
         retention_seconds=raw.get("retention_seconds", 345600),
         index=index,
+        fifo=raw.get("fifo", False),
+        content_based_deduplication=raw.get("content_based_deduplication", False),
     )
 
 
@@ -519,6 +580,20 @@ def _monitoring(raw: dict[str, Any]) -> Monitoring:
         ),
         dashboard=raw.get("dashboard", True),
         log_retention_days=raw.get("log_retention_days", 30),
+        custom_alarms=tuple(
+            CustomAlarm(
+                name=a["name"],
+                namespace=a["namespace"],
+                metric=a["metric"],
+                dimensions=dict(a.get("dimensions", {})),
+                statistic=a["statistic"],
+                comparison=a["comparison"],
+                threshold=a["threshold"],
+                missing_data=a.get("missing_data", "missing"),
+                index=index,
+            )
+            for index, a in enumerate(raw.get("custom_alarms", []))
+        ),
     )
 
 

@@ -487,12 +487,15 @@ def manual_decision(spec: Spec) -> Figure:
             "access.metrics: publish on a schedule, DR062), or declare "
             "failover.decision_seconds: the only automatic path needs the primary's region",
         )
+    # Without a public API nothing automatic exists (the schema refuses automatic: true).
+    automatic = "set failover.automatic: true, or " if spec.dns is not None else ""
     if declared is None:
         return _manual(
             ("failover", "automatic"),
             inputs,
-            "set failover.automatic: true, or declare failover.decision_seconds: without "
-            "either a person must notice the page and promote the database by hand, which "
+            f"{automatic}declare failover.decision_seconds: without "
+            + ("either" if automatic else "it")
+            + " a person must notice the page and promote the database by hand, which "
             "nothing bounds",
         )
     return Figure(
@@ -504,7 +507,8 @@ def manual_decision(spec: Spec) -> Figure:
         note="on-call is paged, decides and runs the runbook's promotion step; the figure is "
         "the commitment the spec declares, not a measurement",
         setting=("failover", "decision_seconds"),
-        advice=f"lower failover.decision_seconds ({declared}) or set failover.automatic: true",
+        advice=f"lower failover.decision_seconds ({declared})"
+        + (" or set failover.automatic: true" if spec.dns is not None else ""),
     )
 
 
@@ -607,7 +611,10 @@ def plan_steps(spec: Spec) -> tuple[PlanStep, ...]:
         steps.append(
             PlanStep("approve-failover", "ManualApproval", "approval", manual_decision(spec))
         )
-    steps.append(PlanStep("promote-database", "AuroraGlobalDatabase", "database", promotion(spec)))
+    if spec.database is not None:
+        steps.append(
+            PlanStep("promote-database", "AuroraGlobalDatabase", "database", promotion(spec))
+        )
     steps.append(PlanStep("shift-dns", "Route53HealthCheck", "dns", traffic_shift(spec)))
     return tuple(steps)
 
@@ -620,7 +627,7 @@ def plan_objective_minutes(spec: Spec) -> int:
 
 def plan_workflow_text(spec: Spec) -> str:
     """The plan's trigger and workflow in one line, for the failover estimate's notes."""
-    secondary = spec.regions.secondaries[0]
+    secondary = spec.regions.failover_target
     monitor = spec.health_monitor
     trigger = (
         f"{secondary}'s FailoverTriggerAlarm starts it"
@@ -641,7 +648,7 @@ def plan_workflow_text(spec: Spec) -> str:
 def _plan_path(spec: Spec, monitor: Function) -> TriggerPath:
     """The secondary's trigger alarm starts the plan in that region; its steps up to the
     promotion follow (the traffic shift is counted with the failover, as for every path)."""
-    target = spec.regions.secondaries[0]
+    target = spec.regions.failover_target
     before_dns = tuple(step.figure for step in plan_steps(spec) if step.component != "dns")
     return TriggerPath(
         f"ARC Region switch plan, triggered by {target}'s probe alarm",
@@ -670,8 +677,12 @@ class TriggerPath:
 def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     """Every path that can start the promotion: the automatic ones, then a person's when no
     automatic one survives the loss of the primary region."""
+    if spec.dns is None:
+        return (_person_without_health_check(spec),)
+    if spec.database is None:
+        return (_dns_only_path(spec),)
     paths: list[TriggerPath] = []
-    target = spec.regions.secondaries[0]
+    target = spec.regions.failover_target
     monitor = spec.health_monitor
     probing = monitor is not None and monitor.schedule is not None
     if spec.failover.region_switch:
@@ -701,6 +712,26 @@ def trigger_paths(spec: Spec) -> tuple[TriggerPath, ...]:
     if not any(path.survives_loss_of(primary) for path in paths):
         paths.append(_person(spec, monitor if probing else None))
     return tuple(paths)
+
+
+def _person_without_health_check(spec: Spec) -> TriggerPath:
+    """Without a public API there is no health check: nothing automatic starts a failover
+    (the schema requires failover.automatic: false). A person, paged by the functions' and
+    queues' alarms, decides; detection is that page, not a figure this report can bound."""
+    promote = (promotion(spec),) if spec.database is not None else ()
+    return TriggerPath(
+        "a person, paged by the service's alarms (no health check)",
+        (manual_decision(spec), *promote),
+        None,
+    )
+
+
+def _dns_only_path(spec: Spec) -> TriggerPath:
+    """Without a relational database nothing is promoted: every table replica is already
+    writable, so Route 53 moving the name on its health check is the whole failover. Health
+    checks and failover routing are Route 53's global data plane, not one region's
+    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-how-route-53-chooses-records.html)."""
+    return TriggerPath("Route53 DNS failover on its health check", (detection(spec),), None)
 
 
 def _person(spec: Spec, monitor: Function | None) -> TriggerPath:
@@ -761,7 +792,7 @@ def _database(spec: Spec) -> ComponentEstimate:
 def _table(spec: Spec, table: Table) -> ComponentEstimate:
     rpo = _table_rpo(spec, table)
     label = f"table {table.name}"
-    return _estimate(spec, "tables", label, (rpo,), (detection(spec), traffic_shift(spec)))
+    return _estimate(spec, "tables", label, (rpo,), _dns_steps(spec))
 
 
 def _table_rpo(spec: Spec, table: Table) -> Figure:
@@ -811,7 +842,7 @@ def _table_rpo(spec: Spec, table: Table) -> Figure:
 
 
 def _bucket(spec: Spec, bucket: Bucket) -> ComponentEstimate:
-    rto = (detection(spec), traffic_shift(spec))
+    rto = _dns_steps(spec)
     return _estimate(spec, "buckets", f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
 
 
@@ -918,13 +949,29 @@ def _backup_period(expression: str, inputs: dict[str, Any]) -> Figure:
 
 
 def _dns(spec: Spec) -> ComponentEstimate:
-    return _estimate(spec, "dns", "dns", (), (detection(spec), traffic_shift(spec)))
+    return _estimate(spec, "dns", "dns", (), _dns_steps(spec))
 
 
-def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
-    """The path that survives the loss of the primary region; and the fastest path, when it
-    is another one (it then needs the primary's region)."""
-    loss = Figure(
+def _dns_steps(spec: Spec) -> tuple[Figure, ...]:
+    """Moving clients to another region: detection and the traffic shift; nothing for a
+    service without a public API (no clients to move: each region's workers use their own
+    region's replicas)."""
+    if spec.dns is None:
+        return ()
+    return (detection(spec), traffic_shift(spec))
+
+
+def _failover_loss(spec: Spec) -> Figure:
+    if spec.database is None:
+        return Figure(
+            name="failover data loss",
+            seconds=0.0,
+            source_url=ROUTE53_HEALTH_CHECKS_URL,
+            spec_inputs={"database": None},
+            arithmetic="no promotion: nothing is lost by moving DNS",
+            note="the tables' own replication lag is each table's RPO, estimated per table",
+        )
+    return Figure(
         name="promotion data loss",
         seconds=(
             AURORA_REPLICATION_LAG.seconds
@@ -938,6 +985,12 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
         else "switchover loses nothing",
         note=AURORA_SWITCHOVER.says,
     )
+
+
+def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
+    """The path that survives the loss of the primary region; and the fastest path, when it
+    is another one (it then needs the primary's region)."""
+    loss = _failover_loss(spec)
     serial = (
         "steps counted serially: DNS starts moving clients at detection, in parallel "
         "with the promotion, so the total is an upper bound"
@@ -949,7 +1002,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
             "failover",
             "failover",
             (loss,),
-            (*surviving.steps, traffic_shift(spec)),
+            (*surviving.steps, *_dns_steps(spec)[1:]),
             notes=(
                 f"path surviving the loss of {spec.regions.primary}: {surviving.name}",
                 _paths_note(spec),
@@ -966,7 +1019,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
                 "failover",
                 "failover (fastest path)",
                 (loss,),
-                (*fastest.steps, traffic_shift(spec)),
+                (*fastest.steps, *_dns_steps(spec)[1:]),
                 notes=(
                     f"fastest path: {fastest.name}; it needs {fastest.needs_region}, so it "
                     f"does not survive the loss of {spec.regions.primary}",
@@ -1012,11 +1065,11 @@ def _monitor_schedules(spec: Spec) -> list[Figure]:
 def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
     """Every component's estimate, in report order."""
     return (
-        _database(spec),
+        *((_database(spec),) if spec.database is not None else ()),
         *(_table(spec, table) for table in spec.tables),
         *(_bucket(spec, bucket) for bucket in spec.buckets),
         _backups(spec),
-        _dns(spec),
+        *((_dns(spec),) if spec.dns is not None else ()),
         *_failover(spec),
     )
 

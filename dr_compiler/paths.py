@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dr_compiler.model import Metadata
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_NAME = "dr-spec.schema.json"
@@ -27,6 +31,10 @@ def _data_root() -> Path:
 DATA_ROOT = _data_root()
 SCHEMA_FILE = DATA_ROOT / "schemas" / SCHEMA_NAME
 BUCKET_EMPTIER_SOURCE = DATA_ROOT / "functions" / "bucket_emptier"
+BUCKET_EMPTIER_FUNCTION = "bucket-emptier"
+BUCKET_EMPTIER_HANDLER = "handler.main"
+"""The compiler's own function (emptying buckets before a destroy): its name and handler live
+here, beside its source, so rules (DR070) read them without loading the compiler."""
 """The compiler's own function behind force_destroy: it ships with the compiler, not with
 the spec's project."""
 
@@ -70,6 +78,10 @@ def display_path(path: Path) -> str:
     return path.name
 
 
-def output_dir(environment: str, base: Path | None = None) -> Path:
-    """`templates_out/<env>/`, relative to the current directory unless `base` is given."""
-    return (base or Path("templates_out")) / environment
+def output_dir(metadata: Metadata, base: Path | None = None) -> Path:
+    """`templates_out/<env>/`, or `templates_out/<app>/<env>/` with `metadata.output: by_app`;
+    relative to the current directory unless `base` is given."""
+    root = base or Path("templates_out")
+    if metadata.output == "by_app":
+        return root / metadata.app / metadata.environment
+    return root / metadata.environment

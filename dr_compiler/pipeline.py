@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dr_compiler.compiler import CompiledSpec, compile_spec
-from dr_compiler.errors import SpecInvalidError
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
+from dr_compiler.errors import InputError, Location, Problem, SpecInvalidError
 from dr_compiler.loader import load_spec
 from dr_compiler.model import Spec, build_model
 from dr_compiler.packaging import FunctionPackage, package_function
@@ -101,7 +101,7 @@ def template_set(compiled: CompiledSpec) -> TemplateSet:
     """The templates as rules see them, each named by its place in the repository
     (templates_out/<env>/<file>) whatever --output-dir says, so reports are the same bytes
     on every machine and SARIF locations resolve in the repository."""
-    home = output_dir(compiled.spec.environment)
+    home = output_dir(compiled.spec.metadata)
     return TemplateSet(
         tuple(
             TemplateDoc(
@@ -139,7 +139,7 @@ def build(
     from dr_compiler.topology import build_graph, to_svg
 
     spec = load_model(path, today)
-    out_dir = output_dir(spec.environment, out_base)
+    out_dir = output_dir(spec.metadata, out_base)
     report, compiled, packages = compile_and_check(spec, today)
     if compiled is None or report.failed(fail_on):
         return BuildResult(spec, report, compiled, {}, out_dir)
@@ -166,5 +166,26 @@ def build(
     files["topology.svg"] = to_svg(build_graph(spec)).encode()
     files["runbook.md"] = render_runbook(spec).encode()
     if write:
+        _refuse_another_apps_output(spec, out_dir)
         write_atomically(out_dir, files)
     return BuildResult(spec, report, compiled, files, out_dir)
+
+
+def _refuse_another_apps_output(spec: Spec, out_dir: Path) -> None:
+    """Two apps with `metadata.output: by_environment` and one environment name would share
+    a folder: the second build must not silently replace the first app's output."""
+    import json
+
+    try:
+        written = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    app = written.get("app") if isinstance(written, dict) else None
+    if app is not None and app != spec.app:
+        raise InputError(
+            Problem(
+                Location(str(out_dir)),
+                f"holds the build of app {app}, not {spec.app}: set metadata.output: by_app "
+                "in both apps' specs so each writes templates_out/<app>/<env>/",
+            )
+        )

@@ -143,6 +143,8 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                 f"{region} is the primary region; a secondary must be another region",
             )
     for section, what in (("network", "cidrs"), ("api", "certificate_arns")):
+        if section not in data:
+            continue
         table = data[section][what]
         for region in regions:
             if region not in table:
@@ -152,18 +154,59 @@ def _reference_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator
                 yield problem(
                     (section, what, region), f"{region} is not a region of this spec", True
                 )
-    serverless = data["database"]["serverless_v2"]
-    if serverless["max_acu"] < serverless["min_acu"]:
-        yield problem(
-            ("database", "serverless_v2", "max_acu"),
-            f"{serverless['max_acu']} is less than min_acu {serverless['min_acu']}",
-        )
+    yield from _database_problems(data, problem)
+    yield from _queue_problems(data, problem)
     yield from _name_problems(data, problem)
     for index, waiver in enumerate(data.get("policy", {}).get("waivers", [])):
         try:
             date.fromisoformat(waiver["expires"])
         except ValueError:
             yield problem(("policy", "waivers", index, "expires"), "not a calendar date")
+
+
+def _database_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    if "database" not in data:
+        # No relational database: nothing may ask for access to one.
+        for index, function in enumerate(data.get("functions", [])):
+            if "database" in function.get("access", {}):
+                yield problem(
+                    ("functions", index, "access", "database"),
+                    "the spec has no database section; remove this access or add a database",
+                )
+        return
+    serverless = data["database"]["serverless_v2"]
+    if serverless["max_acu"] < serverless["min_acu"]:
+        yield problem(
+            ("database", "serverless_v2", "max_acu"),
+            f"{serverless['max_acu']} is less than min_acu {serverless['min_acu']}",
+        )
+
+
+FIFO_BATCH_MAX = 10
+"""Lambda's largest batch from a FIFO queue (CreateEventSourceMapping, BatchSize: "For FIFO
+queues the maximum is 10", https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html)."""
+
+
+def _fifo_batch_problems(
+    data: dict[str, Any], function: dict[str, Any], base: YamlPath, problem: Any
+) -> Iterator[Problem]:
+    trigger = function["trigger"]
+    queue = next((q for q in data.get("queues", []) if q["name"] == trigger["queue"]), None)
+    if queue is not None and queue.get("fifo") and trigger.get("batch_size", 0) > FIFO_BATCH_MAX:
+        yield problem(
+            (*base, "trigger", "batch_size"),
+            f"queue {queue['name']} is FIFO: Lambda takes at most {FIFO_BATCH_MAX} messages "
+            "per batch from it",
+        )
+
+
+def _queue_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    for index, queue in enumerate(data.get("queues", [])):
+        if queue.get("content_based_deduplication") and not queue.get("fifo"):
+            yield problem(
+                ("queues", index, "content_based_deduplication"),
+                "deduplication is a FIFO queue's: set fifo: true or remove it",
+            )
 
 
 def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
@@ -190,10 +233,39 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         queue = function.get("trigger", {}).get("queue")
         if queue is not None:
             yield from must_exist((*base, "trigger", "queue"), queue, "queues")
+            yield from _fifo_batch_problems(data, function, base, problem)
         for section in ("queues", "tables", "buckets"):
             for name in function.get("access", {}).get(section, {}):
                 yield from must_exist((*base, "access", section, name), name, section)
-    yield from must_exist(("api", "function"), data["api"]["function"], "functions")
+    if "api" in data:
+        yield from must_exist(("api", "function"), data["api"]["function"], "functions")
+    else:
+        yield from _without_api_problems(data, problem)
     failover_function = data.get("failover", {}).get("function")
     if failover_function is not None:
         yield from must_exist(("failover", "function"), failover_function, "functions")
+
+
+def _without_api_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    """Without a public API there is no health check and nothing to probe: nothing automatic
+    can tell a lost region from a quiet one, so a person decides."""
+    failover = data.get("failover", {})
+    if failover.get("automatic"):
+        yield problem(
+            ("failover", "automatic"),
+            "a spec without api and dns has no health check to start a failover: set "
+            "automatic: false (a person decides, failover.decision_seconds says how fast)",
+        )
+    if failover.get("orchestrator") == "region_switch":
+        yield problem(
+            ("failover", "orchestrator"),
+            "a Region switch plan is triggered by the probe of the primary API: a spec "
+            "without api and dns has none; use orchestrator: lambda",
+        )
+    for index, function in enumerate(data.get("functions", [])):
+        if function.get("access", {}).get("metrics") == "publish":
+            yield problem(
+                ("functions", index, "access", "metrics"),
+                "the health monitor probes the primary API: a spec without api and dns "
+                "has none to probe",
+            )

@@ -39,7 +39,8 @@ def semantic_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator[P
         reason = cidr_problem(cidr)
         if reason is not None:
             yield problem(("network", "cidrs", region), reason)
-    yield from _dns(data["dns"], problem)
+    if "dns" in data:
+        yield from _dns(data["dns"], problem)
 
 
 def _schedules(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:

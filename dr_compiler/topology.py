@@ -139,9 +139,13 @@ def build_graph(spec: Spec) -> Graph:
             "global",
             f"Route 53 and the failover topic ({ROUTE53_METRICS_REGION})",
         ),
-        Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
-        _orchestrator_node(spec),
     ]
+    if spec.dns is not None:
+        # No public API: no DNS to move and nothing automatic to start a failover.
+        nodes += [
+            Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
+            _orchestrator_node(spec),
+        ]
     for region in spec.regions.all:
         nodes.extend(_region_nodes(spec, region))
     return Graph(
@@ -182,19 +186,27 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
             "function",
         )
     yield from _probe_nodes(spec, region)
-    yield Node(
-        _store_id("alb", region), "alb", "ALB (HTTPS 443)", spec.api.function, vid, region, "alb"
-    )
-    engine = "PostgreSQL" if "postgres" in spec.database.engine else "MySQL"
-    yield Node(
-        _store_id("aurora", region),
-        "database",
-        f"Aurora {engine} {spec.database.engine_version}",
-        "writer cluster" if primary else "secondary cluster (reads)",
-        vid,
-        region,
-        "database",
-    )
+    if spec.api is not None:
+        yield Node(
+            _store_id("alb", region),
+            "alb",
+            "ALB (HTTPS 443)",
+            spec.api.function,
+            vid,
+            region,
+            "alb",
+        )
+    if spec.database is not None:
+        engine = "PostgreSQL" if "postgres" in spec.database.engine else "MySQL"
+        yield Node(
+            _store_id("aurora", region),
+            "database",
+            f"Aurora {engine} {spec.database.engine_version}",
+            "writer cluster" if primary else "secondary cluster (reads)",
+            vid,
+            region,
+            "database",
+        )
     for table in spec.tables:
         yield Node(
             _store_id("table", region, table.name),
@@ -234,7 +246,7 @@ def _failover_function(spec: Spec, region: str) -> Function | None:
     failover topic invokes it there) and every secondary with a trigger path of its own."""
     if region not in spec.regions.secondaries or spec.failover.region_switch:
         return None
-    if region != spec.regions.secondaries[0] and not _regional_trigger(spec):
+    if region != spec.regions.failover_target and not _regional_trigger(spec):
         return None
     return spec.failover_function
 
@@ -286,7 +298,7 @@ def _edges(spec: Spec) -> Iterator[Edge]:
     if spec.network.peering:
         for region in secondaries:
             yield Edge(vpc_id(primary), vpc_id(region), PEERING, "VPC peering", both_ways=True)
-    for region in secondaries:
+    for region in secondaries if spec.database is not None else ():
         yield Edge(
             _store_id("aurora", primary),
             _store_id("aurora", region),
@@ -338,15 +350,21 @@ def _period_text(schedule: str) -> str:
 
 
 def _failover_edges(spec: Spec) -> Iterator[Edge]:
-    primary, target = spec.regions.primary, spec.regions.secondaries[0]
+    if spec.dns is None:
+        return
+    primary, target = spec.regions.primary, spec.regions.failover_target
     yield Edge(DNS_NODE, _store_id("alb", primary), DNS, "PRIMARY")
-    yield Edge(DNS_NODE, _store_id("alb", target), DNS, "SECONDARY")
+    secondaries = spec.regions.secondaries
+    # DNS reaches every secondary, in order, through the failover chain (route53.py).
+    for place, region in enumerate(secondaries, 1):
+        label = "SECONDARY" if len(secondaries) == 1 else f"SECONDARY {place}"
+        yield Edge(DNS_NODE, _store_id("alb", region), DNS, label)
     if spec.failover.region_switch:
         yield from _plan_edges(spec)
         return
     yield Edge(DNS_NODE, TOPIC_NODE, FAILOVER, "health-check alarm")
     function = _failover_function(spec, target)
-    if function is None:
+    if function is None or spec.database is None:
         return
     fn = _store_id("fn", target, function.name)
     if spec.failover.automatic:
@@ -367,7 +385,7 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
 def _plan_edges(spec: Spec) -> Iterator[Edge]:
     """The plan's path: the secondary's probe alarm triggers it, its first database step
     promotes that secondary's cluster (its DNS step is in the plan box's workflow)."""
-    primary, target = spec.regions.primary, spec.regions.secondaries[0]
+    primary, target = spec.regions.primary, spec.regions.failover_target
     if _regional_trigger(spec):
         probe = _store_id("probe", target)
         yield Edge(probe, _store_id("probe", primary), PROBE, "probes")

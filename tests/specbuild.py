@@ -17,6 +17,8 @@ from dr_compiler.pipeline import load_model
 CLEAN_SPEC = Path(__file__).parent / "policies" / "fixtures" / "clean.yaml"
 PROD_SPEC = Path(__file__).parent.parent / "specs" / "prod.yaml"
 BASE_SPEC = PROD_SPEC.with_name("base.yaml")
+ORDERS_SPEC = PROD_SPEC.parent / "orders" / "prod.yaml"
+"""The second shipped app: DynamoDB only (no database section), three EU regions."""
 
 
 def base_line(*path: str | int) -> str:

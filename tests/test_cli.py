@@ -19,7 +19,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return run(list(argv), out, err), out.getvalue(), err.getvalue()
 
 
-@pytest.mark.parametrize("name", ["base", "prod", "staging", "dev"])
+@pytest.mark.parametrize("name", ["base", "prod", "staging", "dev", "orders/base", "orders/prod"])
 def test_every_shipped_spec_validates(name: str) -> None:
     code, out, err = run_cli("validate", str(REPO / "specs" / f"{name}.yaml"))
     assert code == 0, err
@@ -133,3 +133,44 @@ def test_failed_build_leaves_existing_output_untouched(tmp_path: Path) -> None:
     assert "DR031" in err
     assert {p.name: p.read_bytes() for p in (out_dir / "dev").iterdir()} == before
     assert sorted(p.name for p in out_dir.iterdir()) == ["dev"]
+
+
+@pytest.mark.parametrize("argv", [["rules"], ["explain", "DR060"]])
+def test_the_rule_catalog_loads_without_the_compiler(argv: list[str]) -> None:
+    """`rules` and `explain` read the catalog only: no compiler, no troposphere."""
+    code = (
+        "import io, sys\n"
+        "from dr_compiler.cli import run\n"
+        f"assert run({argv!r}, io.StringIO(), io.StringIO()) == 0\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('troposphere', "
+        "'dr_compiler.compiler')))\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout == "[]\n"
+
+
+def test_init_scaffolds_a_spec_that_validates_and_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    flags = [
+        "init", "--app", "shop", "--primary", "us-east-1", "--secondary", "us-west-2",
+        "--secondary", "eu-west-1", "--account", "123456789012", "--email", "ops@example.com",
+        "--root", str(tmp_path),
+    ]  # fmt: skip
+    code, out, err = run_cli(*flags)
+    assert code == 0, err
+    written = [
+        tmp_path / "specs" / "shop" / "base.yaml",
+        tmp_path / "specs" / "shop" / "prod.yaml",
+        tmp_path / "functions" / "shop_worker" / "handler.py",
+    ]
+    assert out.splitlines()[:3] == [f"wrote {path}" for path in written]
+    code, out, err = run_cli("validate", str(written[1]))
+    assert (code, out) == (0, f"{written[1]}: valid\n"), err
+    before = written[0].read_bytes()
+    code, _, err = run_cli(*flags)
+    assert code == 2
+    assert err.splitlines()[0] == (f"error: {written[0]}: exists already: init never overwrites")
+    assert written[0].read_bytes() == before

@@ -10,17 +10,25 @@ import pytest
 from dr_compiler.pipeline import build
 
 REPO = Path(__file__).parents[1]
-SHIPPED = ["prod", "staging", "dev"]
+# Each shipped spec and its folder under templates_out/: payments keeps the one-app layout
+# (templates_out/<env>/), orders sets metadata.output: by_app (templates_out/orders/<env>/).
+SHIPPED = {
+    "prod": "specs/prod.yaml",
+    "staging": "specs/staging.yaml",
+    "dev": "specs/dev.yaml",
+    "orders/prod": "specs/orders/prod.yaml",
+}
 
 
-@pytest.fixture(scope="module", params=SHIPPED)
+@pytest.fixture(scope="module", params=sorted(SHIPPED))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp(request.param)
+    out = tmp_path_factory.mktemp("out")
     # Built as `make templates` does: from the repository root, with the relative spec path.
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)
-        result = build(Path("specs") / f"{request.param}.yaml", out_base=out)
+        result = build(Path(SHIPPED[request.param]), out_base=out)
     assert not result.report.failed(), [str(f) for f in result.report.findings]
+    assert result.out_dir == out / request.param
     return request.param, out / request.param
 
 
@@ -44,7 +52,7 @@ def test_building_twice_gives_identical_bytes(
 ) -> None:
     env, first = built
     monkeypatch.chdir(REPO)
-    build(Path("specs") / f"{env}.yaml", out_base=tmp_path)
+    build(Path(SHIPPED[env]), out_base=tmp_path)
     again = tmp_path / env
     assert {p.name: p.read_bytes() for p in first.iterdir()} == {
         p.name: p.read_bytes() for p in again.iterdir()

@@ -9,7 +9,6 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from dr_compiler.compiler import CompiledSpec
 from dr_compiler.compiler.naming import (
     artifact_bucket,
     isolated_vault_name,
@@ -17,6 +16,7 @@ from dr_compiler.compiler.naming import (
     stack_set_name,
 )
 from dr_compiler.compiler.services.backup import isolated_vault_file, isolated_vault_regions
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.errors import DrCompilerError, Location, Problem
 from dr_compiler.model import Spec
 

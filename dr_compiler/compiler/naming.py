@@ -101,11 +101,19 @@ def table_name(spec: Spec, table: str) -> str:
 
 
 def queue_name(spec: Spec, queue: str) -> str:
-    return physical_name(spec, queue)
+    return physical_name(spec, queue) + _fifo_suffix(spec, queue)
 
 
 def dead_letter_queue_name(spec: Spec, queue: str) -> str:
-    return physical_name(spec, queue, "dlq")
+    return physical_name(spec, queue, "dlq") + _fifo_suffix(spec, queue)
+
+
+def _fifo_suffix(spec: Spec, queue: str) -> str:
+    """A FIFO queue's name must end in .fifo, and so must its dead-letter queue's, which has
+    to be FIFO too (SQS developer guide, "Amazon SQS FIFO queues" and "dead-letter queues":
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fifo-queues.html,
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html)."""
+    return ".fifo" if spec.queue(queue).fifo else ""
 
 
 def function_name(spec: Spec, function: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.pipeline import compile_with_packages, load_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.policies.cfn import NAME_PROPERTIES, text_of
 
 # IAM names are account-wide; every other named resource here is regional.

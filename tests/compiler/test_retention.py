@@ -3,7 +3,7 @@ in production, deletable with force_destroy."""
 
 from __future__ import annotations
 
-from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.stage import CompiledSpec
 
 
 def policies(compiled: CompiledSpec) -> dict[tuple[str, str], tuple[str, str]]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.compiler.suppressions import DECISIONS, suppressions, write_metadata
 from dr_compiler.model import Spec, Waiver
 

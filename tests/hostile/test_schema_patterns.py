@@ -35,6 +35,8 @@ SAMPLES: dict[str, list[str]] = {
         "first.last+dr@mail.example.co.uk",
     ],
     r"^[A-Za-z0-9_.-]{1,255}$": ["transaction_id"],
+    r"^[A-Za-z0-9_.-]{3,255}$": ["by-sku"],
+    r"^[A-Za-z0-9 ./#:_-]{1,255}$": ["AWS/DynamoDB", "Orders/Fulfilment"],
     r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$": ["handler.main", "pkg.entry.main"],
     r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+$": [
         "the alarm is a canary that must stay silent",

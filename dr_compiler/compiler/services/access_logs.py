@@ -53,6 +53,7 @@ from troposphere.s3 import (
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, sourced
+from dr_compiler.model import Spec
 
 LOG_BUCKET_OUTPUT = "LogBucketName"
 LOG_BUCKET_POLICY = f"{ids.LOG_BUCKET}Policy"
@@ -68,8 +69,14 @@ S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 VENDED_LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 
 
+def has_log_bucket(spec: Spec) -> bool:
+    """Whether anything writes access logs: the load balancer and its web ACL (an API), or
+    the data buckets' server access logging. A worker-only spec without buckets has none."""
+    return spec.api is not None or bool(spec.buckets)
+
+
 def build(ctx: StackContext) -> Iterator[Any]:
-    if not ctx.in_regional_base:
+    if not ctx.in_regional_base or not has_log_bucket(ctx.spec):
         return
     yield from sourced([_log_bucket(ctx), _log_bucket_policy(ctx)], "monitoring")
     yield Output(

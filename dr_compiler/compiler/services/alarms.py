@@ -83,16 +83,18 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
     yield from _function_alarms(ctx)
     yield from _failure_queue_alarms(ctx)
     if ctx.in_regional_workload:
+        yield from _custom_alarms(ctx)
         yield from _dead_letter_queue_alarms(ctx)
         yield from _primary_api_health_alarm(ctx)
-        yield from _replication_lag_alarm(ctx)
+        if ctx.spec.database is not None:
+            yield from _replication_lag_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
         yield from _replication_failure_alarms(ctx)
     if failover.has_trigger_alarm(ctx):
         yield from _failover_trigger_alarm(ctx)
     if failover.has_subscription_dead_letter(ctx):
         yield from _subscription_dead_letter_alarm(ctx)
-    if ctx.phase is Phase.GLOBAL:
+    if ctx.phase is Phase.GLOBAL and ctx.spec.dns is not None:
         yield from _health_check_alarms(ctx)
 
 
@@ -237,6 +239,26 @@ def _dead_letter_queue_alarms(ctx: StackContext) -> Iterator[Sourced]:
             queue=dead_letter_queue_name(ctx.spec, queue.name),
         )
         yield from sourced([alarm], "queues", queue.index)
+
+
+def _custom_alarms(ctx: StackContext) -> Iterator[Sourced]:
+    """The spec's own alarms (monitoring.custom_alarms), routed like every other alarm."""
+    for custom in ctx.spec.monitoring.custom_alarms:
+        alarm = _alarm(
+            ctx,
+            f"CustomAlarm{ids.pascal(custom.name)}",
+            name=ctx.name(f"alarm-{custom.name}", regional=True),
+            description=f"{custom.namespace} {custom.metric} {custom.statistic} "
+            f"{custom.comparison} {custom.threshold:g} (monitoring.custom_alarms)",
+            namespace=custom.namespace,
+            metric=custom.metric,
+            dimensions=custom.dimensions,
+            statistic=custom.statistic,
+            comparison=custom.comparison,
+            threshold=custom.threshold,
+            missing=custom.missing_data,
+        )
+        yield from sourced([alarm], "monitoring", "custom_alarms", custom.index)
 
 
 def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:

@@ -47,7 +47,7 @@ NOT_FOUND_BODY = json.dumps({"error": "not found"})
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
-    if not ctx.in_regional_workload:
+    if not ctx.in_regional_workload or ctx.spec.api is None:
         return
     yield from sourced([_load_balancer(ctx), _target_group(ctx), _listener(ctx)], "api")
     for index, route in enumerate(ctx.spec.api.routes):

@@ -96,6 +96,8 @@ class _ServerlessV2Scaling(ServerlessV2ScalingConfiguration):
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
+    if ctx.spec.database is None:
+        return
     if ctx.phase is Phase.PRIMARY:
         yield from sourced([_subnet_group(ctx)], *_SPEC_PATH)
         yield from _primary(ctx)

@@ -78,6 +78,7 @@ from dr_compiler.compiler.naming import (
     log_bucket_arn,
     table_name,
 )
+from dr_compiler.compiler.services import access_logs
 from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags, spec_tags
 from dr_compiler.model import Spec
@@ -220,12 +221,12 @@ def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
     replica lives in the primary stack, and the buckets in the base stack."""
     spec = ctx.spec
     return [
-        GetAtt(ids.DB_CLUSTER, "DBClusterArn"),
+        *((GetAtt(ids.DB_CLUSTER, "DBClusterArn"),) if spec.database is not None else ()),
         *(_table_arn(ctx, table.name) for table in spec.tables),
         *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
         # Audit logs are backed up promptly to media that is difficult to modify (PCI DSS
         # v4.0 10.3.3): the vault's recovery points.
-        log_bucket_arn(spec, ctx.region),
+        *((log_bucket_arn(spec, ctx.region),) if access_logs.has_log_bucket(spec) else ()),
     ]
 
 

@@ -26,10 +26,11 @@ from troposphere.cloudformation import CustomResource
 
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, deletion_policies, sourced
-from dr_compiler.compiler.services import lambda_functions, region_switch
+from dr_compiler.compiler.services import access_logs, lambda_functions, region_switch
+from dr_compiler.paths import BUCKET_EMPTIER_FUNCTION, BUCKET_EMPTIER_HANDLER
 
-FUNCTION = "bucket-emptier"
-HANDLER = "handler.main"
+FUNCTION = BUCKET_EMPTIER_FUNCTION
+HANDLER = BUCKET_EMPTIER_HANDLER
 RUNTIME = "python3.14"  # the latest, as model.DEFAULT_RUNTIME
 TIMEOUT_SECONDS = 900
 MEMORY_MB = 128
@@ -62,20 +63,24 @@ def stack_buckets(ctx: StackContext) -> list[StackBucket]:
     spec = ctx.spec
     if not ctx.in_regional_base:
         return []
-    # The region's access-log bucket (DR085) is emptied like the data buckets.
     found = [
         StackBucket(
-            ids.LOG_BUCKET, naming.log_bucket_name(spec, ctx.region), ("lifecycle", "force_destroy")
-        ),
-        *(
-            StackBucket(
-                ids.bucket(b.name),
-                naming.bucket_name(spec, b.name, ctx.region),
-                ("storage", "buckets", b.index),
-            )
-            for b in spec.buckets
-        ),
+            ids.bucket(b.name),
+            naming.bucket_name(spec, b.name, ctx.region),
+            ("storage", "buckets", b.index),
+        )
+        for b in spec.buckets
     ]
+    if access_logs.has_log_bucket(spec):
+        # The region's access-log bucket (DR085) is emptied like the data buckets.
+        found.insert(
+            0,
+            StackBucket(
+                ids.LOG_BUCKET,
+                naming.log_bucket_name(spec, ctx.region),
+                ("lifecycle", "force_destroy"),
+            ),
+        )
     if region_switch.has_report_bucket(ctx):
         found.append(
             StackBucket(

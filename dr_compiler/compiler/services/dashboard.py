@@ -114,7 +114,7 @@ def _health_check_widget(spec: Spec) -> Widget:
 
 def _replication_lag_widgets(spec: Spec) -> Iterator[Widget]:
     threshold = spec.monitoring.alarms.replication_lag_ms
-    for region in spec.regions.secondaries:
+    for region in spec.regions.secondaries if spec.database is not None else ():
         cluster = db_cluster_identifier(spec, region)
         yield _metric_widget(
             f"Aurora replication lag (ms) {region}",

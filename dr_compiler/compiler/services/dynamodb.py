@@ -16,17 +16,21 @@ region set (US: us-east-1, us-east-2, us-west-2), and the mode cannot change onc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref
 from troposphere.dynamodb import (
     AttributeDefinition,
     GlobalTable,
+    GlobalTableGlobalSecondaryIndex,
     GlobalTableSSESpecification,
     KeySchema,
     PointInTimeRecoverySpecification,
+    Projection,
     ReplicaSpecification,
     ReplicaSSESpecification,
     StreamSpecification,
+    TimeToLiveSpecification,
 )
 
 from dr_compiler.compiler import ids
@@ -34,7 +38,7 @@ from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext,
 from dr_compiler.compiler.naming import table_name
 from dr_compiler.compiler.services import kms
 from dr_compiler.compiler.tagging import sorted_tags, spec_tags
-from dr_compiler.model import Table
+from dr_compiler.model import Key, Table, TableIndex
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced]:
@@ -47,17 +51,56 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sourced
         yield from _outputs(table)
 
 
+def _key_roles(partition: Key, sort: Key | None) -> list[tuple[Key, str]]:
+    return [(partition, "HASH"), *([(sort, "RANGE")] if sort else [])]
+
+
+def _key_schema(keys: list[tuple[Key, str]]) -> list[KeySchema]:
+    return [KeySchema(AttributeName=key.name, KeyType=role) for key, role in keys]
+
+
+def _index(index: TableIndex) -> GlobalTableGlobalSecondaryIndex:
+    # On-demand tables take no throughput for their indexes either.
+    return GlobalTableGlobalSecondaryIndex(
+        IndexName=index.name,
+        KeySchema=_key_schema(_key_roles(index.partition_key, index.sort_key)),
+        Projection=Projection(ProjectionType=index.projection.upper()),
+    )
+
+
+def _extras(table: Table) -> dict[str, Any]:
+    """TTL and indexes, when the table has them: a GlobalTable applies both to every
+    replica (AWS::DynamoDB::GlobalTable, TimeToLiveSpecification and
+    GlobalSecondaryIndexes,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html)."""
+    extras: dict[str, Any] = {}
+    if table.ttl_attribute is not None:
+        extras["TimeToLiveSpecification"] = TimeToLiveSpecification(
+            AttributeName=table.ttl_attribute, Enabled=True
+        )
+    if table.indexes:
+        extras["GlobalSecondaryIndexes"] = [_index(index) for index in table.indexes]
+    return extras
+
+
 def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
-    keys = [(table.partition_key, "HASH"), *([(table.sort_key, "RANGE")] if table.sort_key else [])]
+    keys = _key_roles(table.partition_key, table.sort_key)
+    # Every key attribute of the table and its indexes is defined once.
+    attributes = {key.name: key.type for key, _ in keys}
+    for index in table.indexes:
+        for key, _ in _key_roles(index.partition_key, index.sort_key):
+            attributes.setdefault(key.name, key.type)
     strong = {"MultiRegionConsistency": "STRONG"} if table.consistency == "strong" else {}
     return GlobalTable(
         ids.table(table.name),
         TableName=table_name(ctx.spec, table.name),
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
-            AttributeDefinition(AttributeName=key.name, AttributeType=key.type) for key, _ in keys
+            AttributeDefinition(AttributeName=name, AttributeType=kind)
+            for name, kind in attributes.items()
         ],
-        KeySchema=[KeySchema(AttributeName=key.name, KeyType=role) for key, role in keys],
+        KeySchema=_key_schema(keys),
+        **_extras(table),
         StreamSpecification=StreamSpecification(StreamViewType="NEW_AND_OLD_IMAGES"),
         SSESpecification=GlobalTableSSESpecification(SSEEnabled=True, SSEType="KMS"),
         Replicas=[_replica(ctx, region) for region in ctx.spec.regions.all],

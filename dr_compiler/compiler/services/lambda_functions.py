@@ -92,7 +92,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]
             Value=GetAtt(ids.function(function.name), "Arn"),
             Description=f"ARN of {function.name} in this region",
         )
-    yield from sourced([_api_invoke_permission(ctx)], "api", "function")
+    if ctx.spec.api is not None:
+        yield from sourced([_api_invoke_permission(ctx)], "api", "function")
 
 
 # What every function has, the spec's and the bucket emptier alike: a log group, a failure
@@ -232,8 +233,9 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         "APP": spec.app,
         "ENVIRONMENT": spec.environment,
         "PRIMARY_REGION": spec.regions.primary,
-        "HEALTH_URL": f"https://{spec.dns.fqdn}{spec.dns.health_check.path}",
     }
+    if spec.dns is not None:
+        variables["HEALTH_URL"] = f"https://{spec.dns.fqdn}{spec.dns.health_check.path}"
     for table in sorted(access.tables):
         variables[f"TABLE_{_env_token(table)}"] = naming.table_name(spec, table)
     for queue in sorted(access.queues):
@@ -283,9 +285,14 @@ def _primary_values(ctx: StackContext) -> Iterator[Inbound]:
 # The role's inline policy.
 
 
-def _table_arn(ctx: StackContext, table: str) -> Sub:
-    # Tables have no secondary indexes in the spec language, so no `/index/*` resource.
-    return naming.arn("dynamodb", ctx.region, f"table/{naming.table_name(ctx.spec, table)}")
+def _table_arns(ctx: StackContext, table: str) -> list[Sub]:
+    """The table, and its indexes when it has any (a Query on an index is authorized on
+    `table/<name>/index/<index>`)."""
+    name = naming.table_name(ctx.spec, table)
+    arns = [naming.arn("dynamodb", ctx.region, f"table/{name}")]
+    if ctx.spec.table(table).indexes:
+        arns.append(naming.arn("dynamodb", ctx.region, f"table/{name}/index/*"))
+    return arns
 
 
 def _queue_statements(function: Function) -> list[Statement]:
@@ -304,7 +311,7 @@ def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
         iam.allow(
             f"{'ReadWrite' if mode == 'read_write' else 'Read'}{ids.table(table)}",
             _TABLE_READ + (_TABLE_WRITE if mode == "read_write" else []),
-            [_table_arn(ctx, table)],
+            _table_arns(ctx, table),
         )
         for table, mode in sorted(function.access.tables.items())
     ]
@@ -462,7 +469,7 @@ def _schedule(ctx: StackContext, function: Function) -> list[AWSObject]:
 
 def _is_failover_region(ctx: StackContext) -> bool:
     """The failover topic invokes the failover function in the first secondary only."""
-    return ctx.phase is Phase.ATTACH and ctx.region == ctx.spec.regions.secondaries[0]
+    return ctx.phase is Phase.ATTACH and ctx.region == ctx.spec.regions.failover_target
 
 
 def _failover_permission(ctx: StackContext, function: Function) -> awslambda.Permission:

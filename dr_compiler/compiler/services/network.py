@@ -170,7 +170,8 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced]:
         yield from sourced(_endpoints(ctx), "network", "egress")
     yield from sourced(_lambda_security_group(ctx), "network", "egress")
     yield from sourced(_database_security_group(ctx), "database")
-    yield from sourced(_alb_security_group(), "api")
+    if ctx.spec.api is not None:
+        yield from sourced(_alb_security_group(), "api")
     yield from sourced(_flow_logs(ctx), "network", "flow_logs_retention_days")
     if ctx.is_primary_region:
         # A base stack exports its VPC as output "Vpc" automatically (context.shared_from_base);
@@ -301,6 +302,8 @@ def _lambda_security_group(ctx: StackContext) -> Iterator[AWSObject]:
             )
         ],
     )
+    if ctx.spec.database is None:
+        return
     # A separate resource: the database group's ingress references this group, so an inline
     # rule here referencing the database group would make the two groups a cycle.
     port = ctx.spec.database.port
@@ -327,6 +330,8 @@ def _from_functions(port: int, description: str) -> Ingress:
 
 
 def _database_security_group(ctx: StackContext) -> Iterator[AWSObject]:
+    if ctx.spec.database is None:
+        return
     port = ctx.spec.database.port
     yield SecurityGroup(
         ids.DATABASE_SECURITY_GROUP,

@@ -9,10 +9,14 @@ DNS names and canonical hosted-zone ids flow in as StackSet parameters (Inbound)
 what puts the global stack in the last wave.
 
 Route53 failover routing allows exactly one PRIMARY and one SECONDARY record per name and
-type. The SECONDARY record points at the FIRST secondary region. Further secondaries are
-warm standbys: they get their own health check (and health-check alarm) so operators can
-see whether they are ready, and promoting one means moving the SECONDARY record to it (a
-spec change: reorder `regions.secondaries`), not an automatic DNS answer.
+type, so more than one secondary is an ordered chain of failover groups ("complex failover
+configurations": a failover record can be an alias to another record of the same hosted
+zone, and with EvaluateTargetHealth it is healthy while any record behind it is,
+https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-complex-configs.html).
+The API name's SECONDARY record is an alias to the link name `<record>-failover-1.<zone>`,
+whose PRIMARY is the first secondary and whose SECONDARY is the next link, and so on; the
+last link's SECONDARY is the last secondary. DNS therefore answers with the first healthy
+region in `regions.primary, regions.secondaries` order. With one secondary there is no link.
 
 The global stack also owns the failover topic: the primary region's health-check alarm
 notifies it (see alarms.py), and it invokes the failover function of the first secondary.
@@ -85,11 +89,11 @@ def health_check_output(region: str) -> str:
 
 def failover_regions(spec: Spec) -> tuple[str, str]:
     """(PRIMARY record region, SECONDARY record region): the first secondary is next in line."""
-    return spec.regions.primary, spec.regions.secondaries[0]
+    return spec.regions.primary, spec.regions.failover_target
 
 
 def build(ctx: StackContext) -> Iterator[Item]:
-    if ctx.phase is not Phase.GLOBAL:
+    if ctx.phase is not Phase.GLOBAL or ctx.spec.dns is None:
         return
     spec = ctx.spec
     if spec.dns.hosted_zone_id is None:
@@ -160,17 +164,41 @@ def _health_check(spec: Spec, region: str) -> HealthCheck:
     )
 
 
+def chain_name(spec: Spec, link: int) -> str:
+    """The name of failover link `link` (1-based): the group choosing between secondary
+    `link` and the ones after it."""
+    if link == 0:
+        return spec.dns.fqdn
+    return f"{spec.dns.record}-failover-{link}.{spec.dns.zone}"
+
+
+def dns_order(spec: Spec) -> tuple[str, ...]:
+    """The regions in the order DNS tries them: the primary, then every secondary."""
+    return spec.regions.all
+
+
 def _failover_records(spec: Spec) -> Iterator[Item]:
-    primary, secondary = failover_regions(spec)
-    for logical_id, failover, region in (
-        (PRIMARY_RECORD, "PRIMARY", primary),
-        (SECONDARY_RECORD, "SECONDARY", secondary),
-    ):
-        if spec.dns.ttl_seconds is None:
+    if spec.dns.ttl_seconds is None:
+        for region in dns_order(spec):
             yield _load_balancer_inbound(
                 spec, region, ids.LOAD_BALANCER_ZONE_OUTPUT, "Canonical hosted zone id"
             )
-        yield from sourced([_record(spec, logical_id, failover, region)], "dns")
+    order = dns_order(spec)
+    last = len(order) - 2  # the link whose SECONDARY is the last region
+    for link in range(last + 1):
+        primary_id, secondary_id = _record_ids(link)
+        records = [_record(spec, primary_id, "PRIMARY", order[link], link)]
+        if link == last:
+            records.append(_record(spec, secondary_id, "SECONDARY", order[link + 1], link))
+        else:
+            records.append(_chain_record(spec, secondary_id, link))
+        yield from sourced(records, "dns")
+
+
+def _record_ids(link: int) -> tuple[str, str]:
+    if link == 0:
+        return PRIMARY_RECORD, SECONDARY_RECORD
+    return f"FailoverChain{link}Primary", f"FailoverChain{link}Secondary"
 
 
 def set_identifier(failover: str, region: str) -> str:
@@ -179,10 +207,40 @@ def set_identifier(failover: str, region: str) -> str:
     return f"{failover.lower()}-{region}"
 
 
-def _record(spec: Spec, logical_id: str, failover: str, region: str) -> RecordSetType:
+def _record_type(spec: Spec) -> str:
+    return "A" if spec.dns.ttl_seconds is None else "CNAME"
+
+
+def _chain_record(spec: Spec, logical_id: str, link: int) -> RecordSetType:
+    """SECONDARY of group `link`: an alias to the next link's group, in the same zone and of
+    the same type; no health check of its own (EvaluateTargetHealth reflects the group's)."""
+    return RecordSetType(
+        logical_id,
+        # An alias to a record of the same zone takes that zone's own id (Route 53 API
+        # reference, AliasTarget HostedZoneId: "Another Route 53 record in your hosted zone:
+        # specify the hosted zone ID of your hosted zone",
+        # https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html).
+        # cfn-lint's format table for AliasTarget.HostedZoneId lists load balancers, API
+        # domains and the like but not AWS::Route53::HostedZone.Id, so E1041 (format) is
+        # a false positive here and is ignored on this resource only.
+        Metadata={"cfn-lint": {"config": {"ignore_checks": ["E1041"]}}},
+        HostedZoneId=zone_id(spec),
+        Name=f"{chain_name(spec, link)}.",
+        Type=_record_type(spec),
+        SetIdentifier=f"secondary-{chain_name(spec, link + 1).split('.')[0]}",
+        Failover="SECONDARY",
+        AliasTarget=AliasTarget(
+            HostedZoneId=zone_id(spec),
+            DNSName=f"{chain_name(spec, link + 1)}.",
+            EvaluateTargetHealth=True,
+        ),
+    )
+
+
+def _record(spec: Spec, logical_id: str, failover: str, region: str, link: int) -> RecordSetType:
     common = {
         "HostedZoneId": zone_id(spec),
-        "Name": f"{spec.dns.fqdn}.",
+        "Name": f"{chain_name(spec, link)}.",
         "SetIdentifier": set_identifier(failover, region),
         "Failover": failover,
         "HealthCheckId": Ref(ids.health_check(region)),

@@ -49,9 +49,11 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
     spec = ctx.spec
     queue_id, dlq_id = ids.queue(queue.name), ids.dead_letter_queue(queue.name)
     key = ctx.key_arn
+    fifo = {"FifoQueue": True} if queue.fifo else {}
     yield Queue(
         dlq_id,
         QueueName=naming.dead_letter_queue_name(spec, queue.name),
+        **fifo,
         KmsMasterKeyId=key,
         MessageRetentionPeriod=DEAD_LETTER_RETENTION_SECONDS,
         # The source queue's ARN is computed: referencing it would be a cycle, since the
@@ -65,6 +67,8 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
     yield Queue(
         queue_id,
         QueueName=naming.queue_name(spec, queue.name),
+        **fifo,
+        **({"ContentBasedDeduplication": True} if queue.content_based_deduplication else {}),
         KmsMasterKeyId=key,
         VisibilityTimeout=queue.visibility_timeout_seconds,
         MessageRetentionPeriod=queue.retention_seconds,

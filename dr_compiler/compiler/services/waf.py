@@ -49,7 +49,8 @@ MANAGED_RULE_GROUPS = (
 
 
 def build(ctx: StackContext) -> Iterator[Any]:
-    if not ctx.in_regional_workload:
+    # The web ACL guards the load balancer: none without a public API.
+    if not ctx.in_regional_workload or ctx.spec.api is None:
         return
     web_acl = WebACL(
         WEB_ACL,

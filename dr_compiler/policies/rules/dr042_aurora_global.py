@@ -53,7 +53,7 @@ def _primary(templates: TemplateSet, identifiers: set[str]) -> Iterator[Violatio
         globals_ = [lid for lid, _ in template.resources(GLOBAL_CLUSTER)]
         clusters = [lid for lid, _ in template.resources(DB_CLUSTER)]
         if not globals_:
-            if templates.spec is not None and not clusters:
+            if _spec_has_database(templates) and not clusters:
                 yield Violation(
                     f"primary template {template.file} has no AWS::RDS::GlobalCluster and no "
                     "Aurora cluster for the spec's database",
@@ -157,13 +157,18 @@ def _joined(template: TemplateDoc) -> bool:
     )
 
 
+def _spec_has_database(templates: TemplateSet) -> bool:
+    """Templates checked against a spec with a database section (Aurora must then exist)."""
+    return templates.spec is not None and templates.spec.database is not None
+
+
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     identifiers: set[str] = set()
     yield from _primary(templates, identifiers)
     attach = list(templates.by_phase("attach"))
     for template in attach:
         yield from _attach(template, identifiers)
-    if templates.spec is None:
+    if templates.spec is None or not _spec_has_database(templates):
         return
     # Every secondary region of the spec needs its secondary cluster somewhere.
     for index, region in enumerate(templates.spec.regions.secondaries):

@@ -100,6 +100,8 @@ def forwards_writes(engine: str, version: str) -> bool | None:
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
+    if spec.database is None:
+        return
     engine, version = spec.database.engine, spec.database.engine_version
     if spec.database.write_forwarding and forwards_writes(engine, version) is False:
         yield Violation(

@@ -24,7 +24,7 @@ PRIVATE_SUBNET_EXPORT = "PrivateSubnet"
 (context.shared_from_base); an imported subnet counts as private only under that name."""
 
 # IAM service prefix -> VPC endpoint service name (com.amazonaws.<region>.<name>), used when
-# there is no spec and a function's calls are known only from what its role allows.
+# a function's calls are known from what its role allows (with or without a spec).
 # CloudWatch's endpoint is "monitoring"; KMS, logs and EC2 calls are made by the services
 # (SQS decrypting, Lambda shipping logs and managing ENIs), not from the function's network.
 _ENDPOINT_OF_PREFIX = {
@@ -162,15 +162,8 @@ class _Checker:
         return (f"is public subnet {subnet_id}: {reason}" if reason else None), place
 
     def services(self, template: TemplateDoc, props: Mapping[str, Any]) -> tuple[str, ...]:
-        """The services the function calls: from the spec when there is one (every VPC
-        function shares the VPC's endpoints), else from what the function's role allows."""
-        if self.templates.spec is not None:
-            # Imported here, not at module level: the compiler package is heavy and the rule
-            # catalog (`rules`, `explain`) must load without it; template checks only run
-            # after a compile, when it is already imported.
-            from dr_compiler.compiler.services.network import services_called
-
-            return services_called(self.templates.spec)
+        """The services the function calls, from what its role in the template allows:
+        never from the compiler's own list of them, so a bug there cannot hide here."""
         role = function_role(template, props)
         if role is None:
             return ()

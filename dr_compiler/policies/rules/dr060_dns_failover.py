@@ -116,7 +116,9 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         for key, records in sorted(groups.items()):
             yield from _group(template, key, records)
     spec = templates.spec
-    if spec is not None and global_templates and normalized(spec.dns.fqdn) not in names:
+    if spec is None or spec.dns is None:
+        return
+    if global_templates and normalized(spec.dns.fqdn) not in names:
         yield Violation(
             f"no failover records for {spec.dns.fqdn} in the global template: DNS never "
             "moves the API to a secondary region",

@@ -38,6 +38,8 @@ def _describe(routes: tuple[Route, ...]) -> str:
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
+    if spec.api is None or spec.dns is None:
+        return
     check = spec.dns.health_check
     get_routes = [r for r in spec.api.routes if r.method == "GET"]
     if not any(serves(r, check.path) for r in get_routes):
@@ -88,7 +90,7 @@ def _actual(config: dict[str, Any]) -> dict[str, Any]:
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     spec = templates.spec
-    if spec is None:
+    if spec is None or spec.dns is None:
         return
     expected = _expected(spec)
     for template in templates.by_phase("global"):

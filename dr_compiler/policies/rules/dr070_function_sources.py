@@ -16,11 +16,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dr_compiler.compiler.services.bucket_emptier import FUNCTION as BUCKET_EMPTIER
-from dr_compiler.compiler.services.bucket_emptier import HANDLER as BUCKET_EMPTIER_HANDLER
 from dr_compiler.model import Spec
 from dr_compiler.packaging import PackagingError, package_function, printable_path
-from dr_compiler.paths import BUCKET_EMPTIER_SOURCE, display_path, project_root_for
+from dr_compiler.paths import (
+    BUCKET_EMPTIER_FUNCTION as BUCKET_EMPTIER,
+)
+from dr_compiler.paths import (
+    BUCKET_EMPTIER_HANDLER,
+    BUCKET_EMPTIER_SOURCE,
+    display_path,
+    project_root_for,
+)
 from dr_compiler.policies.rule import Level, Rule, Severity, Violation
 
 YamlPath = tuple[str | int, ...]

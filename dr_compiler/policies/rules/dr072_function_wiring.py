@@ -104,6 +104,8 @@ def _failover(spec: Spec) -> Iterator[Violation]:
 
 
 def _api(spec: Spec) -> Iterator[Violation]:
+    if spec.api is None:
+        return
     function = spec.function(spec.api.function)
     roles = [
         role

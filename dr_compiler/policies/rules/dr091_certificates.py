@@ -38,6 +38,8 @@ def api_accounts(deployment: Deployment) -> tuple[str, ...] | None:
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
+    if spec.api is None:
+        return
     accounts = api_accounts(spec.deployment)
     if accounts is None or len(accounts) > 1:
         targets = (

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, CompiledStack, compile_spec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, StackId, export_name
 from dr_compiler.compiler.naming import bucket_name, db_cluster_identifier
+from dr_compiler.compiler.stage import CompiledSpec, CompiledStack, compile_spec
 
 ALARM = "AWS::CloudWatch::Alarm"
 
@@ -313,3 +314,35 @@ def test_alarms_point_back_at_the_spec(compiled_prod: CompiledSpec) -> None:
             assert logical_id in stack.sources, (stack.stack.key, logical_id)
     primary = compiled_prod.stack("us-east-1").sources
     assert primary["PaymentApiErrorsAlarm"].line > 0
+
+
+@pytest.mark.parametrize(
+    ("key", "topic"),
+    [
+        ("eu-west-1", {"Ref": "AlertTopic"}),
+        ("eu-west-2-attach", {"Fn::ImportValue": "orders-eu-west-2-base-prod-AlertTopic"}),
+        ("eu-west-3-attach", {"Fn::ImportValue": "orders-eu-west-3-base-prod-AlertTopic"}),
+    ],
+)
+def test_a_custom_alarm_watches_its_metric_in_every_workload_region(
+    key: str, topic: dict[str, str]
+) -> None:
+    from tests.compiler.conftest import compile_file
+    from tests.specbuild import ORDERS_SPEC
+
+    resources = compile_file(ORDERS_SPEC).stack(key).template["Resources"]
+    alarm = resources["CustomAlarmOrdersWriteThrottled"]["Properties"]
+    region = key.removesuffix("-attach")
+    assert {k: alarm[k] for k in ("AlarmName", "Namespace", "MetricName", "Dimensions")} == {
+        "AlarmName": f"orders-alarm-orders-write-throttled-{region}-prod",
+        "Namespace": "AWS/DynamoDB",
+        "MetricName": "WriteThrottleEvents",
+        "Dimensions": [{"Name": "TableName", "Value": "orders-orders-prod"}],
+    }
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [topic]

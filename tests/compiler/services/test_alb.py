@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.network import INTERNET_GATEWAY_ATTACHMENT
+from dr_compiler.compiler.stage import CompiledSpec
 
 WORKLOAD = (("us-east-1", "us-east-1"), ("us-west-2-attach", "us-west-2"))
 TARGET_GROUP = {"Ref": ids.API_TARGET_GROUP}

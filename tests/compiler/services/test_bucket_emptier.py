@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
 from dr_compiler.compiler.context import Phase, StackContext, StackId
 from dr_compiler.compiler.services import bucket_emptier
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.packaging import package_function
 from tests.compiler.conftest import REPO
 

@@ -7,9 +7,9 @@ import json
 import re
 from typing import Any
 
-from dr_compiler.compiler import CompiledSpec, compile_spec
 from dr_compiler.compiler.naming import bucket_name, db_cluster_identifier
 from dr_compiler.compiler.services.dashboard import DASHBOARD, dashboard_body
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 
 DASHBOARD_TYPE = "AWS::CloudWatch::Dashboard"
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from troposphere import AWSObject
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId
 from dr_compiler.compiler.services import dynamodb
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.model import Key, Regions, Spec
 
 PRIMARY = "us-east-1"

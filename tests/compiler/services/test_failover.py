@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, compile_spec, ids
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from tests.compiler.services.test_route53 import with_third_region
 
 

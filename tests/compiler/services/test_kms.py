@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
+from dr_compiler.compiler.stage import CompiledSpec
 
 KEY_STACKS = (("us-east-1", "us-east-1"), ("us-west-2-base", "us-west-2"), ("global", "us-east-1"))
 

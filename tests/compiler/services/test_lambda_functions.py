@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from troposphere import AWSObject, encode_to_dict
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Sourced, StackContext, StackId
 from dr_compiler.compiler.services import lambda_functions
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.model import Access, Spec
 
 WORKLOAD_STACKS = ("us-east-1", "us-west-2-attach")

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, StackContext, StackId
 from dr_compiler.compiler.services import network
+from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.errors import SpecInvalidError
 
 REGIONAL_BASES = ("us-east-1", "us-west-2-base")

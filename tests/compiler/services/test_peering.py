@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, StackContext, StackId
 from dr_compiler.compiler.services import peering
+from dr_compiler.compiler.stage import CompiledSpec
 
 CONNECTION = "PeeringConnectionUsWest2"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dr_compiler.compiler import CompiledSpec, compile_spec
 from dr_compiler.compiler.services import region_switch
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.model import Spec
 
 ACCOUNT_ARN = "arn:${AWS::Partition}:{service}:{region}:${AWS::AccountId}:{resource}"

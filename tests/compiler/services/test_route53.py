@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, compile_spec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Inbound, Phase, StackId
+from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.model import Spec
 
 
@@ -199,17 +200,60 @@ def test_http_health_check_has_no_sni(compiled_prod: CompiledSpec) -> None:
     assert "EnableSNI" not in config
 
 
-def test_additional_secondaries_get_health_checks_but_no_record(
-    compiled_three_regions: CompiledSpec,
-) -> None:
-    checks = resources(compiled_three_regions, "global", "AWS::Route53::HealthCheck")
-    assert "HealthCheckEuWest1" in checks
+def dns_answers(compiled: CompiledSpec, healthy: set[str]) -> str | None:
+    """The load balancer DNS name parameter Route53 answers the API name with, given the regions
+    whose health check passes: each failover group answers with its PRIMARY while healthy,
+    else with its SECONDARY; an alias to another group follows it (EvaluateTargetHealth)."""
+    by_name: dict[str, dict[str, dict[str, Any]]] = {}
+    for props in records(compiled).values():
+        by_name.setdefault(props["Name"], {})[props["Failover"]] = props
+    checks = {f"HealthCheck{ids.pascal(r)}": r for r in compiled.spec.regions.all}
+
+    def resolve(name: str) -> str | None:
+        group = by_name[name]
+        for role in ("PRIMARY", "SECONDARY"):
+            record = group[role]
+            check = record.get("HealthCheckId", {}).get("Ref")
+            target = record.get("AliasTarget", {}).get("DNSName")
+            if check is None and target in by_name:
+                answer = resolve(target)
+                if answer is not None:
+                    return answer
+            elif checks[check] in healthy:
+                return str((target or record["ResourceRecords"][0])["Ref"])
+        return None
+
+    return resolve(f"{compiled.spec.dns.fqdn}.")
+
+
+def test_dns_reaches_every_secondary_in_order(compiled_three_regions: CompiledSpec) -> None:
+    regions = compiled_three_regions.spec.regions.all
+    assert regions == ("us-east-1", "us-west-2", "eu-west-1")
+    answers = {
+        frozenset(up): dns_answers(compiled_three_regions, set(up))
+        for up in (regions, regions[1:], regions[2:], ("us-east-1", "eu-west-1"), ())
+    }
+    assert answers == {
+        frozenset(regions): "LoadBalancerDnsNameUsEast1",
+        frozenset(regions[1:]): "LoadBalancerDnsNameUsWest2",
+        frozenset(regions[2:]): "LoadBalancerDnsNameEuWest1",
+        frozenset({"us-east-1", "eu-west-1"}): "LoadBalancerDnsNameUsEast1",
+        frozenset(): None,
+    }
+    link = records(compiled_three_regions)["FailoverRecordSecondary"]
+    assert link["AliasTarget"] == {
+        "HostedZoneId": {"Ref": ids.HOSTED_ZONE},
+        "DNSName": "api-failover-1.payments.acmecorp.net.",
+        "EvaluateTargetHealth": True,
+    }
     assert inbound(compiled_three_regions)["LoadBalancerDnsNameEuWest1"].source == StackId(
         Phase.ATTACH, "eu-west-1"
     )
-    found = records(compiled_three_regions)
-    assert len(found) == 2
-    assert found["FailoverRecordSecondary"]["HealthCheckId"] == {"Ref": "HealthCheckUsWest2"}
+
+
+def test_one_secondary_needs_no_chain(compiled_prod: CompiledSpec) -> None:
+    assert sorted(records(compiled_prod)) == ["FailoverRecordPrimary", "FailoverRecordSecondary"]
+    assert dns_answers(compiled_prod, {"us-west-2"}) == "LoadBalancerDnsNameUsWest2"
 
 
 def test_failover_topic_is_encrypted_with_the_global_key(compiled_prod: CompiledSpec) -> None:

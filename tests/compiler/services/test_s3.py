@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
 from dr_compiler.compiler.context import Phase, StackId
+from dr_compiler.compiler.stage import CompiledSpec
 from tests.compiler.conftest import REPO, compile_file
 
 PRIMARY = "us-east-1"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec
+from dr_compiler.compiler.stage import CompiledSpec
 
 WORKLOAD_STACKS = ["us-east-1", "us-west-2-attach"]
 
@@ -133,3 +133,37 @@ def test_queue_resources_point_at_the_spec_queue(compiled_prod: CompiledSpec) ->
     assert {
         sources[i] for i in ("PaymentsQueue", "PaymentsDeadLetterQueue", "PaymentsQueuePolicy")
     } == {where}
+
+
+@pytest.fixture(scope="module")
+def compiled_orders() -> CompiledSpec:
+    from tests.compiler.conftest import compile_file
+    from tests.specbuild import ORDERS_SPEC
+
+    return compile_file(ORDERS_SPEC)
+
+
+@pytest.mark.parametrize("key", ["eu-west-1", "eu-west-2-attach", "eu-west-3-attach"])
+def test_a_fifo_queue_and_its_dead_letter_queue_are_both_fifo(
+    compiled_orders: CompiledSpec, key: str
+) -> None:
+    queue = props(compiled_orders, key, "FulfilmentQueue")
+    dead_letter = props(compiled_orders, key, "FulfilmentDeadLetterQueue")
+    assert (queue["QueueName"], queue["FifoQueue"]) == ("orders-fulfilment-prod.fifo", True)
+    assert "ContentBasedDeduplication" not in queue
+    assert (dead_letter["QueueName"], dead_letter["FifoQueue"]) == (
+        "orders-fulfilment-dlq-prod.fifo",
+        True,
+    )
+    region = key.removesuffix("-attach")
+    assert dead_letter["RedriveAllowPolicy"]["sourceQueueArns"] == [
+        {
+            "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:{region}:${{AWS::AccountId}}:"
+            "orders-fulfilment-prod.fifo"
+        }
+    ]
+
+
+def test_a_standard_queue_sets_no_fifo_property(compiled_prod: CompiledSpec) -> None:
+    queue = props(compiled_prod, "us-east-1", "PaymentsQueue")
+    assert "FifoQueue" not in queue and queue["QueueName"] == "payments-payments-prod"

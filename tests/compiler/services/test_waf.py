@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from dr_compiler.compiler import CompiledSpec, ids
+from dr_compiler.compiler import ids
 from dr_compiler.compiler.services import waf
+from dr_compiler.compiler.stage import CompiledSpec
 from tests.compiler.conftest import compile_file
 
 REPO = Path(__file__).resolve().parents[3]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dr_compiler.compiler import compile_spec
 from dr_compiler.compiler.context import Phase
+from dr_compiler.compiler.stage import compile_spec
 from dr_compiler.pipeline import load_model
 from tests.policies.ruletest import summary, template_findings
 
