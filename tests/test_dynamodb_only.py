@@ -42,12 +42,11 @@ def test_no_database_section_compiles_no_aurora_and_no_database_port(orders_buil
     assert "DatabaseSecurityGroup" not in primary
     assert "ReplicationLagAlarm" not in primary
     selection = primary["BackupSelection"]["Properties"]["BackupSelection"]["Resources"]
+    log_bucket = "aws-waf-logs-orders-${AWS::AccountId}-eu-west-1-prod"
     # The table, and the access-log bucket of the API (DR085), backed up as audit records.
     assert selection == [
         {"Fn::GetAtt": ["OrdersTable", "Arn"]},
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:s3:::aws-waf-logs-orders-${AWS::AccountId}-eu-west-1-prod"
-        },
+        {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + log_bucket},
     ]
 
 
