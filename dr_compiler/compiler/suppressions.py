@@ -320,10 +320,10 @@ def _for_resource(
                     f"{waiver.reason} (spec waiver of {waiver.rule}, expires {waiver.expires})",
                 )
     for choice in DECISIONS:
-        if not choice.applies_to(spec, resources, logical_id):
-            continue
-        for check in choice.checks:
-            if check.resource_type == resource_type:
+        # The type filter first: applies_to may read the whole template.
+        checks = [check for check in choice.checks if check.resource_type == resource_type]
+        if checks and choice.applies_to(spec, resources, logical_id):
+            for check in checks:
                 yield check, f"{choice.reason} (compiler decision {choice.name})"
 
 
