@@ -375,7 +375,7 @@ def build_model(document: SourceDocument) -> Spec:
         objectives=_objectives(data["objectives"]),
         regions=regions,
         deployment=_deployment(data["deployment"], regions),
-        network=_network(data["network"]),
+        network=_network(data["network"], data["metadata"]["production"]),
         database=_database(data["database"]) if "database" in data else None,
         buckets=tuple(
             _bucket(b, i) for i, b in enumerate(data.get("storage", {}).get("buckets", []))
@@ -385,7 +385,7 @@ def build_model(document: SourceDocument) -> Spec:
         functions=tuple(_function(f, i) for i, f in enumerate(data.get("functions", []))),
         api=_api(data["api"]) if "api" in data else None,
         dns=_dns(data["dns"]) if "dns" in data else None,
-        monitoring=_monitoring(data["monitoring"]),
+        monitoring=_monitoring(data["monitoring"], data["metadata"]["production"]),
         failover=_failover(data.get("failover", {})),
         backup=_backup(data["backup"]),
         force_destroy=data["lifecycle"]["force_destroy"],
@@ -438,13 +438,19 @@ def _deployment(raw: dict[str, Any], regions: Regions) -> Deployment:
     )
 
 
-def _network(raw: dict[str, Any]) -> Network:
+AUDIT_LOG_DAYS = 365
+"""Production keeps a year of logs unless the spec says otherwise (PCI DSS 10.5.1, DR085)."""
+
+
+def _network(raw: dict[str, Any], production: bool) -> Network:
     return Network(
         cidrs=dict(raw["cidrs"]),
         availability_zones=raw.get("availability_zones", 3),
         egress=raw.get("egress", "vpc_endpoints"),
         peering=raw.get("peering", False),
-        flow_logs_retention_days=raw.get("flow_logs_retention_days", 90),
+        flow_logs_retention_days=raw.get(
+            "flow_logs_retention_days", AUDIT_LOG_DAYS if production else 90
+        ),
     )
 
 
@@ -567,7 +573,7 @@ def _dns(raw: dict[str, Any]) -> Dns:
     )
 
 
-def _monitoring(raw: dict[str, Any]) -> Monitoring:
+def _monitoring(raw: dict[str, Any], production: bool) -> Monitoring:
     alarms = raw.get("alarms", {})
     return Monitoring(
         email=tuple(raw["email"]),
@@ -579,7 +585,7 @@ def _monitoring(raw: dict[str, Any]) -> Monitoring:
             evaluation_periods=alarms.get("evaluation_periods", 1),
         ),
         dashboard=raw.get("dashboard", True),
-        log_retention_days=raw.get("log_retention_days", 30),
+        log_retention_days=raw.get("log_retention_days", AUDIT_LOG_DAYS if production else 30),
         custom_alarms=tuple(
             CustomAlarm(
                 name=a["name"],

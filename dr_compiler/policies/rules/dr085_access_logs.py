@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler.model import AUDIT_LOG_DAYS, Spec
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import (
     Level,
@@ -99,11 +100,35 @@ def _checks(resource_type: str, *checks: tuple[Scanner, str]) -> tuple[ScannerCh
     return tuple(ScannerCheck(scanner, check, resource_type) for scanner, check in checks)
 
 
+AUDIT_RETENTION_DAYS = AUDIT_LOG_DAYS
+"""PCI DSS v4.0 10.5.1: audit log history is retained for at least twelve months (the AWS
+Control Tower rule CT.CLOUDWATCH.PR.2 asks log groups for a year too)."""
+
+
+def check_spec(spec: Spec) -> Iterator[Violation]:
+    """A production spec keeps a year of function, load balancer, bucket and flow logs."""
+    if not spec.metadata.production:
+        return
+    kept = {
+        ("monitoring", "log_retention_days"): spec.monitoring.log_retention_days,
+        ("network", "flow_logs_retention_days"): spec.network.flow_logs_retention_days,
+    }
+    for path, days in kept.items():
+        if days < AUDIT_RETENTION_DAYS:
+            yield Violation(
+                f"{'.'.join(path)} is {days} days: a production environment keeps "
+                f"{AUDIT_RETENTION_DAYS} days of logs (PCI DSS 10.5.1); set it to "
+                f"{AUDIT_RETENTION_DAYS} or more",
+                ".".join(path),
+                path=path,
+            )
+
+
 RULE = Rule(
     id="DR085",
     title="access logs for data buckets and load balancers, to a log bucket that keeps them",
     severity=Severity.ERROR,
-    level=Level.TEMPLATE,
+    level=Level.BOTH,
     rationale=(
         "PCI DSS v4.0 requirement 10 asks for an audit trail of every access to cardholder "
         "data and of the system components around it, kept for a year. The documents bucket "
@@ -116,9 +141,10 @@ RULE = Rule(
     remediation=(
         "Compile through dr_compiler: every region gets a log bucket (aws-waf-logs-...), "
         "each spec bucket a LoggingConfiguration to it and the load balancer the "
-        "access_logs.s3.* attributes. In a hand-written template set them, and give the log "
-        "bucket versioning, default encryption (SSE-S3: the only one load balancer logs "
-        "support) and a lifecycle rule with ExpirationInDays."
+        "access_logs.s3.* attributes; in production set monitoring.log_retention_days and "
+        "network.flow_logs_retention_days to 365 or more. In a hand-written template set "
+        "them, and give the log bucket versioning, default encryption (SSE-S3: the only one "
+        "load balancer logs support) and a lifecycle rule with ExpirationInDays."
     ),
     docs="https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html",
     bad_example=(
@@ -129,6 +155,7 @@ RULE = Rule(
         "    LoggingConfiguration:\n      DestinationBucketName: !Ref LogBucket\n"
         "      LogFilePrefix: s3/documents/\n"
     ),
+    check_spec=check_spec,
     check_templates=check_templates,
     pci_dss=("10.2.1", "10.5.1"),
     tags=("storage", "logging"),

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.policies.ruletest import summary, template_findings
+from tests.policies.ruletest import spec_findings, summary, template_findings
+from tests.specbuild import PROD_SPEC, base_line
 
 HERE = Path(__file__).parent
 BAD = "bad.us-east-1.primary.json"
@@ -35,3 +36,24 @@ def test_shipped_prod_templates_pass() -> None:
     from tests.policies.ruletest import compiled_prod, set_findings
 
     assert set_findings("DR085", compiled_prod()) == []
+
+
+def test_production_keeping_less_than_a_year_of_logs_fails_at_each_setting() -> None:
+    findings = spec_findings("DR085", HERE / "short_retention.yaml")
+    assert summary(findings) == {
+        ("DR085", "monitoring.log_retention_days", base_line("monitoring", "log_retention_days")),
+        (
+            "DR085",
+            "network.flow_logs_retention_days",
+            base_line("network", "flow_logs_retention_days"),
+        ),
+    }
+    assert sorted(f.message for f in findings)[0] == (
+        "monitoring.log_retention_days is 30 days: a production environment keeps 365 days of "
+        "logs (PCI DSS 10.5.1); set it to 365 or more"
+    )
+
+
+def test_shipped_production_specs_keep_a_year_of_logs() -> None:
+    assert spec_findings("DR085", PROD_SPEC) == []
+    assert spec_findings("DR085", PROD_SPEC.parent / "orders" / "prod.yaml") == []
