@@ -407,40 +407,44 @@ def probe_detection(monitor: Function) -> Figure:
 
 def probe_alarm(spec: Spec) -> Figure:
     """The rest of the secondary trigger alarm's M-of-N evidence after the first failure."""
-    datapoints = spec.failover.datapoints_to_alarm
-    path: SpecPath = ("failover", "datapoints_to_alarm")
-    return Figure(
-        name="alarm",
-        seconds=float(STANDARD_PERIOD_SECONDS * (datapoints - 1)),
-        source_url=CLOUDWATCH_ALARM_EVALUATION_URL,
-        spec_inputs={
-            format_path(path): datapoints,
-            "failover.evaluation_periods": spec.failover.evaluation_periods,
-        },
-        arithmetic=f"{STANDARD_PERIOD_SECONDS} s x ({datapoints} - 1)",
+    return _minute_datapoints_alarm(
+        spec.failover.datapoints_to_alarm,
+        ("failover", "datapoints_to_alarm"),
+        {"failover.evaluation_periods": spec.failover.evaluation_periods},
         note="the secondary's trigger alarm: one datapoint a minute, the first failing one "
         "being the detection; CloudWatch may notify later than this in the worst case",
-        setting=path if datapoints > 1 else None,
-        advice=f"lower failover.datapoints_to_alarm ({datapoints}): each datapoint is a minute "
+        advice="lower failover.datapoints_to_alarm ({n}): each datapoint is a minute "
         "(DR063 keeps at least 2 for a failover that may lose data)",
     )
 
 
 def paging_alarm(spec: Spec) -> Figure:
     """The secondary's monitor alarm that pages on-call (PrimaryApiHealthAlarm)."""
-    periods = spec.monitoring.alarms.evaluation_periods
-    path: SpecPath = ("monitoring", "alarms", "evaluation_periods")
-    return Figure(
-        name="alarm",
-        seconds=float(STANDARD_PERIOD_SECONDS * (periods - 1)),
-        source_url=CLOUDWATCH_ALARM_EVALUATION_URL,
-        spec_inputs={format_path(path): periods},
-        arithmetic=f"{STANDARD_PERIOD_SECONDS} s x ({periods} - 1)",
+    return _minute_datapoints_alarm(
+        spec.monitoring.alarms.evaluation_periods,
+        ("monitoring", "alarms", "evaluation_periods"),
+        {},
         note="the secondary's PrimaryApiHealthAlarm pages on-call; the first failing probe "
         "is the detection",
-        setting=path if periods > 1 else None,
-        advice=f"lower monitoring.alarms.evaluation_periods ({periods}): the page waits that "
-        "many one-minute datapoints",
+        advice="lower monitoring.alarms.evaluation_periods ({n}): the page waits that many "
+        "one-minute datapoints",
+    )
+
+
+def _minute_datapoints_alarm(
+    datapoints: int, path: SpecPath, other_inputs: dict[str, Any], *, note: str, advice: str
+) -> Figure:
+    """An alarm on a one-datapoint-a-minute metric that needs `datapoints` (set at `path`):
+    the first failing one is the detection, each further one a minute."""
+    return Figure(
+        name="alarm",
+        seconds=float(STANDARD_PERIOD_SECONDS * (datapoints - 1)),
+        source_url=CLOUDWATCH_ALARM_EVALUATION_URL,
+        spec_inputs={format_path(path): datapoints, **other_inputs},
+        arithmetic=f"{STANDARD_PERIOD_SECONDS} s x ({datapoints} - 1)",
+        note=note,
+        setting=path if datapoints > 1 else None,
+        advice=advice.format(n=datapoints),
     )
 
 
