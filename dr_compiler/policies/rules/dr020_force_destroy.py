@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler.blocks import RESOURCE_KINDS
+from dr_compiler.blocks.alb import LOAD_BALANCER
+from dr_compiler.blocks.aurora import DB_CLUSTER, GLOBAL_CLUSTER
+from dr_compiler.blocks.bucket_emptier import CUSTOM_PREFIX, CUSTOM_RESOURCE
+from dr_compiler.blocks.descriptor import DELETE, Keeps
+from dr_compiler.blocks.dynamodb import GLOBAL_TABLE
+from dr_compiler.blocks.s3 import BUCKET
 from dr_compiler.policies.cfn import as_list, is_true, referenced_ids
 from dr_compiler.policies.cfn_names import name_text
 from dr_compiler.policies.rule import (
@@ -23,28 +30,18 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-BUCKET = "AWS::S3::Bucket"
-DB_CLUSTER = "AWS::RDS::DBCluster"
-GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
-GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
-LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-
-# Data stores and what to call them in a message.
-DATA_STORES: dict[str, str] = {
-    BUCKET: "bucket",
-    GLOBAL_TABLE: "global table",
-    DB_CLUSTER: "Aurora cluster",
-    GLOBAL_CLUSTER: "Aurora global cluster",
-    "AWS::Backup::BackupVault": "backup vault",
-    "AWS::KMS::Key": "KMS key",
-    "AWS::Logs::LogGroup": "log group",
-    "AWS::SecretsManager::Secret": "secret",
+# Judged: every kind that holds data, and the Aurora global cluster, which holds it through
+# its member clusters: under force_destroy none may be kept.
+DELETABLE = {
+    type_: kind
+    for type_, kind in RESOURCE_KINDS.items()
+    if kind.holds_data or kind.keeps is Keeps.MEMBERS
 }
 # CloudFormation deletes a resource whose DeletionPolicy or UpdateReplacePolicy is unset,
-# except that an Aurora cluster's unset DeletionPolicy means Snapshot: there, only an
-# explicit Delete deletes. Retain, RetainExceptOnCreate (which deletes only when the create
-# that made the resource rolls back) and Snapshot all keep something on a stack deletion.
-SNAPSHOT_BY_DEFAULT = frozenset({(DB_CLUSTER, "DeletionPolicy")})
+# except that an Aurora cluster's unset DeletionPolicy means Snapshot (its kind's
+# unset_deletion_policy): there, only an explicit Delete deletes. Retain,
+# RetainExceptOnCreate (which deletes only when the create that made the resource rolls back)
+# and Snapshot all keep something on a stack deletion.
 POLICY_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy")
 ALB_PROTECTION = "deletion_protection.enabled"
 
@@ -52,24 +49,24 @@ ALB_PROTECTION = "deletion_protection.enabled"
 def _policies(
     template: TemplateDoc, logical_id: str, resource: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    what = DATA_STORES[resource["Type"]]
+    kind = DELETABLE[resource["Type"]]
     for attribute in POLICY_ATTRIBUTES:
         value = resource.get(attribute)
-        snapshots = (resource["Type"], attribute) in SNAPSHOT_BY_DEFAULT
-        if value == "Delete" or (value is None and not snapshots):
+        unset = kind.unset_deletion_policy if attribute == "DeletionPolicy" else DELETE
+        if value == DELETE or (value is None and unset == DELETE):
             continue
-        shown = value if value is not None else "unset (Snapshot)"
+        shown = value if value is not None else f"unset ({unset})"
         yield resource_violation(
             template,
             logical_id,
-            f"{what} {logical_id} has {attribute} {shown} with force_destroy: use Delete",
+            f"{kind.noun} {logical_id} has {attribute} {shown} with force_destroy: use Delete",
             attribute,
         )
 
 
 def _is_custom_resource(resource: Mapping[str, Any]) -> bool:
     kind = resource.get("Type", "")
-    return kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource"
+    return kind.startswith(CUSTOM_PREFIX) or kind == CUSTOM_RESOURCE.type
 
 
 def _empties(bucket_id: str, bucket_name: str | None, emptier: Mapping[str, Any]) -> bool:
@@ -105,14 +102,14 @@ def _protection(
 ) -> Iterator[Violation]:
     props = resource.get("Properties", {})
     kind = resource["Type"]
-    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and is_true(props.get("DeletionProtection")):
+    if kind in (DB_CLUSTER.type, GLOBAL_CLUSTER.type) and is_true(props.get("DeletionProtection")):
         yield resource_violation(
             template,
             logical_id,
-            f"{DATA_STORES[kind]} {logical_id} has DeletionProtection true with force_destroy",
+            f"{DELETABLE[kind].noun} {logical_id} has DeletionProtection true with force_destroy",
             "DeletionProtection",
         )
-    elif kind == GLOBAL_TABLE:
+    elif kind == GLOBAL_TABLE.type:
         for index, replica in enumerate(as_list(props.get("Replicas"))):
             if is_true(replica.get("DeletionProtectionEnabled")):
                 yield resource_violation(
@@ -124,7 +121,7 @@ def _protection(
                     index,
                     "DeletionProtectionEnabled",
                 )
-    elif kind == LOAD_BALANCER:
+    elif kind == LOAD_BALANCER.type:
         for index, attribute in enumerate(as_list(props.get("LoadBalancerAttributes"))):
             if attribute.get("Key") == ALB_PROTECTION and is_true(attribute.get("Value")):
                 yield resource_violation(
@@ -141,9 +138,9 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         return
     for template, logical_id, resource in templates.all_resources():
         kind = resource.get("Type")
-        if kind in DATA_STORES:
+        if kind in DELETABLE:
             yield from _policies(template, logical_id, resource)
-        if kind == BUCKET:
+        if kind == BUCKET.type:
             yield from _emptier(template, logical_id, resource)
         yield from _protection(template, logical_id, resource)
 

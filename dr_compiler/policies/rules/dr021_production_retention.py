@@ -13,6 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler.blocks import DATA_STORES, RESOURCE_KINDS
+from dr_compiler.blocks.aurora import DB_CLUSTER, GLOBAL_CLUSTER
+from dr_compiler.blocks.bucket_emptier import BUCKET_EMPTIER
+from dr_compiler.blocks.descriptor import (
+    DELETE,
+    RETAIN,
+    RETAIN_EXCEPT_ON_CREATE,
+    SNAPSHOT,
+    Keeps,
+)
+from dr_compiler.blocks.dynamodb import GLOBAL_TABLE, TABLE
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import as_list, is_true
 from dr_compiler.policies.rule import (
@@ -26,35 +37,18 @@ from dr_compiler.policies.rule import (
     Violation,
 )
 
-DB_CLUSTER = "AWS::RDS::DBCluster"
-GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
-GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
-TABLE = "AWS::DynamoDB::Table"
-BUCKET_EMPTIER = "Custom::BucketEmptier"
-
-# Data stores and what to call them in a message. Keys and secrets count: deleting the KMS
-# key makes every encrypted copy unreadable, deleting the secret loses the credentials a
-# retained snapshot restores with. Log groups hold the audit trail.
-DATA_STORES: dict[str, str] = {
-    "AWS::S3::Bucket": "bucket",
-    GLOBAL_TABLE: "global table",
-    TABLE: "table",
-    DB_CLUSTER: "Aurora cluster",
-    "AWS::KMS::Key": "KMS key",
-    "AWS::Backup::BackupVault": "backup vault",
-    "AWS::SecretsManager::Secret": "secret",
-    "AWS::Logs::LogGroup": "log group",
-}
-# What keeps the data, per attribute. RetainExceptOnCreate retains on every stack operation
-# but the rollback of the create that made the resource (when it holds nothing yet); it is a
-# DeletionPolicy value only, UpdateReplacePolicy has no such value (CloudFormation
-# DeletionPolicy and UpdateReplacePolicy attribute references).
+# What keeps the data, per attribute, for the kinds that hold data (blocks.DATA_STORES: keys
+# and secrets count, deleting the KMS key makes every encrypted copy unreadable, deleting the
+# secret loses the credentials a retained snapshot restores with; log groups hold the audit
+# trail). RetainExceptOnCreate retains on every stack operation but the rollback of the
+# create that made the resource (when it holds nothing yet); it is a DeletionPolicy value
+# only, UpdateReplacePolicy has no such value (CloudFormation DeletionPolicy and
+# UpdateReplacePolicy attribute references). Snapshot keeps the data only where
+# CloudFormation can snapshot it: the kinds that keep a snapshot (Aurora clusters).
 KEEPING: dict[str, tuple[str, ...]] = {
-    "DeletionPolicy": ("Retain", "RetainExceptOnCreate"),
-    "UpdateReplacePolicy": ("Retain",),
+    "DeletionPolicy": (RETAIN, RETAIN_EXCEPT_ON_CREATE),
+    "UpdateReplacePolicy": (RETAIN,),
 }
-# Snapshot keeps the data only where CloudFormation can snapshot it: of these, Aurora clusters.
-SNAPSHOT_TYPES = frozenset({DB_CLUSTER})
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
@@ -70,14 +64,14 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
 def _policy_violations(
     template: TemplateDoc, logical_id: str, resource: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    kind = resource["Type"]
+    kind = DATA_STORES[resource["Type"]]
     for attribute, keeping in KEEPING.items():
-        allowed = (*keeping, "Snapshot") if kind in SNAPSHOT_TYPES else keeping
+        allowed = (*keeping, SNAPSHOT) if kind.keeps is Keeps.SNAPSHOT else keeping
         value = resource.get(attribute)
         if value not in allowed:
-            shown = value if value is not None else "unset (Delete)"
+            shown = value if value is not None else f"unset ({DELETE})"
             yield Violation(
-                f"{DATA_STORES[kind]} {logical_id} has {attribute} {shown} in production: "
+                f"{kind.noun} {logical_id} has {attribute} {shown} in production: "
                 f"use {' or '.join(allowed)}",
                 logical_id,
                 template=template,
@@ -91,22 +85,23 @@ def _protection_violations(
 ) -> Iterator[Violation]:
     props = resource.get("Properties", {})
     kind = resource["Type"]
-    if kind in (DB_CLUSTER, GLOBAL_CLUSTER) and not is_true(props.get("DeletionProtection")):
-        what = "Aurora global cluster" if kind == GLOBAL_CLUSTER else "Aurora cluster"
+    if kind in (DB_CLUSTER.type, GLOBAL_CLUSTER.type) and not is_true(
+        props.get("DeletionProtection")
+    ):
         yield Violation(
-            f"{what} {logical_id} has no DeletionProtection in production",
+            f"{RESOURCE_KINDS[kind].noun} {logical_id} has no DeletionProtection in production",
             logical_id,
             template=template,
             logical_id=logical_id,
             property_path=("DeletionProtection",),
         )
-    elif kind == GLOBAL_TABLE:
+    elif kind == GLOBAL_TABLE.type:
         for index, replica in enumerate(as_list(props.get("Replicas"))):
             region = replica.get("Region", f"#{index}")
             yield from _table_protection(
                 template, logical_id, replica, ("Replicas", index), f"replica {region} of "
             )
-    elif kind == TABLE:
+    elif kind == TABLE.type:
         yield from _table_protection(template, logical_id, props, (), "")
 
 
@@ -145,7 +140,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         if kind in DATA_STORES:
             yield from _policy_violations(template, logical_id, resource)
         yield from _protection_violations(template, logical_id, resource)
-        if kind == BUCKET_EMPTIER:
+        if kind == BUCKET_EMPTIER.type:
             yield Violation(
                 f"{logical_id} is a bucket emptier in production: it deletes every object "
                 "version when its stack is deleted",
@@ -182,7 +177,7 @@ RULE = Rule(
     tags=("data-protection", "backup"),
     scanner_checks=(
         ScannerCheck(
-            Scanner.GUARD, "rds_cluster_deletion_protection_enabled_check", "AWS::RDS::DBCluster"
+            Scanner.GUARD, "rds_cluster_deletion_protection_enabled_check", DB_CLUSTER.type
         ),
     ),
 )

@@ -1,0 +1,18 @@
+"""S3 buckets: the spec's buckets and their replicas, log buckets, report buckets."""
+
+from __future__ import annotations
+
+from dr_compiler.blocks.descriptor import BackupTarget, Block, Keeps, ResourceKind
+
+BUCKET = ResourceKind(
+    "AWS::S3::Bucket",
+    "bucket",
+    name_properties=("BucketName",),
+    keeps=Keeps.DATA,
+    # S3 bucket ARN: arn:aws:s3:::name, no region or account
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+    backup=BackupTarget("Arn", "BucketName", "s3", "{}"),
+)
+BUCKET_POLICY = ResourceKind("AWS::S3::BucketPolicy", "bucket policy")
+
+BLOCK = Block("bucket", (BUCKET, BUCKET_POLICY), spec_collection="buckets", component="buckets")

@@ -1,0 +1,12 @@
+"""SQS queues: the spec's queues, their dead-letter queues and each function's failure queue."""
+
+from __future__ import annotations
+
+from dr_compiler.blocks.descriptor import Block, Keeps, ResourceKind
+
+QUEUE = ResourceKind(
+    "AWS::SQS::Queue", "queue", name_properties=("QueueName",), keeps=Keeps.MESSAGES
+)
+QUEUE_POLICY = ResourceKind("AWS::SQS::QueuePolicy", "queue policy")
+
+BLOCK = Block("queue", (QUEUE, QUEUE_POLICY), spec_collection="queues")
