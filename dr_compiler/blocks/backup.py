@@ -1,4 +1,5 @@
-"""AWS Backup: a vault per region, a plan and the selection naming every data store."""
+"""AWS Backup: a vault per region, a plan and the selection naming every data store, and
+the backup account's vault of isolated copies."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ BACKUP_VAULT = ResourceKind(
     name_properties=("BackupVaultName",),
     keeps=Keeps.DATA,
 )
+# The backup account's vault of isolated copies (backup.isolated_copy): its own template,
+# deployed by `bootstrap --backup-vault`, never part of a build's stacks.
+AIR_GAPPED_VAULT = ResourceKind(
+    "AWS::Backup::LogicallyAirGappedBackupVault", "air-gapped backup vault", keeps=Keeps.DATA
+)
 BACKUP_PLAN = ResourceKind("AWS::Backup::BackupPlan", "backup plan")
 BACKUP_SELECTION = ResourceKind("AWS::Backup::BackupSelection", "backup selection")
 
 BLOCK = Block(
     "backup",
-    (BACKUP_VAULT, BACKUP_PLAN, BACKUP_SELECTION),
+    (BACKUP_VAULT, BACKUP_PLAN, BACKUP_SELECTION, AIR_GAPPED_VAULT),
     spec_collection="backup",
     component="backups",
 )

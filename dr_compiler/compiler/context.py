@@ -15,11 +15,10 @@ from typing import Any
 
 from troposphere import AWSHelperFn, GetAtt, ImportValue, Ref
 
+from dr_compiler.blocks.descriptor import DELETE, RETAIN, RETAIN_EXCEPT_ON_CREATE, ResourceKind
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.naming import physical_name, stack_set_name
 from dr_compiler.model import Spec
-
-RETAIN_EXCEPT_ON_CREATE = "RetainExceptOnCreate"
 
 GLOBAL_REGION = "us-east-1"
 """Route53 health-check metrics exist only in us-east-1, so the global stack lives there."""
@@ -141,9 +140,10 @@ class StackContext:
         """Production, or any spec without force_destroy, keeps its data on delete."""
         return self.spec.metadata.production or not self.spec.force_destroy
 
-    def data_policies(self, kept: str = "Retain") -> dict[str, str]:
-        """Deletion and replacement policies of a resource holding data: `kept` (Retain, or
-        Snapshot) when the stack keeps its data, else Delete.
+    def data_policies(self, kind: ResourceKind) -> dict[str, str]:
+        """Deletion and replacement policies of a resource of a kind that holds something:
+        the policy that keeps it (its descriptor's kept_policy: Retain, or Snapshot for
+        Aurora clusters) when the stack keeps its data, else Delete.
 
         Retained resources have fixed names, so a plain Retain would survive the rollback of
         the create that made them and the rerun would fail with AlreadyExists. Their
@@ -156,8 +156,9 @@ class StackContext:
         rollback then snapshots the new cluster and deletes it, which frees its name too.
         """
         if not self.retain_data:
-            return deletion_policies("Delete")
-        deletion = RETAIN_EXCEPT_ON_CREATE if kept == "Retain" else kept
+            return deletion_policies(DELETE)
+        kept = kind.kept_policy
+        deletion = RETAIN_EXCEPT_ON_CREATE if kept == RETAIN else kept
         return {"DeletionPolicy": deletion, "UpdateReplacePolicy": kept}
 
     @property

@@ -51,6 +51,7 @@ from troposphere.s3 import (
     VersioningConfiguration,
 )
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, sourced
 from dr_compiler.model import Spec
@@ -168,7 +169,7 @@ def _log_bucket(ctx: StackContext) -> Bucket:
             Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
         ),
         LifecycleConfiguration=log_lifecycle(retention),
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.s3.BUCKET),
     )
 
 

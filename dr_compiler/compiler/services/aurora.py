@@ -55,6 +55,7 @@ from troposphere.secretsmanager import (
 )
 from troposphere.validators import double
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import (
     Phase,
@@ -145,7 +146,7 @@ def _secondary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | So
         ids.DB_CLUSTER,
         GlobalClusterIdentifier=global_cluster_identifier(ctx.spec),
         **_cluster_properties(ctx),
-        **ctx.data_policies("Snapshot"),
+        **ctx.data_policies(blocks.aurora.DB_CLUSTER),
     )
     yield from sourced([cluster, *_instances(ctx), _monitoring_role(ctx)], *_SPEC_PATH)
     yield from _outputs()
@@ -172,7 +173,7 @@ def _secret(ctx: StackContext) -> Secret:
         ],
         # The secret outlives the cluster when the cluster's snapshot is kept: that snapshot
         # restores with these credentials.
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.aurora.SECRET),
     )
 
 
@@ -197,7 +198,7 @@ def _primary_cluster(ctx: StackContext) -> DBCluster:
         MasterUserPassword=_secret_field("password"),
         DatabaseName=database.database_name,
         **_cluster_properties(ctx),
-        **ctx.data_policies("Snapshot"),
+        **ctx.data_policies(blocks.aurora.DB_CLUSTER),
     )
 
 

@@ -67,6 +67,7 @@ from troposphere.backup import (
 from troposphere.iam import Role
 from troposphere.kms import Key
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import (
@@ -112,7 +113,7 @@ def _vault(ctx: StackContext) -> BackupVault:
         ids.BACKUP_VAULT,
         BackupVaultName=backup_vault_name(ctx.spec, ctx.region),
         EncryptionKeyArn=ctx.key_arn,
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.backup.BACKUP_VAULT),
     )
 
 

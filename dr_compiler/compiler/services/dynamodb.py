@@ -33,6 +33,7 @@ from troposphere.dynamodb import (
     TimeToLiveSpecification,
 )
 
+from dr_compiler import blocks
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import table_name
@@ -104,7 +105,7 @@ def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
         StreamSpecification=StreamSpecification(StreamViewType="NEW_AND_OLD_IMAGES"),
         SSESpecification=GlobalTableSSESpecification(SSEEnabled=True, SSEType="KMS"),
         Replicas=[_replica(ctx, region) for region in ctx.spec.regions.all],
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.dynamodb.GLOBAL_TABLE),
         **strong,
     )
 

@@ -22,6 +22,7 @@ from awacs.kms import Action as KmsAction
 from troposphere import AWSObject, Output, Ref, Sub
 from troposphere.kms import Alias, Key
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, StackContext
 from dr_compiler.compiler.naming import arn, physical_name
@@ -146,7 +147,7 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output]:
         EnableKeyRotation=True,
         KeyPolicy=key_policy(ctx),
         PendingWindowInDays=30 if ctx.retain_data else 7,
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.kms.KEY),
     )
     yield Alias(ids.KMS_ALIAS, AliasName=key_alias(ctx), TargetKeyId=Ref(ids.KMS_KEY))
     yield Output(KEY_ARN_OUTPUT, Value=ctx.key_arn, Description="Region's customer key")

@@ -42,6 +42,7 @@ from troposphere.iam import Role
 from troposphere.logs import LogGroup
 from troposphere.sqs import Queue
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import (
     GLOBAL_REGION,
@@ -170,11 +171,10 @@ def lambda_function(ctx: StackContext, name: str, **properties: Any) -> awslambd
 
 
 def _core(ctx: StackContext, function: Function) -> list[AWSObject]:
-    policies = ctx.data_policies()
     return [
-        log_group(ctx, function.name, policies),
+        log_group(ctx, function.name, ctx.data_policies(blocks.logs.LOG_GROUP)),
         _role(ctx, function),
-        *failure_queue(ctx, function.name, policies),
+        *failure_queue(ctx, function.name, ctx.data_policies(blocks.sqs.QUEUE)),
         _function(ctx, function),
     ]
 

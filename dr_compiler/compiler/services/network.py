@@ -60,6 +60,7 @@ from troposphere.ec2 import (
 from troposphere.iam import Policy, Role
 from troposphere.logs import LogGroup
 
+from dr_compiler import blocks
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import arn
@@ -369,7 +370,7 @@ def _flow_logs(ctx: StackContext) -> Iterator[AWSObject]:
         LogGroupName=ctx.name("vpc-flow-logs", regional=True),
         RetentionInDays=ctx.spec.network.flow_logs_retention_days,
         KmsKeyId=ctx.key_arn,
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.logs.LOG_GROUP),
     )
     yield Role(
         FLOW_LOG_ROLE,

@@ -83,6 +83,7 @@ from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 from troposphere.s3 import Bucket
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, naming
 from dr_compiler.compiler.context import (
     Inbound,
@@ -420,5 +421,5 @@ def _report_bucket(ctx: StackContext) -> Bucket:
         # Execution reports are audit records: kept as long as the spec keeps logs.
         LifecycleConfiguration=access_logs.log_lifecycle(ctx.spec.monitoring.log_retention_days),
         **s3_buckets.protected_bucket(ctx),
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.s3.BUCKET),
     )

@@ -63,6 +63,7 @@ from troposphere.s3 import (
     VersioningConfiguration,
 )
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import Phase, Requires, StackContext, StackId, sourced
 from dr_compiler.compiler.naming import bucket_arn
@@ -140,7 +141,7 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
         ),
         # PCI DSS 10.2: every request to the bucket is logged to the region's log bucket (DR085).
         LoggingConfiguration=access_logs.server_access_logging(bucket.name),
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.s3.BUCKET),
         **replication,
     )
     yield tls_only(logical_id)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref
 from troposphere.sqs import Queue, QueuePolicy, RedrivePolicy
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids, naming
 from dr_compiler.compiler.context import StackContext, sourced
 from dr_compiler.model import Queue as SpecQueue
@@ -62,7 +63,7 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
             "redrivePermission": "byQueue",
             "sourceQueueArns": [queue_arn(ctx, naming.queue_name(spec, queue.name))],
         },
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.sqs.QUEUE),
     )
     yield Queue(
         queue_id,
@@ -75,7 +76,7 @@ def _queue_resources(ctx: StackContext, queue: SpecQueue) -> Iterator[AWSObject 
         RedrivePolicy=RedrivePolicy(
             deadLetterTargetArn=GetAtt(dlq_id, "Arn"), maxReceiveCount=queue.max_receive_count
         ),
-        **ctx.data_policies(),
+        **ctx.data_policies(blocks.sqs.QUEUE),
     )
     yield tls_only_policy(f"{queue_id}Policy", [queue_id, dlq_id])
     for logical_id, label in ((queue_id, "queue"), (dlq_id, "dead-letter queue")):
