@@ -30,7 +30,7 @@ from dr_compiler.blocks import (
     stack_set,
     waf,
 )
-from dr_compiler.blocks.descriptor import Block, ResourceKind
+from dr_compiler.blocks.descriptor import BackupTarget, Block, ResourceKind
 
 # Foundations first (network, keys, logs, permissions), then data stores, workloads, traffic,
 # protection and operations: the order the spec guide presents them in.
@@ -69,10 +69,10 @@ DATA_STORES: MappingProxyType[str, ResourceKind] = MappingProxyType(
 """Kinds that hold data: kept (Retain or Snapshot) when the stack keeps its data, deleted
 under force_destroy (DR020, DR021, StackContext.data_policies)."""
 
-BACKED_UP: MappingProxyType[str, ResourceKind] = MappingProxyType(
-    {type_: kind for type_, kind in RESOURCE_KINDS.items() if kind.backup is not None}
+BACKUP_TARGETS: MappingProxyType[str, BackupTarget] = MappingProxyType(
+    {type_: kind.backup for type_, kind in RESOURCE_KINDS.items() if kind.backup is not None}
 )
-"""Kinds the compiler's AWS Backup selection names (DR043)."""
+"""How AWS Backup selects each kind the compiler's backup selection names (DR043)."""
 
 NAME_PROPERTIES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {type_: kind.name_properties for type_, kind in RESOURCE_KINDS.items() if kind.name_properties}

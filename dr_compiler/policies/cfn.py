@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.rule import TemplateDoc
 
 
@@ -88,10 +89,10 @@ def iam_statements(
     """(logical id, property path, statement) of every identity-policy statement in a template:
     inline role policies, AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents."""
     for logical_id, resource in template.resources(
-        "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"
+        blocks.iam.ROLE.type, blocks.iam.POLICY.type, blocks.iam.MANAGED_POLICY.type
     ):
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::IAM::Role":
+        if resource["Type"] == blocks.iam.ROLE.type:
             for p_index, policy in enumerate(props.get("Policies", [])):
                 base: tuple[str | int, ...] = ("Policies", p_index, "PolicyDocument", "Statement")
                 for s_index, statement in enumerate(as_list(policy["PolicyDocument"]["Statement"])):
@@ -114,29 +115,6 @@ def alarm_metrics(props: Mapping[str, Any]) -> Iterator[tuple[Any, Any, Any]]:
             yield metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions")
 
 
-# Resource type -> properties that hold a physical name the compiler chose.
-NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "AWS::S3::Bucket": ("BucketName",),
-    "AWS::SQS::Queue": ("QueueName",),
-    "AWS::SNS::Topic": ("TopicName",),
-    "AWS::Lambda::Function": ("FunctionName",),
-    "AWS::IAM::Role": ("RoleName",),
-    "AWS::IAM::ManagedPolicy": ("ManagedPolicyName",),
-    "AWS::RDS::DBCluster": ("DBClusterIdentifier",),
-    "AWS::RDS::GlobalCluster": ("GlobalClusterIdentifier",),
-    "AWS::RDS::DBInstance": ("DBInstanceIdentifier",),
-    "AWS::RDS::DBSubnetGroup": ("DBSubnetGroupName",),
-    "AWS::DynamoDB::GlobalTable": ("TableName",),
-    "AWS::DynamoDB::Table": ("TableName",),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("Name",),
-    "AWS::ElasticLoadBalancingV2::TargetGroup": ("Name",),
-    "AWS::Backup::BackupVault": ("BackupVaultName",),
-    "AWS::Backup::BackupPlan": (),
-    "AWS::Events::Rule": ("Name",),
-    "AWS::CloudWatch::Alarm": ("AlarmName",),
-    "AWS::CloudWatch::Dashboard": ("DashboardName",),
-    "AWS::SecretsManager::Secret": ("Name",),
-    "AWS::KMS::Alias": ("AliasName",),
-    "AWS::Logs::LogGroup": ("LogGroupName",),
-    "AWS::ARCRegionSwitch::Plan": ("Name",),
-}
+# Resource type -> properties that hold a physical name the compiler chose: from each
+# resource kind's descriptor.
+NAME_PROPERTIES: Mapping[str, tuple[str, ...]] = blocks.NAME_PROPERTIES

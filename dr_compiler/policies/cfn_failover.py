@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import name_text
@@ -37,7 +38,7 @@ def can_fail_over(template: TemplateDoc, function_id: str) -> bool:
 def failover_functions(template: TemplateDoc) -> list[str]:
     return [
         logical_id
-        for logical_id, _ in template.resources("AWS::Lambda::Function")
+        for logical_id, _ in template.resources(blocks.lambda_functions.FUNCTION.type)
         if can_fail_over(template, logical_id)
     ]
 
@@ -51,13 +52,13 @@ def loses_data(template: TemplateDoc, function_id: str) -> bool:
 
 def local_topics(template: TemplateDoc, actions_value: Any) -> set[str]:
     """SNS topics of `template` that a list of alarm actions names by Ref."""
-    topics = {lid for lid, _ in template.resources("AWS::SNS::Topic")}
+    topics = {lid for lid, _ in template.resources(blocks.sns.TOPIC.type)}
     return {t for a in as_list(actions_value) if (t := local_target(template, a)) in topics}
 
 
 def subscriptions(template: TemplateDoc, topic_id: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(logical id, properties) of the Lambda subscriptions to a topic of `template`."""
-    for logical_id, resource in template.resources("AWS::SNS::Subscription"):
+    for logical_id, resource in template.resources(blocks.sns.SUBSCRIPTION.type):
         props = resource.get("Properties", {})
         if (
             props.get("Protocol") == "lambda"
@@ -84,7 +85,7 @@ def subscribed_function(
     for other in templates.templates:
         if other.region != region:
             continue
-        for logical_id, resource in other.resources("AWS::Lambda::Function"):
+        for logical_id, resource in other.resources(blocks.lambda_functions.FUNCTION.type):
             if name_text(resource.get("Properties", {}).get("FunctionName")) == name:
                 return other, logical_id
     return None
@@ -105,7 +106,7 @@ def invoked_functions(
 
 def topic_may_invoke(template: TemplateDoc, topic_id: str, function_id: str) -> bool:
     """A Lambda permission of `template` lets SNS invoke the function from exactly that topic."""
-    for _, resource in template.resources("AWS::Lambda::Permission"):
+    for _, resource in template.resources(blocks.lambda_functions.PERMISSION.type):
         props = resource.get("Properties", {})
         if (
             props.get("Principal") == SNS_PRINCIPAL

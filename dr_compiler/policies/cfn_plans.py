@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, text_of
 from dr_compiler.policies.rule import TemplateDoc, TemplateSet
 
-PLAN = "AWS::ARCRegionSwitch::Plan"
+PLAN = blocks.region_switch.PLAN.type
 PARALLEL = "Parallel"
 _ARN_REGION = re.compile(r"^arn:[^:]+:[^:]+:([^:]*):")
 

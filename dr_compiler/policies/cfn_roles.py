@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, iam_statements, referenced_ids, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.rule import TemplateDoc
@@ -45,7 +46,7 @@ def aws_managed_policies(role: Mapping[str, Any]) -> set[str]:
 def function_role(template: TemplateDoc, props: Mapping[str, Any]) -> str | None:
     """The IAM role of `template` that a Lambda function's Role (a Ref/GetAtt) names, if any."""
     role = local_target(template, props.get("Role"))
-    if role is not None and template.body["Resources"][role].get("Type") == "AWS::IAM::Role":
+    if role is not None and template.body["Resources"][role].get("Type") == blocks.iam.ROLE.type:
         return role
     return None
 
@@ -63,7 +64,7 @@ def role_statements(template: TemplateDoc, role_id: str) -> Iterator[Statement]:
 
 def _attached(template: TemplateDoc, policy_id: str, role_id: str, attached: set[str]) -> bool:
     resource = template.body["Resources"][policy_id]
-    if resource["Type"] == "AWS::IAM::Role":
+    if resource["Type"] == blocks.iam.ROLE.type:
         return False
     return policy_id in attached or role_id in referenced_ids(
         resource.get("Properties", {}).get("Roles")

@@ -12,14 +12,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn_names import ACCOUNT, named_resources, tag_value, tokens
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
 # AWS fixes the prefix of these names ("alias/…", "/aws/lambda/…"); what the compiler
 # chooses, and what must carry the suffix, is the last path segment.
-PATH_NAMED = frozenset({"AWS::KMS::Alias", "AWS::Logs::LogGroup"})
+PATH_NAMED = frozenset({blocks.kms.ALIAS.type, blocks.logs.LOG_GROUP.type})
 # A FIFO queue or topic name must end in ".fifo": the suffix is the token before it.
-FIFO_NAMED = frozenset({"AWS::SQS::Queue", "AWS::SNS::Topic"})
+FIFO_NAMED = frozenset({blocks.sqs.QUEUE.type, blocks.sns.TOPIC.type})
 _PLACEHOLDER = re.compile(r"^\$\{[^}]+\}$")
 
 

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn_names import ACCOUNT, named_resources
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
-STACK_SET = "AWS::CloudFormation::StackSet"
+STACK_SET = blocks.stack_set.STACK_SET.type
 _UNRESOLVED = re.compile(r"\$\{[^}]+\}")
 
 
@@ -41,7 +42,7 @@ _ALNUM_HYPHEN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 
 # The one table of name limits: resource type -> limit, each with the page that states it.
 LIMITS: dict[str, NameLimit] = {
-    "AWS::S3::Bucket": NameLimit(
+    blocks.s3.BUCKET.type: NameLimit(
         "S3 bucket name",
         3,
         63,
@@ -51,7 +52,7 @@ LIMITS: dict[str, NameLimit] = {
         "digit, no reserved prefix or suffix",
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
     ),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": NameLimit(
+    blocks.alb.LOAD_BALANCER.type: NameLimit(
         "load balancer name",
         1,
         32,
@@ -59,7 +60,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and hyphens, not starting or ending with a hyphen or with 'internal-'",
         "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html",
     ),
-    "AWS::ElasticLoadBalancingV2::TargetGroup": NameLimit(
+    blocks.alb.TARGET_GROUP.type: NameLimit(
         "target group name",
         1,
         32,
@@ -67,7 +68,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and hyphens, not starting or ending with a hyphen",
         "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html",
     ),
-    "AWS::Lambda::Function": NameLimit(
+    blocks.lambda_functions.FUNCTION.type: NameLimit(
         "Lambda function name",
         1,
         64,
@@ -75,7 +76,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, hyphens and underscores",
         "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
     ),
-    "AWS::IAM::Role": NameLimit(
+    blocks.iam.ROLE.type: NameLimit(
         "IAM role name",
         1,
         64,
@@ -83,7 +84,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and +=,.@_-",
         "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
     ),
-    "AWS::IAM::ManagedPolicy": NameLimit(
+    blocks.iam.MANAGED_POLICY.type: NameLimit(
         "IAM managed policy name",
         1,
         128,
@@ -91,7 +92,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and +=,.@_-",
         "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html",
     ),
-    "AWS::RDS::DBCluster": NameLimit(
+    blocks.aurora.DB_CLUSTER.type: NameLimit(
         "Aurora cluster identifier",
         1,
         63,
@@ -101,7 +102,7 @@ LIMITS: dict[str, NameLimit] = {
     ),
     # CreateGlobalCluster states no format; the identifier rules are written on
     # ModifyGlobalCluster's NewGlobalClusterIdentifier, which a rename must satisfy too.
-    "AWS::RDS::GlobalCluster": NameLimit(
+    blocks.aurora.GLOBAL_CLUSTER.type: NameLimit(
         "Aurora global cluster identifier",
         1,
         63,
@@ -109,7 +110,7 @@ LIMITS: dict[str, NameLimit] = {
         _RDS_ALLOWED,
         "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyGlobalCluster.html",
     ),
-    "AWS::RDS::DBInstance": NameLimit(
+    blocks.aurora.DB_INSTANCE.type: NameLimit(
         "DB instance identifier",
         1,
         63,
@@ -117,7 +118,7 @@ LIMITS: dict[str, NameLimit] = {
         _RDS_ALLOWED,
         "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
     ),
-    "AWS::RDS::DBSubnetGroup": NameLimit(
+    blocks.aurora.DB_SUBNET_GROUP.type: NameLimit(
         "DB subnet group name",
         1,
         255,
@@ -125,7 +126,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, periods, underscores, spaces and hyphens, not 'default'",
         "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html",
     ),
-    "AWS::DynamoDB::GlobalTable": NameLimit(
+    blocks.dynamodb.GLOBAL_TABLE.type: NameLimit(
         "DynamoDB table name",
         3,
         255,
@@ -133,7 +134,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, underscores, dots and hyphens",
         "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html",
     ),
-    "AWS::DynamoDB::Table": NameLimit(
+    blocks.dynamodb.TABLE.type: NameLimit(
         "DynamoDB table name",
         3,
         255,
@@ -141,7 +142,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, underscores, dots and hyphens",
         "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html",
     ),
-    "AWS::Backup::BackupVault": NameLimit(
+    blocks.backup.BACKUP_VAULT.type: NameLimit(
         "backup vault name",
         2,
         50,
@@ -149,7 +150,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, hyphens and underscores",
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html",
     ),
-    "AWS::SQS::Queue": NameLimit(
+    blocks.sqs.QUEUE.type: NameLimit(
         "SQS queue name",
         1,
         80,
@@ -157,7 +158,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, hyphens and underscores (a FIFO queue ends in .fifo, counted)",
         "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
     ),
-    "AWS::SNS::Topic": NameLimit(
+    blocks.sns.TOPIC.type: NameLimit(
         "SNS topic name",
         1,
         256,
@@ -165,7 +166,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, hyphens and underscores (a FIFO topic ends in .fifo, counted)",
         "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
     ),
-    "AWS::Events::Rule": NameLimit(
+    blocks.lambda_functions.SCHEDULE_RULE.type: NameLimit(
         "EventBridge rule name",
         1,
         64,
@@ -173,7 +174,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, dots, hyphens and underscores",
         "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
     ),
-    "AWS::CloudWatch::Alarm": NameLimit(
+    blocks.alarms.ALARM.type: NameLimit(
         "CloudWatch alarm name",
         1,
         255,
@@ -181,7 +182,7 @@ LIMITS: dict[str, NameLimit] = {
         "UTF-8 characters without ASCII control characters",
         "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
     ),
-    "AWS::CloudWatch::Dashboard": NameLimit(
+    blocks.dashboard.DASHBOARD.type: NameLimit(
         "CloudWatch dashboard name",
         1,
         255,
@@ -189,7 +190,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits, hyphens and underscores",
         "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
     ),
-    "AWS::SecretsManager::Secret": NameLimit(
+    blocks.aurora.SECRET.type: NameLimit(
         "secret name",
         1,
         512,
@@ -197,7 +198,7 @@ LIMITS: dict[str, NameLimit] = {
         "ASCII letters, digits and /_+=.@-",
         "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html",
     ),
-    "AWS::KMS::Alias": NameLimit(
+    blocks.kms.ALIAS.type: NameLimit(
         "KMS alias name",
         1,
         256,
@@ -205,7 +206,7 @@ LIMITS: dict[str, NameLimit] = {
         "'alias/' (not 'alias/aws/') then letters, digits and :/_-",
         "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html",
     ),
-    "AWS::Logs::LogGroup": NameLimit(
+    blocks.logs.LOG_GROUP.type: NameLimit(
         "log group name",
         1,
         512,
@@ -213,7 +214,7 @@ LIMITS: dict[str, NameLimit] = {
         "letters, digits and ._-/#",
         "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
     ),
-    "AWS::ARCRegionSwitch::Plan": NameLimit(
+    blocks.region_switch.PLAN.type: NameLimit(
         "Region switch plan name",
         1,
         32,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn_names import (
     ACCOUNT,
     ACCOUNT_ID,
@@ -19,7 +20,7 @@ from dr_compiler.policies.cfn_names import (
 )
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
-BUCKET = "AWS::S3::Bucket"
+BUCKET = blocks.s3.BUCKET.type
 
 
 def _has_account(name: str) -> bool:

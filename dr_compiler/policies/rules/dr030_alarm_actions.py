@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, imported_names, referenced_ids, text_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
@@ -12,7 +13,7 @@ from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, Templa
 def _own_region_topic(template: TemplateDoc, action: Any) -> bool:
     """A Ref/GetAtt to an SNS topic of this template, an import of this region's base stack,
     or a topic ARN naming this region."""
-    topics = {lid for lid, _ in template.resources("AWS::SNS::Topic")}
+    topics = {lid for lid, _ in template.resources(blocks.sns.TOPIC.type)}
     if referenced_ids(action) & topics:
         return True
     if any(
@@ -27,7 +28,7 @@ def _own_region_topic(template: TemplateDoc, action: Any) -> bool:
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
-    for template, logical_id, resource in templates.all_resources("AWS::CloudWatch::Alarm"):
+    for template, logical_id, resource in templates.all_resources(blocks.alarms.ALARM.type):
         props = resource.get("Properties", {})
         for prop in ("AlarmActions", "OKActions"):
             actions = as_list(props.get(prop))

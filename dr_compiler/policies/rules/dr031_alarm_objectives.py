@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import alarm_metrics
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
@@ -46,7 +47,7 @@ def _number(value: Any) -> float | None:
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     spec = templates.spec
-    for template, logical_id, resource in templates.all_resources("AWS::CloudWatch::Alarm"):
+    for template, logical_id, resource in templates.all_resources(blocks.alarms.ALARM.type):
         props = resource.get("Properties", {})
         metrics = list(alarm_metrics(props))
         namespaces = {namespace for namespace, _, _ in metrics}

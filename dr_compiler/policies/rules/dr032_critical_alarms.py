@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import alarm_metrics, as_list, get_att
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import rendered_name, resource_name
@@ -39,7 +40,7 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-ALARM = "AWS::CloudWatch::Alarm"
+ALARM = blocks.alarms.ALARM.type
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _shown(name: str | None) -> str:
 def _secondary_clusters(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     if template.phase != "attach":
         return
-    for logical_id, _ in template.resources("AWS::RDS::DBCluster"):
+    for logical_id, _ in template.resources(blocks.aurora.DB_CLUSTER.type):
         name = resource_name(template, logical_id, "DBClusterIdentifier")
         target = Target(template, name, logical_id)
         if not _watched(
@@ -124,7 +125,7 @@ def _secondary_clusters(template: TemplateDoc, metrics: list[Metric]) -> Iterato
 
 
 def _functions(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
-    for logical_id, _ in template.resources("AWS::Lambda::Function"):
+    for logical_id, _ in template.resources(blocks.lambda_functions.FUNCTION.type):
         name = resource_name(template, logical_id, "FunctionName")
         target = Target(template, name, logical_id)
         if not _watched(metrics, "AWS/Lambda", "Errors", {"FunctionName": target}):
@@ -157,7 +158,7 @@ def _dead_letter_queue(template: TemplateDoc, arn: Any) -> tuple[str | None, str
     name = text.rsplit(":", 1)[-1] if text else None
     same_name = (
         lid
-        for lid, _ in template.resources("AWS::SQS::Queue")
+        for lid, _ in template.resources(blocks.sqs.QUEUE.type)
         if resource_name(template, lid, "QueueName") == name
     )
     return next(same_name, None) if name else None, name
@@ -165,7 +166,7 @@ def _dead_letter_queue(template: TemplateDoc, arn: Any) -> tuple[str | None, str
 
 def _dead_letter_queues(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     reported: set[str] = set()
-    for source_id, queue in template.resources("AWS::SQS::Queue"):
+    for source_id, queue in template.resources(blocks.sqs.QUEUE.type):
         arn = _redrive(queue.get("Properties", {})).get("deadLetterTargetArn")
         if arn is None:
             continue
@@ -210,7 +211,7 @@ def _destination_name(template: TemplateDoc, destination: Any) -> str | None:
 
 
 def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
-    for logical_id, bucket in template.resources("AWS::S3::Bucket"):
+    for logical_id, bucket in template.resources(blocks.s3.BUCKET.type):
         props = bucket.get("Properties", {})
         name = resource_name(template, logical_id, "BucketName")
         rules = as_list((props.get("ReplicationConfiguration") or {}).get("Rules"))
@@ -237,7 +238,7 @@ def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Viola
 
 
 def _health_checks(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
-    for logical_id, _ in template.resources("AWS::Route53::HealthCheck"):
+    for logical_id, _ in template.resources(blocks.route53.HEALTH_CHECK.type):
         target = Target(template, None, logical_id)
         if not _watched(metrics, "AWS/Route53", "HealthCheckStatus", {"HealthCheckId": target}):
             yield resource_violation(

@@ -15,12 +15,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Bucket, Spec
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
-BUCKET = "AWS::S3::Bucket"
-ROLE = "AWS::IAM::Role"
+BUCKET = blocks.s3.BUCKET.type
+ROLE = blocks.iam.ROLE.type
 ENABLED = "Enabled"
 RTC_BOUND_SECONDS = 900
 """RTC replicates 99.99 % of objects within 15 minutes; without RTC there is no bound."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, is_true
 from dr_compiler.policies.cfn_names import rendered_name
 from dr_compiler.policies.rule import (
@@ -25,7 +26,7 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
+GLOBAL_TABLE = blocks.dynamodb.GLOBAL_TABLE.type
 
 
 def _coverage(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.cfn_imports import import_name, local_target
 from dr_compiler.policies.cfn_names import rendered_name, resource_name
@@ -29,9 +30,9 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-DB_CLUSTER = "AWS::RDS::DBCluster"
-GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
-KEY_TYPES = frozenset({"AWS::KMS::Key", "AWS::KMS::Alias"})
+DB_CLUSTER = blocks.aurora.DB_CLUSTER.type
+GLOBAL_CLUSTER = blocks.aurora.GLOBAL_CLUSTER.type
+KEY_TYPES = frozenset({blocks.kms.KEY.type, blocks.kms.ALIAS.type})
 CREDENTIALS = ("MasterUsername", "MasterUserPassword")
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from dr_compiler import blocks
+from dr_compiler.blocks import BACKUP_TARGETS, RESOURCE_KINDS
+from dr_compiler.blocks.descriptor import BackupTarget
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import as_list, get_att
 from dr_compiler.policies.cfn_names import rendered_name, resource_name, tag_value
@@ -36,9 +38,9 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-SELECTION = "AWS::Backup::BackupSelection"
-PLAN = "AWS::Backup::BackupPlan"
-VAULT = "AWS::Backup::BackupVault"
+SELECTION = blocks.backup.BACKUP_SELECTION.type
+PLAN = blocks.backup.BACKUP_PLAN.type
+VAULT = blocks.backup.BACKUP_VAULT.type
 _TAG_KEY_PREFIX = "aws:ResourceTag/"
 # `${AWS::Partition}` and `${AWS::AccountId}` hold colons: rewritten before an ARN is split.
 _PSEUDO = re.compile(r"\$\{AWS::(\w+)\}")
@@ -48,28 +50,7 @@ def _colon_free(text: str) -> str:
     return _PSEUDO.sub(r"${AWS.\1}", text)
 
 
-@dataclass(frozen=True)
-class Store:
-    """A kind of data store: what to call it, the GetAtt that returns its ARN, its name
-    property, and its ARN's service and resource part (`{}` is the name)."""
-
-    what: str
-    arn_attribute: str
-    name_property: str
-    service: str
-    resource: str
-
-
-STORES: dict[str, Store] = {
-    "AWS::RDS::DBCluster": Store(
-        "Aurora cluster", "DBClusterArn", "DBClusterIdentifier", "rds", "cluster:{}"
-    ),
-    "AWS::DynamoDB::GlobalTable": Store("global table", "Arn", "TableName", "dynamodb", "table/{}"),
-    "AWS::S3::Bucket": Store("bucket", "Arn", "BucketName", "s3", "{}"),
-}
-
-
-def _arn_matches(template: TemplateDoc, entry: Any, logical_id: str, store: Store) -> bool:
+def _arn_matches(template: TemplateDoc, entry: Any, logical_id: str, store: BackupTarget) -> bool:
     """Whether a selection's Resources entry designates this data store."""
     if get_att(entry) == (logical_id, store.arn_attribute):
         return True
@@ -118,7 +99,7 @@ def _conditions_hold(resource: Mapping[str, Any], conditions: Any) -> bool:
 
 
 def _selects(
-    template: TemplateDoc, selection: Mapping[str, Any], logical_id: str, store: Store
+    template: TemplateDoc, selection: Mapping[str, Any], logical_id: str, store: BackupTarget
 ) -> bool:
     resource = template.body["Resources"][logical_id]
     body = selection.get("Properties", {}).get("BackupSelection", {})
@@ -139,13 +120,14 @@ def _selects(
 
 def _coverage(template: TemplateDoc) -> Iterator[Violation]:
     selections = [s for _, s in template.resources(SELECTION)]
-    for logical_id, resource in template.resources(*STORES):
-        store = STORES[resource["Type"]]
+    for logical_id, resource in template.resources(*BACKUP_TARGETS):
+        store = BACKUP_TARGETS[resource["Type"]]
         if not any(_selects(template, s, logical_id, store) for s in selections):
+            noun = RESOURCE_KINDS[resource["Type"]].noun
             yield resource_violation(
                 template,
                 logical_id,
-                f"{store.what} {logical_id} is in no AWS Backup selection: nothing backs it "
+                f"{noun} {logical_id} is in no AWS Backup selection: nothing backs it "
                 "up if its data is corrupted or deleted",
             )
 

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.cfn_imports import local_target
@@ -46,8 +47,8 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-DB_CLUSTER = "AWS::RDS::DBCluster"
-GLOBAL_CLUSTER = "AWS::RDS::GlobalCluster"
+DB_CLUSTER = blocks.aurora.DB_CLUSTER.type
+GLOBAL_CLUSTER = blocks.aurora.GLOBAL_CLUSTER.type
 MATCHED = ("Engine", "EngineVersion")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, is_true, text_of
 from dr_compiler.policies.cfn_imports import (
     ExportIndex,
@@ -57,16 +58,16 @@ class _Network:
 
 def _network(template: TemplateDoc) -> _Network:
     net = _Network(template)
-    gateways = {lid for lid, _ in template.resources("AWS::EC2::InternetGateway")}
-    for _, assoc in template.resources("AWS::EC2::SubnetRouteTableAssociation"):
+    gateways = {lid for lid, _ in template.resources(blocks.network.INTERNET_GATEWAY.type)}
+    for _, assoc in template.resources(blocks.network.SUBNET_ROUTE_TABLE_ASSOCIATION.type):
         props = assoc.get("Properties", {})
         subnet = local_target(template, props.get("SubnetId"))
         table = local_target(template, props.get("RouteTableId"))
         if subnet and table:
             net.route_tables.setdefault(subnet, set()).add(table)
-    for _, route in template.resources("AWS::EC2::Route"):
+    for _, route in template.resources(blocks.network.ROUTE.type):
         _add_route(net, template, gateways, route.get("Properties", {}))
-    for _, endpoint in template.resources("AWS::EC2::VPCEndpoint"):
+    for _, endpoint in template.resources(blocks.network.VPC_ENDPOINT.type):
         _add_endpoint(net, template, endpoint.get("Properties", {}))
     return net
 
@@ -154,7 +155,7 @@ class _Checker:
             return f"is neither a subnet of this stack nor an import of one: {unverifiable}", None
         place = (self.network(target[0]), target[1])
         net, subnet_id = place
-        if net.template.body["Resources"][subnet_id].get("Type") != "AWS::EC2::Subnet":
+        if net.template.body["Resources"][subnet_id].get("Type") != blocks.network.SUBNET.type:
             return f"names {subnet_id}, which is not a subnet", None
         if name is not None and PRIVATE_SUBNET_EXPORT not in name:
             return f"imports {name}, which is not a {PRIVATE_SUBNET_EXPORT} export", place
@@ -206,7 +207,7 @@ def _public_reason(net: _Network, subnet: str) -> str | None:
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     checker = _Checker(templates)
-    for template, fid, function in templates.all_resources("AWS::Lambda::Function"):
+    for template, fid, function in templates.all_resources(blocks.lambda_functions.FUNCTION.type):
         props = function.get("Properties", {})
         if props.get("VpcConfig", {}).get("SubnetIds"):
             yield from checker.check(template, fid, props)

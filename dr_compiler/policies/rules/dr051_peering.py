@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import referenced_ids, text_of
 from dr_compiler.policies.cfn_names import ACCOUNT_ID
@@ -29,9 +30,9 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-PEERING = "AWS::EC2::VPCPeeringConnection"
-ROUTE = "AWS::EC2::Route"
-ROUTE_TABLE = "AWS::EC2::RouteTable"
+PEERING = blocks.peering.VPC_PEERING_CONNECTION.type
+ROUTE = blocks.network.ROUTE.type
+ROUTE_TABLE = blocks.network.ROUTE_TABLE.type
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
@@ -51,7 +52,7 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
 
 def _public_tables(template: TemplateDoc) -> set[str]:
     """Route tables with a route to an internet gateway."""
-    gateways = {lid for lid, _ in template.resources("AWS::EC2::InternetGateway")}
+    gateways = {lid for lid, _ in template.resources(blocks.network.INTERNET_GATEWAY.type)}
     public = set()
     for _, route in template.resources(ROUTE):
         props = route.get("Properties", {})
@@ -71,7 +72,7 @@ def _routes_through(template: TemplateDoc, is_connection: Any) -> list[tuple[str
 
 def _cidr(template: TemplateDoc) -> str | None:
     """The (literal) CidrBlock of the template's VPC."""
-    for _, vpc in template.resources("AWS::EC2::VPC"):
+    for _, vpc in template.resources(blocks.network.VPC.type):
         return text_of(vpc.get("Properties", {}).get("CidrBlock"))
     return None
 
@@ -99,7 +100,7 @@ class _Checker:
             text_of(resource.get("Properties", {}).get("PeerRegion"))
             for _, resource in template.resources(PEERING)
         }
-        vpc = next((lid for lid, _ in template.resources("AWS::EC2::VPC")), "Vpc")
+        vpc = next((lid for lid, _ in template.resources(blocks.network.VPC.type)), "Vpc")
         for region in self.spec.regions.secondaries:
             if region not in regions:
                 yield resource_violation(

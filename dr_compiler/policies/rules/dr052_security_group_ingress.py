@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, text_of
 from dr_compiler.policies.cfn_imports import ExportIndex, Target, export_index, resolve
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
@@ -40,11 +41,13 @@ class _Ingress:
 
 
 def _ingress_rules(templates: TemplateSet, exports: ExportIndex) -> Iterator[_Ingress]:
-    for template, lid, group in templates.all_resources("AWS::EC2::SecurityGroup"):
+    for template, lid, group in templates.all_resources(blocks.network.SECURITY_GROUP.type):
         rules = as_list(group.get("Properties", {}).get("SecurityGroupIngress"))
         for index, rule in enumerate(rules):
             yield _Ingress(template, lid, ("SecurityGroupIngress", index), (template, lid), rule)
-    for template, lid, ingress in templates.all_resources("AWS::EC2::SecurityGroupIngress"):
+    for template, lid, ingress in templates.all_resources(
+        blocks.network.SECURITY_GROUP_INGRESS.type
+    ):
         props = ingress.get("Properties", {})
         yield _Ingress(template, lid, (), resolve(exports, template, props.get("GroupId")), props)
 
@@ -136,10 +139,10 @@ def _world_problem(ingress: _Ingress, alb_groups: set[tuple[str, str]]) -> tuple
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     exports = export_index(templates)
     database_groups = _groups_used_by(
-        templates, exports, "AWS::RDS::DBCluster", "VpcSecurityGroupIds"
+        templates, exports, blocks.aurora.DB_CLUSTER.type, "VpcSecurityGroupIds"
     ) | _exported_database_groups(exports)
     alb_groups = _groups_used_by(
-        templates, exports, "AWS::ElasticLoadBalancingV2::LoadBalancer", "SecurityGroups"
+        templates, exports, blocks.alb.LOAD_BALANCER.type, "SecurityGroups"
     )
     for ingress in _ingress_rules(templates, exports):
         group = (ingress.group[0].file, ingress.group[1]) if ingress.group else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, referenced_ids
 from dr_compiler.policies.rule import (
     Level,
@@ -25,9 +26,9 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-ATTACHMENT = "AWS::EC2::VPCGatewayAttachment"
-SUBNET = "AWS::EC2::Subnet"
+LOAD_BALANCER = blocks.alb.LOAD_BALANCER.type
+ATTACHMENT = blocks.network.VPC_GATEWAY_ATTACHMENT.type
+SUBNET = blocks.network.SUBNET.type
 INTERNET_FACING = "internet-facing"
 """Scheme's default when absent (AWS::ElasticLoadBalancingV2::LoadBalancer reference)."""
 

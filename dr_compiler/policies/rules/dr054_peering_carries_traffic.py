@@ -24,6 +24,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import (
     Level,
@@ -35,8 +36,8 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-PEERING = "AWS::EC2::VPCPeeringConnection"
-VPC = "AWS::EC2::VPC"
+PEERING = blocks.peering.VPC_PEERING_CONNECTION.type
+VPC = blocks.network.VPC.type
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -79,9 +80,10 @@ def _ingress_cidrs(templates: TemplateSet, region: str) -> Iterator[Network]:
         if template.region != region:
             continue
         rules: list[Any] = [
-            r.get("Properties", {}) for _, r in template.resources("AWS::EC2::SecurityGroupIngress")
+            r.get("Properties", {})
+            for _, r in template.resources(blocks.network.SECURITY_GROUP_INGRESS.type)
         ]
-        for _, group in template.resources("AWS::EC2::SecurityGroup"):
+        for _, group in template.resources(blocks.network.SECURITY_GROUP.type):
             rules += as_list(group.get("Properties", {}).get("SecurityGroupIngress"))
         for rule in rules:
             if not isinstance(rule, Mapping):

@@ -14,13 +14,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, referenced_ids
 from dr_compiler.policies.cfn_names import rendered_name
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
-RECORD_SET = "AWS::Route53::RecordSet"
-RECORD_SET_GROUP = "AWS::Route53::RecordSetGroup"
-HEALTH_CHECK = "AWS::Route53::HealthCheck"
+RECORD_SET = blocks.route53.RECORD_SET.type
+RECORD_SET_GROUP = blocks.route53.RECORD_SET_GROUP.type
+HEALTH_CHECK = blocks.route53.HEALTH_CHECK.type
 
 
 @dataclass(frozen=True)

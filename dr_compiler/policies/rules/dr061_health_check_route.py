@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Route, Spec
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
@@ -94,7 +95,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         return
     expected = _expected(spec)
     for template in templates.by_phase("global"):
-        for logical_id, resource in template.resources("AWS::Route53::HealthCheck"):
+        for logical_id, resource in template.resources(blocks.route53.HEALTH_CHECK.type):
             actual = _actual(resource.get("Properties", {}).get("HealthCheckConfig", {}))
             for prop, wanted in expected.items():
                 if actual[prop] != wanted:

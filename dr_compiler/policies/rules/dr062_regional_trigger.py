@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import alarm_metrics
 from dr_compiler.policies.cfn_failover import (
     failover_functions,
@@ -38,7 +39,7 @@ ROUTE53_METRICS_REGION = "us-east-1"
 def _alarms_notifying(template: TemplateDoc, topic_id: str) -> Iterator[tuple[str, bool]]:
     """(alarm id, whether its metric is published in the template's region) of each alarm
     whose AlarmActions name the topic."""
-    for logical_id, resource in template.resources("AWS::CloudWatch::Alarm"):
+    for logical_id, resource in template.resources(blocks.alarms.ALARM.type):
         props = resource.get("Properties", {})
         if topic_id not in local_topics(template, props.get("AlarmActions")):
             continue
@@ -50,7 +51,7 @@ def _alarms_notifying(template: TemplateDoc, topic_id: str) -> Iterator[tuple[st
 def _function_paths(template: TemplateDoc, function_id: str) -> Iterator[Violation]:
     topics = [
         (subscription_id, topic_id)
-        for topic_id, _ in template.resources("AWS::SNS::Topic")
+        for topic_id, _ in template.resources(blocks.sns.TOPIC.type)
         for subscription_id, props in subscriptions(template, topic_id)
         if local_target(template, props.get("Endpoint")) == function_id
     ]

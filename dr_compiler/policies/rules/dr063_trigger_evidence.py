@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn_failover import invoked_functions, loses_data
 from dr_compiler.policies.rule import (
@@ -48,7 +49,7 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
-    for template, logical_id, resource in templates.all_resources("AWS::CloudWatch::Alarm"):
+    for template, logical_id, resource in templates.all_resources(blocks.alarms.ALARM.type):
         props = resource.get("Properties", {})
         lossy = [
             function

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import alarm_metrics, as_list, get_att, is_true, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import name_text
@@ -49,7 +50,7 @@ WORKLOAD_PHASES = ("primary", "attach")
 
 def _lag_alarms(template: TemplateDoc) -> Iterator[tuple[str, Mapping[str, Any], set[str]]]:
     """(alarm id, properties, watched cluster identifiers) of each replication-lag alarm."""
-    for logical_id, resource in template.resources("AWS::CloudWatch::Alarm"):
+    for logical_id, resource in template.resources(blocks.alarms.ALARM.type):
         props = resource.get("Properties", {})
         clusters: set[str] = set()
         lag = False
@@ -68,7 +69,7 @@ def _lag_alarms(template: TemplateDoc) -> Iterator[tuple[str, Mapping[str, Any],
 
 
 def _backed_up(template: TemplateDoc, cluster_id: str) -> bool:
-    for _, resource in template.resources("AWS::Backup::BackupSelection"):
+    for _, resource in template.resources(blocks.backup.BACKUP_SELECTION.type):
         selection = resource.get("Properties", {}).get("BackupSelection", {})
         if any(
             local_target(template, r) == cluster_id for r in as_list(selection.get("Resources"))
@@ -90,7 +91,7 @@ def _clusters(templates: TemplateSet) -> Iterator[Violation]:
                     "TreatMissingData",
                 )
         watched = set().union(*(clusters for _, _, clusters in lag_alarms))
-        for cluster_id, resource in template.resources("AWS::RDS::DBCluster"):
+        for cluster_id, resource in template.resources(blocks.aurora.DB_CLUSTER.type):
             props = resource.get("Properties", {})
             if "GlobalClusterIdentifier" not in props:
                 continue
@@ -114,7 +115,7 @@ def _clusters(templates: TemplateSet) -> Iterator[Violation]:
 def _reader_users(template: TemplateDoc) -> dict[str, list[str]]:
     """Cluster logical id -> the functions whose environment names its reader endpoint."""
     users: dict[str, list[str]] = {}
-    for function_id, resource in template.resources("AWS::Lambda::Function"):
+    for function_id, resource in template.resources(blocks.lambda_functions.FUNCTION.type):
         environment = resource.get("Properties", {}).get("Environment") or {}
         for value in (environment.get("Variables") or {}).values():
             target = get_att(value)
@@ -125,7 +126,7 @@ def _reader_users(template: TemplateDoc) -> dict[str, list[str]]:
 
 def _forwarding(templates: TemplateSet) -> Iterator[Violation]:
     for template in templates.by_phase(*WORKLOAD_PHASES):
-        clusters = dict(template.resources("AWS::RDS::DBCluster"))
+        clusters = dict(template.resources(blocks.aurora.DB_CLUSTER.type))
         for cluster_id, functions in sorted(_reader_users(template).items()):
             props = clusters.get(cluster_id, {}).get("Properties", {})
             if "GlobalClusterIdentifier" not in props:
@@ -148,7 +149,7 @@ def _replicates_back(templates: TemplateSet, region: str, source_bucket: str) ->
     for template in templates.templates:
         if template.region != region:
             continue
-        for role_id, resource in template.resources("AWS::IAM::Role"):
+        for role_id, resource in template.resources(blocks.iam.ROLE.type):
             trust = resource.get("Properties", {}).get("AssumeRolePolicyDocument", {})
             if "s3.amazonaws.com" not in str(trust):
                 continue
@@ -165,7 +166,7 @@ def _bucket_regions(templates: TemplateSet) -> dict[str, str]:
     """Bucket name text -> the region of the template that defines it."""
     return {
         name: template.region
-        for template, _, resource in templates.all_resources("AWS::S3::Bucket")
+        for template, _, resource in templates.all_resources(blocks.s3.BUCKET.type)
         if (name := name_text(resource.get("Properties", {}).get("BucketName")))
     }
 
@@ -173,7 +174,7 @@ def _bucket_regions(templates: TemplateSet) -> dict[str, str]:
 def _replication(templates: TemplateSet) -> Iterator[Violation]:
     regions = _bucket_regions(templates)
     for template in templates.by_phase("primary"):
-        for bucket_id, resource in template.resources("AWS::S3::Bucket"):
+        for bucket_id, resource in template.resources(blocks.s3.BUCKET.type):
             props = resource.get("Properties", {})
             source = name_text(props.get("BucketName"))
             rules = (props.get("ReplicationConfiguration") or {}).get("Rules", [])

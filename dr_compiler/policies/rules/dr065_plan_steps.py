@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import as_list, text_of
 from dr_compiler.policies.cfn_plans import activations, arn_region, block, plans, steps
@@ -48,7 +49,7 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
 def _global_clusters(templates: TemplateSet) -> set[str]:
     return {
         name
-        for _, _, resource in templates.all_resources("AWS::RDS::GlobalCluster")
+        for _, _, resource in templates.all_resources(blocks.aurora.GLOBAL_CLUSTER.type)
         if (name := text_of(resource.get("Properties", {}).get("GlobalClusterIdentifier")))
     }
 
@@ -56,7 +57,7 @@ def _global_clusters(templates: TemplateSet) -> set[str]:
 def _failover_record_names(templates: TemplateSet) -> set[str]:
     return {
         name.rstrip(".")
-        for _, _, resource in templates.all_resources("AWS::Route53::RecordSet")
+        for _, _, resource in templates.all_resources(blocks.route53.RECORD_SET.type)
         if "Failover" in resource.get("Properties", {})
         and (name := text_of(resource["Properties"].get("Name")))
     }
@@ -88,7 +89,7 @@ def _missing(
 
 
 def _tables_without_replicas(templates: TemplateSet, regions: set[str]) -> Iterator[str]:
-    for _, table_id, resource in templates.all_resources("AWS::DynamoDB::GlobalTable"):
+    for _, table_id, resource in templates.all_resources(blocks.dynamodb.GLOBAL_TABLE.type):
         replicas = as_list(resource.get("Properties", {}).get("Replicas"))
         missing = regions - {r.get("Region") for r in replicas if isinstance(r, dict)}
         if missing:

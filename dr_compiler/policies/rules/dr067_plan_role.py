@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_plans import block, plans, report_bucket_path, steps
@@ -115,7 +116,7 @@ def _trust_problems(template: TemplateDoc, role_id: str) -> Iterator[str]:
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     for template, plan_id, props in plans(templates):
         role_id = local_target(template, props.get("ExecutionRole"))
-        if role_id is None or template.body["Resources"][role_id]["Type"] != "AWS::IAM::Role":
+        if role_id is None or template.body["Resources"][role_id]["Type"] != blocks.iam.ROLE.type:
             continue
         for problem in _trust_problems(template, role_id):
             yield resource_violation(

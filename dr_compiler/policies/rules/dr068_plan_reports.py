@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, is_true, text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import name_text
@@ -37,14 +38,14 @@ PUBLIC_ACCESS_SETTINGS = (
 
 def _bucket(templates: TemplateSet, path: Any) -> tuple[TemplateDoc, str] | None:
     wanted = (text_of(path) or "").removeprefix("s3://").split("/")[0]
-    for template, logical_id, resource in templates.all_resources("AWS::S3::Bucket"):
+    for template, logical_id, resource in templates.all_resources(blocks.s3.BUCKET.type):
         if wanted and name_text(resource.get("Properties", {}).get("BucketName")) == wanted:
             return template, logical_id
     return None
 
 
 def _denies_plain_http(template: TemplateDoc, bucket_id: str) -> bool:
-    for _, resource in template.resources("AWS::S3::BucketPolicy"):
+    for _, resource in template.resources(blocks.s3.BUCKET_POLICY.type):
         props = resource.get("Properties", {})
         if local_target(template, props.get("Bucket")) != bucket_id:
             continue

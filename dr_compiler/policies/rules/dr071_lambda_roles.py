@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import text_of
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_roles import (
@@ -78,7 +79,7 @@ def _role_violations(
 def _on_failure_destination(template: TemplateDoc, fid: str, props: Mapping[str, Any]) -> bool:
     """An AWS::Lambda::EventInvokeConfig of this function with an OnFailure destination."""
     name = text_of(props.get("FunctionName"))
-    for _, config in template.resources("AWS::Lambda::EventInvokeConfig"):
+    for _, config in template.resources(blocks.lambda_functions.EVENT_INVOKE_CONFIG.type):
         config_props = config.get("Properties", {})
         target = config_props.get("FunctionName")
         if local_target(template, target) != fid and (name is None or text_of(target) != name):
@@ -90,7 +91,7 @@ def _on_failure_destination(template: TemplateDoc, fid: str, props: Mapping[str,
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
-    for template, fid, function in templates.all_resources("AWS::Lambda::Function"):
+    for template, fid, function in templates.all_resources(blocks.lambda_functions.FUNCTION.type):
         props = function.get("Properties", {})
         role = function_role(template, props)
         if role is None:

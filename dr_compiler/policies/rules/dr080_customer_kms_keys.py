@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, imported_names, is_true, referenced_ids, text_of
 from dr_compiler.policies.rule import (
     Level,
@@ -32,7 +33,7 @@ Problem = tuple[tuple[str | int, ...], str]
 def _customer_key(template: TemplateDoc, value: Any) -> bool:
     """A key of this stack (Ref/GetAtt of a key or alias), the base stack's exported key, or
     an alias that is not an AWS managed one (`alias/aws/...`)."""
-    own = {lid for lid, _ in template.resources("AWS::KMS::Key", "AWS::KMS::Alias")}
+    own = {lid for lid, _ in template.resources(blocks.kms.KEY.type, blocks.kms.ALIAS.type)}
     if referenced_ids(value) & own:
         return True
     if any(name.endswith(KEY_EXPORT_SUFFIX) for name in imported_names(value)):
@@ -123,17 +124,17 @@ def _key(template: TemplateDoc, props: Mapping[str, Any]) -> Iterator[Problem]:
 
 
 CHECKS: dict[str, Callable[[TemplateDoc, Mapping[str, Any]], Iterator[Problem]]] = {
-    "AWS::S3::Bucket": _bucket,
-    "AWS::SQS::Queue": _property_key("KmsMasterKeyId"),
-    "AWS::SNS::Topic": _property_key("KmsMasterKeyId"),
-    "AWS::DynamoDB::GlobalTable": _global_table,
-    "AWS::DynamoDB::Table": _table,
-    "AWS::RDS::DBCluster": _cluster,
-    "AWS::RDS::GlobalCluster": _global_cluster,
-    "AWS::Logs::LogGroup": _property_key("KmsKeyId"),
-    "AWS::Backup::BackupVault": _property_key("EncryptionKeyArn"),
-    "AWS::SecretsManager::Secret": _secret,
-    "AWS::KMS::Key": _key,
+    blocks.s3.BUCKET.type: _bucket,
+    blocks.sqs.QUEUE.type: _property_key("KmsMasterKeyId"),
+    blocks.sns.TOPIC.type: _property_key("KmsMasterKeyId"),
+    blocks.dynamodb.GLOBAL_TABLE.type: _global_table,
+    blocks.dynamodb.TABLE.type: _table,
+    blocks.aurora.DB_CLUSTER.type: _cluster,
+    blocks.aurora.GLOBAL_CLUSTER.type: _global_cluster,
+    blocks.logs.LOG_GROUP.type: _property_key("KmsKeyId"),
+    blocks.backup.BACKUP_VAULT.type: _property_key("EncryptionKeyArn"),
+    blocks.aurora.SECRET.type: _secret,
+    blocks.kms.KEY.type: _key,
 }
 """Resource type -> its check. Each names the property that selects the key."""
 
@@ -148,9 +149,7 @@ def load_balancer_log_buckets(templates: TemplateSet) -> set[tuple[str, str]]:
     """(template file, bucket logical id or name) of every bucket a load balancer writes its
     access logs to: named by Ref in the same template, or by name from any template."""
     found: set[tuple[str, str]] = set()
-    for template, _, balancer in templates.all_resources(
-        "AWS::ElasticLoadBalancingV2::LoadBalancer"
-    ):
+    for template, _, balancer in templates.all_resources(blocks.alb.LOAD_BALANCER.type):
         attributes = {
             a.get("Key"): a.get("Value")
             for a in as_list(balancer.get("Properties", {}).get("LoadBalancerAttributes"))
@@ -229,16 +228,22 @@ RULE = Rule(
     pci_dss=("3.5.1", "3.6.1", "3.7.4"),
     tags=("encryption",),
     scanner_checks=(
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_27", "AWS::SQS::Queue"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_26", "AWS::SNS::Topic"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_158", "AWS::Logs::LogGroup"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_119", "AWS::DynamoDB::Table"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_149", "AWS::SecretsManager::Secret"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_7", "AWS::KMS::Key"),
-        ScannerCheck(Scanner.GUARD, "s3_bucket_default_encryption_kms_check", "AWS::S3::Bucket"),
-        ScannerCheck(Scanner.GUARD, "sqs_queue_encrypted_check", "AWS::SQS::Queue"),
-        ScannerCheck(Scanner.GUARD, "cloudwatch_log_group_encrypted_check", "AWS::Logs::LogGroup"),
-        ScannerCheck(Scanner.GUARD, "dynamodb_table_encrypted_kms_check", "AWS::DynamoDB::Table"),
-        ScannerCheck(Scanner.GUARD, "kms_key_rotation_enabled_check", "AWS::KMS::Key"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_27", blocks.sqs.QUEUE.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_26", blocks.sns.TOPIC.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_158", blocks.logs.LOG_GROUP.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_119", blocks.dynamodb.TABLE.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_149", blocks.aurora.SECRET.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_7", blocks.kms.KEY.type),
+        ScannerCheck(
+            Scanner.GUARD, "s3_bucket_default_encryption_kms_check", blocks.s3.BUCKET.type
+        ),
+        ScannerCheck(Scanner.GUARD, "sqs_queue_encrypted_check", blocks.sqs.QUEUE.type),
+        ScannerCheck(
+            Scanner.GUARD, "cloudwatch_log_group_encrypted_check", blocks.logs.LOG_GROUP.type
+        ),
+        ScannerCheck(
+            Scanner.GUARD, "dynamodb_table_encrypted_kms_check", blocks.dynamodb.TABLE.type
+        ),
+        ScannerCheck(Scanner.GUARD, "kms_key_rotation_enabled_check", blocks.kms.KEY.type),
     ),
 )

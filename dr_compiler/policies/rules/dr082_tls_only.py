@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import (
     Level,
@@ -93,7 +94,7 @@ Problem = tuple[tuple[str, ...], str]
 
 def _bucket(template: TemplateDoc, logical_id: str, props: Mapping[str, Any]) -> Problem | None:
     name = text_of(props.get("BucketName"))
-    documents = _policies_of(template, "AWS::S3::BucketPolicy", "Bucket", logical_id, name)
+    documents = _policies_of(template, blocks.s3.BUCKET_POLICY.type, "Bucket", logical_id, name)
     statements = [
         s
         for document in documents
@@ -110,7 +111,9 @@ def _bucket(template: TemplateDoc, logical_id: str, props: Mapping[str, Any]) ->
 
 def _queue(template: TemplateDoc, logical_id: str, props: Mapping[str, Any]) -> Problem | None:
     name = text_of(props.get("QueueName"))
-    for document in _policies_of(template, "AWS::SQS::QueuePolicy", "Queues", logical_id, name):
+    for document in _policies_of(
+        template, blocks.sqs.QUEUE_POLICY.type, "Queues", logical_id, name
+    ):
         for statement in as_list(document.get("Statement")):
             resources = as_list(statement.get("Resource"))
             if _denies_plain_transport(statement, "sqs") and _covers(
@@ -129,7 +132,7 @@ def _redirects_to_https(actions: list[Any]) -> bool:
 
 def _serving_rule(template: TemplateDoc, listener_id: str) -> str | None:
     """A listener rule of `listener_id` that does something other than redirect to HTTPS."""
-    for rule_id, rule in template.resources("AWS::ElasticLoadBalancingV2::ListenerRule"):
+    for rule_id, rule in template.resources(blocks.alb.LISTENER_RULE.type):
         props = rule.get("Properties", {})
         if listener_id in referenced_ids(props.get("ListenerArn")) and not _redirects_to_https(
             as_list(props.get("Actions"))
@@ -156,9 +159,9 @@ def _listener(template: TemplateDoc, logical_id: str, props: Mapping[str, Any]) 
 
 
 CHECKS = {
-    "AWS::S3::Bucket": ("bucket", _bucket),
-    "AWS::SQS::Queue": ("queue", _queue),
-    "AWS::ElasticLoadBalancingV2::Listener": ("listener", _listener),
+    blocks.s3.BUCKET.type: ("bucket", _bucket),
+    blocks.sqs.QUEUE.type: ("queue", _queue),
+    blocks.alb.LISTENER.type: ("listener", _listener),
 }
 """Resource type -> (what to call it in messages, its check)."""
 
@@ -215,8 +218,8 @@ RULE = Rule(
     tags=("encryption", "network"),
     scanner_checks=(
         ScannerCheck(
-            Scanner.GUARD, "s3_bucket_policy_ssl_requests_only_check", "AWS::S3::BucketPolicy"
+            Scanner.GUARD, "s3_bucket_policy_ssl_requests_only_check", blocks.s3.BUCKET_POLICY.type
         ),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_103", "AWS::ElasticLoadBalancingV2::Listener"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_103", blocks.alb.LISTENER.type),
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import is_true
 from dr_compiler.policies.rule import (
     Level,
@@ -20,7 +21,7 @@ PROPERTY = "PublicAccessBlockConfiguration"
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
-    for template, logical_id, bucket in templates.all_resources("AWS::S3::Bucket"):
+    for template, logical_id, bucket in templates.all_resources(blocks.s3.BUCKET.type):
         block = bucket.get("Properties", {}).get(PROPERTY)
         if block is None:
             off = list(FLAGS)
@@ -69,12 +70,12 @@ RULE = Rule(
     pci_dss=("1.4.4",),
     tags=("storage", "network"),
     scanner_checks=(
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_53", "AWS::S3::Bucket"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_54", "AWS::S3::Bucket"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_55", "AWS::S3::Bucket"),
-        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_56", "AWS::S3::Bucket"),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_53", blocks.s3.BUCKET.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_54", blocks.s3.BUCKET.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_55", blocks.s3.BUCKET.type),
+        ScannerCheck(Scanner.CHECKOV, "CKV_AWS_56", blocks.s3.BUCKET.type),
         ScannerCheck(
-            Scanner.GUARD, "s3_bucket_level_public_access_prohibited_check", "AWS::S3::Bucket"
+            Scanner.GUARD, "s3_bucket_level_public_access_prohibited_check", blocks.s3.BUCKET.type
         ),
     ),
 )

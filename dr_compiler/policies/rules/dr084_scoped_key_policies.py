@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list
 from dr_compiler.policies.rule import (
     Level,
@@ -28,7 +29,7 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-KEY = "AWS::KMS::Key"
+KEY = blocks.kms.KEY.type
 SOURCE_KEYS = frozenset(
     {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
 )

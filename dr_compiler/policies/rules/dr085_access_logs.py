@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.model import AUDIT_LOG_DAYS, Spec
 from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import (
@@ -19,8 +20,8 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-BUCKET = "AWS::S3::Bucket"
-LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+BUCKET = blocks.s3.BUCKET.type
+LOAD_BALANCER = blocks.alb.LOAD_BALANCER.type
 
 
 def _attributes(balancer: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, get_att, referenced_ids
 from dr_compiler.policies.rule import (
     Level,
@@ -17,10 +18,10 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-ASSOCIATION = "AWS::WAFv2::WebACLAssociation"
-WEB_ACL = "AWS::WAFv2::WebACL"
-LOGGING = "AWS::WAFv2::LoggingConfiguration"
+LOAD_BALANCER = blocks.alb.LOAD_BALANCER.type
+ASSOCIATION = blocks.waf.WEB_ACL_ASSOCIATION.type
+WEB_ACL = blocks.waf.WEB_ACL.type
+LOGGING = blocks.waf.LOGGING_CONFIGURATION.type
 
 
 def _acl_of(template: TemplateDoc, balancer_id: str) -> str | None:

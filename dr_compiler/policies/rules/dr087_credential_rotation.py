@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import referenced_ids
 from dr_compiler.policies.rule import (
     Level,
@@ -16,10 +17,10 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-SECRET = "AWS::SecretsManager::Secret"
-ATTACHMENT = "AWS::SecretsManager::SecretTargetAttachment"
-SCHEDULE = "AWS::SecretsManager::RotationSchedule"
-DATABASE_TARGETS = ("AWS::RDS::DBCluster", "AWS::RDS::DBInstance")
+SECRET = blocks.aurora.SECRET.type
+ATTACHMENT = blocks.aurora.SECRET_TARGET_ATTACHMENT.type
+SCHEDULE = blocks.aurora.ROTATION_SCHEDULE.type
+DATABASE_TARGETS = (blocks.aurora.DB_CLUSTER.type, blocks.aurora.DB_INSTANCE.type)
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:

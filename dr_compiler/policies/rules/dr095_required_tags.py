@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn_lint_data import CfnLintDataNotFound, data_dir
 from dr_compiler.policies.cfn_names import tags_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
@@ -22,7 +23,7 @@ from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, Templa
 REQUIRED_KEYS = ("Environment", "CostCenter", "Criticality")
 SCHEMA_REGION = "us-east-1"
 """Taggability does not vary by region; one region's schemas answer for all."""
-GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
+GLOBAL_TABLE = blocks.dynamodb.GLOBAL_TABLE.type
 """Its schema has no `tagging` section: tags live on each replica (Replicas[].Tags)."""
 
 
