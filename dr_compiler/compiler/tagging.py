@@ -6,20 +6,21 @@ from collections.abc import Mapping
 
 from troposphere import AWSObject, Tags
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 
 # Resource types whose tags are a plain key-value map rather than a list of Key/Value.
 _MAP_TAG_PROPERTIES = {
-    "AWS::Backup::BackupVault": "BackupVaultTags",
-    "AWS::Backup::BackupPlan": "BackupPlanTags",
+    blocks.backup.BACKUP_VAULT.type: "BackupVaultTags",
+    blocks.backup.BACKUP_PLAN.type: "BackupPlanTags",
     "AWS::SSM::Parameter": "Tags",
     # cfn-lint's provider schema: Tags is an object of key -> value (200 at most).
-    "AWS::ARCRegionSwitch::Plan": "Tags",
+    blocks.region_switch.PLAN.type: "Tags",
 }
 # Resource types whose tags live under another list-valued property name.
 _LIST_TAG_PROPERTIES = {
-    "AWS::Route53::HostedZone": "HostedZoneTags",
-    "AWS::Route53::HealthCheck": "HealthCheckTags",
+    blocks.route53.HOSTED_ZONE.type: "HostedZoneTags",
+    blocks.route53.HEALTH_CHECK.type: "HealthCheckTags",
 }
 
 
@@ -43,7 +44,7 @@ def apply_tags(resource: AWSObject, spec: Spec) -> None:
         resource.properties[prop] = {**wanted, **existing}
         return
     prop = _LIST_TAG_PROPERTIES.get(kind, "Tags")
-    if prop not in resource.props or kind == "AWS::DynamoDB::GlobalTable":
+    if prop not in resource.props or kind == blocks.dynamodb.GLOBAL_TABLE.type:
         return
     existing = resource.properties.get(prop)
     own = {t["Key"]: t["Value"] for t in existing.to_dict()} if isinstance(existing, Tags) else {}

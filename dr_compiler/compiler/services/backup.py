@@ -239,7 +239,6 @@ def _table_arn(ctx: StackContext, table: str) -> AWSHelperFn:
 
 # The backup account's template (backup.isolated_copy)
 
-PLAN_TYPE = "AWS::Backup::BackupPlan"
 ISOLATED_VAULT = "IsolatedVault"
 ISOLATED_KEY = "IsolatedVaultKey"
 # Vault Lock's shortest grace period before compliance mode makes the lock immutable.
@@ -261,7 +260,10 @@ def isolated_vault_regions(
         {
             region
             for region, template in templates
-            if any(r.get("Type") == PLAN_TYPE for r in template.get("Resources", {}).values())
+            if any(
+                r.get("Type") == blocks.backup.BACKUP_PLAN.type
+                for r in template.get("Resources", {}).values()
+            )
         }
     )
 
