@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.compiler import ids
 from dr_compiler.model import Spec
 from dr_compiler.policies.registry import rule
@@ -104,13 +105,13 @@ def _not_production(spec: Spec, _resources: Resources, _logical_id: str) -> bool
     return not spec.metadata.production
 
 
-_LAMBDA = "AWS::Lambda::Function"
-_QUEUE = "AWS::SQS::Queue"
-_LOG_GROUP = "AWS::Logs::LogGroup"
-_PERMISSION = "AWS::Lambda::Permission"
-_BUCKET = "AWS::S3::Bucket"
-_BUCKET_POLICY = "AWS::S3::BucketPolicy"
-_CLUSTER = "AWS::RDS::DBCluster"
+_LAMBDA = blocks.lambda_functions.FUNCTION.type
+_QUEUE = blocks.sqs.QUEUE.type
+_LOG_GROUP = blocks.logs.LOG_GROUP.type
+_PERMISSION = blocks.lambda_functions.PERMISSION.type
+_BUCKET = blocks.s3.BUCKET.type
+_BUCKET_POLICY = blocks.s3.BUCKET_POLICY.type
+_CLUSTER = blocks.aurora.DB_CLUSTER.type
 
 DECISIONS: tuple[Decision, ...] = (
     Decision(
@@ -184,7 +185,7 @@ DECISIONS: tuple[Decision, ...] = (
             _check(
                 Scanner.GUARD,
                 "elbv2_logging_enabled_check",
-                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                blocks.alb.LOAD_BALANCER.type,
             ),
         ),
         lambda _spec, resources, logical_id: ids.LOG_BUCKET not in resources,
@@ -219,7 +220,7 @@ DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "kms-grants-by-services",
-        (_check(Scanner.GUARD, "kms_create_grant_aws_service_check", "AWS::KMS::Key"),),
+        (_check(Scanner.GUARD, "kms_create_grant_aws_service_check", blocks.kms.KEY.type),),
         _every,
         "grants on the key are made by the services that use it for the account (Aurora, "
         "Secrets Manager, AWS Backup, CloudWatch Logs), whose principals the key policy scopes "
@@ -227,7 +228,7 @@ DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "sqs-event-source-failures",
-        (_check(Scanner.CFN_LINT, "ES1001", "AWS::Lambda::EventSourceMapping"),),
+        (_check(Scanner.CFN_LINT, "ES1001", blocks.lambda_functions.EVENT_SOURCE_MAPPING.type),),
         lambda _spec, resources, logical_id: _reads_queue(resources, logical_id),
         "the event source is an SQS queue: a failed message returns to the queue and moves to "
         "its dead-letter queue by the queue's redrive policy; an on-failure destination "
@@ -238,7 +239,7 @@ DECISIONS: tuple[Decision, ...] = (
         "async-failures-to-dead-letter-queue",
         (
             _check(Scanner.CFN_LINT, "ES1007", _PERMISSION),
-            _check(Scanner.CFN_LINT, "ES4000", "AWS::Events::Rule"),
+            _check(Scanner.CFN_LINT, "ES4000", blocks.lambda_functions.SCHEDULE_RULE.type),
         ),
         _every,
         "an asynchronous invocation that fails after Lambda's retries goes to the function's "
@@ -248,7 +249,7 @@ DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "email-subscriptions",
-        (_check(Scanner.CFN_LINT, "ES7000", "AWS::SNS::Subscription"),),
+        (_check(Scanner.CFN_LINT, "ES7000", blocks.sns.SUBSCRIPTION.type),),
         lambda _spec, resources, logical_id: (
             resources[logical_id].get("Properties", {}).get("Protocol") == "email"
         ),
@@ -269,7 +270,7 @@ DECISIONS: tuple[Decision, ...] = (
             _check(
                 Scanner.GUARD,
                 "elbv2_deletion_protection_enabled_check",
-                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                blocks.alb.LOAD_BALANCER.type,
             ),
             _check(Scanner.GUARD, "rds_cluster_deletion_protection_enabled_check", _CLUSTER),
         ),
