@@ -25,6 +25,7 @@ def test_retained_protected_or_unemptied_resources_fail_under_force_destroy() ->
             "TransactionsTable",
             f"{BAD}: TransactionsTable.Replicas[1].DeletionProtectionEnabled",
         ),
+        ("DR020", "SessionsTable", f"{BAD}: SessionsTable.DeletionPolicy"),
         ("DR020", "KmsKey", f"{BAD}: KmsKey.UpdateReplacePolicy"),
         ("DR020", "LoadBalancer", f"{BAD}: LoadBalancer.LoadBalancerAttributes[1]"),
     }
@@ -37,6 +38,10 @@ def test_retained_protected_or_unemptied_resources_fail_under_force_destroy() ->
     assert messages[("RetainedBucket", ("DeletionPolicy",))] == (
         "bucket RetainedBucket has DeletionPolicy RetainExceptOnCreate with force_destroy: "
         "use Delete"
+    )
+    # A plain table is a data store like a global table (blocks.DATA_STORES, shared with DR021).
+    assert messages[("SessionsTable", ("DeletionPolicy",))] == (
+        "table SessionsTable has DeletionPolicy Retain with force_destroy: use Delete"
     )
     assert messages[("UnorderedBucket", ())] == (
         "bucket UnorderedBucket has no bucket-emptying custom resource naming it and "
