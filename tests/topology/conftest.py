@@ -1,0 +1,23 @@
+"""The specs every drawing test runs on: both shipped apps, three regions, and staging's Region
+switch plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dr_compiler.model import Spec
+from dr_compiler.pipeline import load_model
+from tests.specbuild import ORDERS_SPEC, PROD_SPEC, THREE_REGIONS, build_spec
+
+
+@pytest.fixture(params=["prod", "three-regions", "orders", "staging"])
+def spec(request: pytest.FixtureRequest, tmp_path: Path) -> Spec:
+    if request.param == "prod":
+        return load_model(PROD_SPEC)
+    if request.param == "orders":
+        return load_model(ORDERS_SPEC)
+    if request.param == "staging":
+        return load_model(PROD_SPEC.parent / "staging.yaml")
+    return build_spec(tmp_path, THREE_REGIONS)
