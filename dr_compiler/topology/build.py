@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterator
 
@@ -19,9 +18,12 @@ from dr_compiler.topology.graph import (
     GLOBAL,
     PEERING,
     PROBE,
+    REDRIVE,
+    REGIONS_PER_ROW,
     REPLICATION,
     STORAGE_REPLICATION,
     TOPIC_NODE,
+    TRIGGER,
     Edge,
     Graph,
     Node,
@@ -32,10 +34,10 @@ from dr_compiler.topology.graph import (
 
 
 def column_order(primary: str, secondaries: tuple[str, ...]) -> tuple[str, ...]:
-    """The first secondary right of the primary; the others alternate left and right."""
-    right = secondaries[0::2]
-    left = secondaries[1::2]
-    return (*reversed(left), primary, *right)
+    """The first secondary right of the primary, the next one left of it (so both arrows
+    from the primary cross one gap); the others fill the next rows in order."""
+    first_row = secondaries[: REGIONS_PER_ROW - 1]
+    return (*reversed(first_row[1::2]), primary, *first_row[0::2], *secondaries[len(first_row) :])
 
 
 def build_graph(spec: Spec) -> Graph:
@@ -140,6 +142,8 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
             region,
             f"bucket:{bucket.name}",
         )
+    yield from _queue_nodes(spec, region)
+    yield from _scheduled_nodes(spec, region)
     yield Node(
         store_id("vault", region),
         "vault",
@@ -149,6 +153,70 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
         region,
         "vault",
     )
+    # Every alarm of a region notifies its own region's alert topic (sns.py, DR030).
+    yield Node(
+        store_id("alerts", region),
+        "topic",
+        "SNS alert topic",
+        "every alarm in this region",
+        rid,
+        region,
+        "alerts",
+    )
+
+
+def _queue_nodes(spec: Spec, region: str) -> Iterator[Node]:
+    """Each queue, the functions it invokes right below it, then its dead-letter queue
+    (sqs.py: every queue has one; lambda_functions.py: the event source mapping)."""
+    rid = region_id(region)
+    for queue in spec.queues:
+        fifo = " (FIFO)" if queue.fifo else ""
+        yield Node(
+            store_id("queue", region, queue.name),
+            "queue",
+            f"SQS {queue.name}{fifo}",
+            f"visibility {queue.visibility_timeout_seconds} s",
+            rid,
+            region,
+            f"queue:{queue.name}",
+        )
+        for function in _consumers(spec, queue.name):
+            yield _worker_node(function, region, f"batches of {function.batch_size}")
+        yield Node(
+            store_id("dlq", region, queue.name),
+            "queue",
+            f"SQS {queue.name} DLQ",
+            "dead letters",
+            rid,
+            region,
+            f"dlq:{queue.name}",
+        )
+
+
+def _scheduled_nodes(spec: Spec, region: str) -> Iterator[Node]:
+    """Functions EventBridge runs on a schedule (but the health monitor drawn as a probe)."""
+    probe = spec.health_monitor if _regional_trigger(spec) else None
+    for function in spec.functions:
+        if function.schedule is not None and function is not probe:
+            yield _worker_node(function, region, function.schedule)
+
+
+def _worker_node(function: Function, region: str, trigger: str) -> Node:
+    """A queue- or schedule-triggered function; every region runs it (lambda_functions.py)."""
+    where = ", in the VPC" if function.vpc else ""
+    return Node(
+        store_id("fn", region, function.name),
+        "worker",
+        f"Lambda {function.name}",
+        f"{trigger}{where}",
+        region_id(region),
+        region,
+        f"worker:{function.name}",
+    )
+
+
+def _consumers(spec: Spec, queue: str) -> tuple[Function, ...]:
+    return tuple(f for f in spec.functions if f.trigger_queue == queue)
 
 
 def _failover_function(spec: Spec, region: str) -> Function | None:
@@ -215,17 +283,30 @@ def _edges(spec: Spec) -> Iterator[Edge]:
             REPLICATION,
             "Aurora replication ~1 s",
         )
-    regions = spec.regions.all
     for table in spec.tables:
         label = "strong consistency" if table.consistency == "strong" else "global table ~1 s"
-        # Every replica of a global table replicates to every other one.
-        for first, second in itertools.combinations(regions, 2):
+        # Every replica of a global table replicates to every other one; the drawing shows
+        # the primary's links only (the note under the legend says so), or ten regions would
+        # draw 45 arrows per table.
+        for region in secondaries:
             yield Edge(
-                store_id("table", first, table.name),
-                store_id("table", second, table.name),
+                store_id("table", primary, table.name),
+                store_id("table", region, table.name),
                 REPLICATION,
                 label,
                 both_ways=True,
+            )
+    for queue in spec.queues:
+        for region in spec.regions.all:
+            source = store_id("queue", region, queue.name)
+            for function in _consumers(spec, queue.name):
+                target = store_id("fn", region, function.name)
+                yield Edge(source, target, TRIGGER, "invokes")
+            yield Edge(
+                source,
+                store_id("dlq", region, queue.name),
+                REDRIVE,
+                f"{queue.max_receive_count} receives",
             )
     for bucket in spec.buckets:
         if not bucket.replicated:

@@ -12,9 +12,16 @@ PEERING = "peering"
 DNS = "dns"
 FAILOVER = "failover"
 PROBE = "probe"
+TRIGGER = "trigger"
+REDRIVE = "redrive"
 REPLICATION_KINDS = (REPLICATION, STORAGE_REPLICATION, BACKUP_COPY)
 
-DATA_STORE_KINDS = ("database", "table", "bucket", "vault")
+REGIONS_PER_ROW = 3
+"""Region columns side by side before the drawing wraps to a new row of regions: the width of
+a three-region drawing (under 1920 px, a full-HD screen, for the shipped specs) whatever the
+number of regions."""
+
+DATA_STORE_KINDS = ("database", "table", "bucket", "vault", "queue")
 CONTAINER_KINDS = ("scope", "region", "vpc")
 
 
@@ -52,7 +59,7 @@ class Graph:
     failover_target: str
     """The region a failover promotes (Regions.failover_target)."""
     columns: tuple[str, ...]
-    """Regions in drawing order, left to right."""
+    """Regions in drawing order, left to right, REGIONS_PER_ROW to a row."""
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
 

@@ -8,8 +8,11 @@ from dr_compiler.topology.graph import (
     FAILOVER,
     PEERING,
     PROBE,
+    REDRIVE,
     REPLICATION,
     STORAGE_REPLICATION,
+    TRIGGER,
+    Graph,
 )
 
 EDGE_COLORS = {
@@ -20,6 +23,8 @@ EDGE_COLORS = {
     DNS: "#bc4c00",
     FAILOVER: "#cf222e",
     PROBE: "#9a6700",
+    TRIGGER: "#0a3069",
+    REDRIVE: "#bf3989",
 }
 EDGE_NAMES = {
     REPLICATION: "database replication",
@@ -29,6 +34,8 @@ EDGE_NAMES = {
     DNS: "DNS failover routing",
     FAILOVER: "automatic failover path",
     PROBE: "probe of the primary API",
+    TRIGGER: "queue invokes its function",
+    REDRIVE: "to the dead-letter queue",
 }
 NODE_FILLS = {
     "database": "#ddf4ff",
@@ -41,6 +48,8 @@ NODE_FILLS = {
     "dns": "#fff1e5",
     "topic": "#ffebe9",
     "plan": "#ffebe9",
+    "queue": "#ffeff7",
+    "worker": "#f6f8fa",
 }
 NODE_STROKES = {
     "database": "#1f6feb",
@@ -53,4 +62,19 @@ NODE_STROKES = {
     "dns": "#bc4c00",
     "topic": "#cf222e",
     "plan": "#cf222e",
+    "queue": "#bf3989",
+    "worker": "#0a3069",
 }
+
+
+def notes(graph: Graph) -> tuple[str, ...]:
+    """The lines under the legend: what the drawing shows that no arrow says."""
+    lines = ["Thick border: the primary region."]
+    if any(node.kind == "function" for node in graph.nodes):
+        lines[0] += " The failover function runs in the first secondary, the failover target."
+    if len(graph.columns) > 2 and any(node.kind == "table" for node in graph.nodes):
+        lines.append(
+            "A DynamoDB global table replicates between every pair of replicas; only the "
+            "primary's links are drawn."
+        )
+    return tuple(lines)

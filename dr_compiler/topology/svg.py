@@ -17,8 +17,8 @@ from dr_compiler.topology.graph import (
     region_id,
     vpc_id,
 )
-from dr_compiler.topology.layout import MARGIN, Layout
-from dr_compiler.topology.style import EDGE_COLORS, EDGE_NAMES, NODE_FILLS, NODE_STROKES
+from dr_compiler.topology.layout import MARGIN, NOTE_LINE, Layout
+from dr_compiler.topology.style import EDGE_COLORS, EDGE_NAMES, NODE_FILLS, NODE_STROKES, notes
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
@@ -201,11 +201,5 @@ def _legend(graph: Graph, layout: Layout) -> Iterator[str]:
             + _text(x + 42, y, EDGE_NAMES[kind], font_size=12, fill="#1f2328")
             + "</g>"
         )
-    yield _text(
-        MARGIN,
-        layout.note_y,
-        "Thick border: the primary region. The failover function runs in the first secondary, "
-        "the failover target.",
-        font_size=11,
-        fill="#57606a",
-    )
+    for line, text in enumerate(notes(graph)):
+        yield _text(MARGIN, layout.note_y + NOTE_LINE * line, text, font_size=11, fill="#57606a")

@@ -15,8 +15,13 @@ Rect = tuple[float, float, float, float]
 
 
 def node_rects(root: ElementTree.Element) -> dict[str, Rect]:
+    return group_rects(root, "node")
+
+
+def group_rects(root: ElementTree.Element, *kinds: str) -> dict[str, Rect]:
+    """(left, top, right, bottom) of the box of every group of these classes, by id."""
     rects = {}
-    for group in groups(root, "node"):
+    for group in (g for kind in kinds for g in groups(root, kind)):
         rect = group.find(f"{SVG}rect")
         assert rect is not None
         x, y = float(rect.get("x", 0)), float(rect.get("y", 0))

@@ -17,7 +17,17 @@ from dr_compiler.model import Spec
 from dr_compiler.topology.build import build_graph
 from dr_compiler.topology.graph import CONTAINER_KINDS, Graph
 from dr_compiler.topology.svg import to_svg
-from tests.topology.svgtree import SVG, groups, label_rect, node_rects, overlaps, segment_crosses
+from tests.specbuild import THREE_REGIONS, build_spec
+from tests.topology.svgtree import (
+    SVG,
+    group_rects,
+    groups,
+    label_rect,
+    node_rects,
+    overlaps,
+    segment_crosses,
+)
+from tests.topology.tenregions import ten_regions
 
 RSVG = shutil.which("rsvg-convert")
 
@@ -55,18 +65,7 @@ def test_layout_keeps_nodes_apart_and_arrows_off_other_nodes(spec: Spec) -> None
 def test_every_node_sits_inside_its_region_and_vpc(spec: Spec) -> None:
     graph: Graph = build_graph(spec)
     root = ElementTree.fromstring(to_svg(graph))
-    containers = {}
-    for kind in ("region", "vpc"):
-        for group in groups(root, kind):
-            rect = group.find(f"{SVG}rect")
-            assert rect is not None
-            x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
-            containers[group.get("id")] = (
-                x,
-                y,
-                x + float(rect.get("width", 0)),
-                y + float(rect.get("height", 0)),
-            )
+    containers = group_rects(root, "region", "vpc")
     rects = node_rects(root)
     for node in graph.nodes:
         if node.kind in CONTAINER_KINDS or node.parent in (None, "global"):
@@ -100,3 +99,47 @@ def test_svg_renders_to_a_png_of_its_size(spec: Spec, tmp_path: Path) -> None:
     png_width, png_height = struct.unpack(">II", data[16:24])
     root = ElementTree.fromstring(svg)
     assert (png_width, png_height) == (int(root.get("width", 0)), int(root.get("height", 0)))
+
+
+def test_no_two_boxes_or_labels_overlap(spec: Spec) -> None:
+    root = ElementTree.fromstring(to_svg(build_graph(spec)))
+    regions = {g.get("id", "") for g in groups(root, "region")}
+    # Every box the reader sees: the nodes, and the region columns.
+    rects = group_rects(root, "node", "region")
+    names = sorted(rects)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            # A node sits inside its own region column; two columns, or two nodes, never meet.
+            if (a in regions) != (b in regions):
+                continue
+            assert not overlaps(rects[a], rects[b]), (a, b)
+    labels = [
+        (group.get("id", ""), label_rect(text))
+        for group in groups(root, "edge")
+        for text in group.iter(f"{SVG}text")
+    ]
+    for i, (a, first) in enumerate(labels):
+        for b, second in labels[i + 1 :]:
+            assert not overlaps(first, second), (a, b)
+
+
+def test_ten_regions_wrap_into_rows_of_three_no_wider_than_three(tmp_path: Path) -> None:
+    """The width bound: three region columns, the width of the three-region drawing, under a
+    full-HD screen's 1920 px; more regions add rows of three below."""
+    ten = ten_regions(tmp_path)
+    root = ElementTree.fromstring(to_svg(build_graph(ten)))
+    three = ElementTree.fromstring(to_svg(build_graph(build_spec(tmp_path, THREE_REGIONS))))
+    width = float(root.get("width", 0))
+    assert width == float(three.get("width", 0))
+    assert width <= 1920
+    columns = {g.get("id"): g.find(f"{SVG}rect") for g in groups(root, "region")}
+    xs = sorted({float(r.get("x", 0)) for r in columns.values() if r is not None})
+    ys = sorted({float(r.get("y", 0)) for r in columns.values() if r is not None})
+    assert (len(xs), len(ys)) == (3, 4)  # 3 + 3 + 3 + 1 regions
+    # The primary and the failover target share the first row.
+    first_row = {
+        region
+        for region, rect in columns.items()
+        if rect is not None and float(rect.get("y", 0)) == ys[0]
+    }
+    assert {"region_us_east_1", "region_us_west_2"} <= first_row
