@@ -302,7 +302,7 @@ def _configure_objectives(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_objectives(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dr_compiler.objectives import estimate
+    from dr_compiler.objectives.estimators import estimate
     from dr_compiler.pipeline import load_model
     from dr_compiler.report.objectives import passed, render
 

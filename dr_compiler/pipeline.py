@@ -136,7 +136,8 @@ def build(
     from dr_compiler.emit import render_json, write_atomically
     from dr_compiler.report import render
     from dr_compiler.runbook import render_runbook
-    from dr_compiler.topology import build_graph, to_svg
+    from dr_compiler.topology.build import build_graph
+    from dr_compiler.topology.svg import to_svg
 
     spec = load_model(path, today)
     out_dir = output_dir(spec.metadata, out_base)

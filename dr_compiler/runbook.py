@@ -55,7 +55,7 @@ from dr_compiler.compiler.naming import (
 from dr_compiler.compiler.services.region_switch import plan_name
 from dr_compiler.compiler.services.s3 import RTC_MINUTES
 from dr_compiler.model import Bucket, Spec
-from dr_compiler.objectives import plan_steps
+from dr_compiler.objectives.plan import plan_steps
 from dr_compiler.paths import display_path
 
 ACCOUNT = "${ACCOUNT_ID}"

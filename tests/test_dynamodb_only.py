@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from dr_compiler.cli import run
-from dr_compiler.objectives import estimate, trigger_paths
+from dr_compiler.objectives.estimators import estimate
+from dr_compiler.objectives.paths import trigger_paths
 from dr_compiler.pipeline import build, load_model
 from dr_compiler.runbook import render_runbook
 from tests.compiler.services.test_route53 import dns_answers

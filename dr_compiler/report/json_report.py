@@ -82,7 +82,7 @@ def report_dict(report: PolicyReport) -> dict[str, Any]:
 def render(report: PolicyReport) -> str:
     document = report_dict(report)
     if report.spec is not None:
-        from dr_compiler.objectives import estimate
+        from dr_compiler.objectives.estimators import estimate
         from dr_compiler.report.objectives import objectives_dict
 
         document["objectives"] = objectives_dict(estimate(report.spec))

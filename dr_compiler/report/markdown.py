@@ -66,7 +66,7 @@ def render(report: PolicyReport) -> str:
 
 def _objectives_and_topology(report: PolicyReport) -> list[str]:
     """The recovery-objective summary and the topology diagram of the checked spec."""
-    from dr_compiler.objectives import estimate
+    from dr_compiler.objectives.estimators import estimate
     from dr_compiler.report.objectives import mermaid_section, summary_markdown
 
     assert report.spec is not None

@@ -15,16 +15,11 @@ from typing import Any
 from dr_compiler.escaping import markdown_text as _cell
 from dr_compiler.loader import format_path
 from dr_compiler.model import Spec
-from dr_compiler.objectives import (
-    ComponentEstimate,
-    Figure,
-    Metric,
-    estimate,
-    fmt_seconds,
-    spec_inputs_text,
-    sum_text,
-)
-from dr_compiler.topology import build_graph, to_mermaid
+from dr_compiler.objectives.estimators import estimate
+from dr_compiler.objectives.figures import ComponentEstimate, Figure, Metric, sum_text
+from dr_compiler.objectives.text import fmt_seconds, spec_inputs_text
+from dr_compiler.topology.build import build_graph
+from dr_compiler.topology.mermaid import to_mermaid
 
 FORMATS = ("text", "json", "markdown")
 

@@ -21,7 +21,10 @@ from dr_compiler.policies.engine import PolicyReport, evaluate
 from dr_compiler.policies.registry import rule
 from dr_compiler.policies.rule import TemplateRef
 from dr_compiler.report import render
-from dr_compiler.topology import Graph, build_graph, to_mermaid, to_svg
+from dr_compiler.topology.build import build_graph
+from dr_compiler.topology.graph import Graph
+from dr_compiler.topology.mermaid import to_mermaid
+from dr_compiler.topology.svg import to_svg
 from tests.hostile.conftest import REPO
 from tests.policies.ruletest import load_templates
 

@@ -18,7 +18,7 @@ What AWS documents, and how it shapes this module:
   cluster and both member clusters (primary and attach stacks) and the secondary's trigger
   alarm (attach stack) exist before the plan names them. The plan reads them by computable
   names, so no value flows; a `Requires` on the secondary's attach stack states the order.
-- Workflow (objectives.plan_steps is the one description of it): a ManualApproval step when
+- Workflow (objectives.plan.plan_steps is the one description of it): a ManualApproval step when
   a person decides (`failover.automatic: false`); the AuroraGlobalDatabase step, whose
   `switchoverOnly` behavior calls SwitchoverGlobalCluster (no data loss, needs the primary)
   and `failover` calls FailoverGlobalCluster with AllowDataLoss (API_GlobalAuroraConfiguration:
@@ -97,7 +97,7 @@ from dr_compiler.compiler.context import (
 from dr_compiler.compiler.services import access_logs, failover, kms, route53
 from dr_compiler.compiler.services import s3 as s3_buckets
 from dr_compiler.model import Spec
-from dr_compiler.objectives import PlanStep, plan_objective_minutes, plan_steps
+from dr_compiler.objectives.plan import PlanStep, plan_objective_minutes, plan_steps
 
 PLAN = "RegionSwitchPlan"
 EXECUTION_ROLE = "RegionSwitchExecutionRole"

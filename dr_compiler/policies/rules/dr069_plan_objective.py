@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dr_compiler.objectives import plan_objective_minutes
+from dr_compiler.objectives.plan import plan_objective_minutes
 from dr_compiler.policies.cfn_plans import plans
 from dr_compiler.policies.rule import (
     Level,

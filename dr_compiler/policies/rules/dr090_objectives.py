@@ -12,7 +12,9 @@ import math
 from collections.abc import Iterator
 
 from dr_compiler.model import Spec
-from dr_compiler.objectives import Breach, ComponentEstimate, estimate, fmt_seconds, sum_text
+from dr_compiler.objectives.estimators import estimate
+from dr_compiler.objectives.figures import Breach, ComponentEstimate, sum_text
+from dr_compiler.objectives.text import fmt_seconds
 from dr_compiler.policies.rule import Level, Rule, Severity, Violation
 
 
