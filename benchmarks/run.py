@@ -215,7 +215,7 @@ def main() -> None:
         )
         print_ratio("build 10-region spec", "build 2-region spec", medians)
         for label in (CDK_SYNTH, CDK_APP_ONLY, CDK_NO_VALIDATION):
-            print_ratio(label, OUR_BUILD, medians)
+            print_ratio(label, OUR_BUILD, medians, "our build")
         # The last process in each round wrote the assemblies: our build of specs/prod.yaml
         # was overwritten by the generated specs, so ours are read from templates_out/prod
         # (a test keeps it fresh).
@@ -225,10 +225,11 @@ def main() -> None:
     _in_process_stages(prod)
 
 
-def print_ratio(slower: str, faster: str, medians: dict[str, Sample]) -> None:
+def print_ratio(slower: str, faster: str, medians: dict[str, Sample], name: str = "") -> None:
+    """The ratio of two commands' medians; `name` is a short name for `faster`."""
     wall = medians[slower].wall / medians[faster].wall
     cpu = medians[slower].cpu / medians[faster].cpu
-    print(f"{slower} / {faster}: {wall:.2f}x wall, {cpu:.2f}x cpu (medians)")
+    print(f"{slower} / {name or faster}: {wall:.2f}x wall, {cpu:.2f}x cpu (medians)")
 
 
 def resource_types(template: Path) -> collections.Counter[str]:

@@ -95,11 +95,13 @@ function queueDepth(queue, period = Duration.minutes(1)) {
   return queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' });
 }
 
-function regionKey(stack, region, description) {
+// The stack's key; `scope` names its alias: the region, or `global` for the DNS stack.
+function regionKey(stack, scope) {
+  const region = stack.region;
   const key = new kms.Key(stack, 'KmsKey', {
-    description,
+    description: `${APP} ${ENV} ${region}: data at rest`,
     enableKeyRotation: true,
-    alias: `${APP}-${region}-${ENV}`,
+    alias: `${APP}-${scope}-${ENV}`,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   key.addToResourcePolicy(new iam.PolicyStatement({
@@ -116,11 +118,18 @@ function regionKey(stack, region, description) {
     resources: ['*'],
     conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
   }));
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'TopicsDeliverToEncryptedQueues',
+    principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+  }));
   return key;
 }
 
 function alertTopic(stack, key) {
-  const topic = new sns.Topic(stack, 'AlertTopic', { topicName: named('alerts'), masterKey: key, enforceSSL: false });
+  const topic = new sns.Topic(stack, 'AlertTopic', { topicName: named('alerts'), masterKey: key });
   topic.addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   return topic;
 }
@@ -128,7 +137,7 @@ function alertTopic(stack, key) {
 // What every region holds before its stack set attaches the database and the API: the network,
 // the region's key, the buckets, the alert topic and the backup vault.
 function addBase(stack, region) {
-  const key = regionKey(stack, region, `${APP} ${ENV} ${region}: data at rest`);
+  const key = regionKey(stack, region);
   const zones = ['a', 'b', 'c'].map((letter) => `${region}${letter}`);
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     ipAddresses: ec2.IpAddresses.cidr(CIDRS[region]),
@@ -583,7 +592,7 @@ function addDashboard(stack, lag) {
 // DNS failover between the regions' load balancers: the zone, a health check and its alarm per
 // region, and the PRIMARY/SECONDARY alias records.
 function addGlobal(stack) {
-  const key = regionKey(stack, 'global', `${APP} ${ENV} global: alerts and failover messages`);
+  const key = regionKey(stack, 'global');
   const alerts = alertTopic(stack, key);
   const failoverFn = lambda.Function.fromFunctionArn(stack, 'SecondaryFailoverTrigger',
     stack.formatArn({ service: 'lambda', region: SECONDARY, resource: 'function', resourceName: named('failover-trigger'), arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME }));
