@@ -2,8 +2,8 @@
 // The AWS CDK app of the architecture specs/prod.yaml compiles to (templates_out/prod/), written
 // the way a CDK user would: L2 constructs where aws-cdk-lib has them, L1 (Cfn*) where it has none
 // (WAFv2, the Aurora global cluster). benchmarks/run.py times `cdk synth` of this app against
-// `python -m dr_compiler build specs/prod.yaml`; benchmarks/cdk/compare.py counts the resources of
-// both, stack by stack.
+// `python -m dr_compiler build specs/prod.yaml` and then counts the resources of both, stack by
+// stack (README.md here says how the stacks map).
 //
 // Stacks, as dr_compiler deploys them: us-east-1 (the primary, base and attach in one stack),
 // us-west-2-base and us-west-2-attach (the secondary), and global (DNS failover, in us-east-1).
