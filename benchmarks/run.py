@@ -8,20 +8,44 @@ Measured, never asserted (timed tests are flaky on shared machines). Run `make b
      (targets: <= 0.4 s, <= 100 MB)
   4. the same for a generated spec with 1 primary + 9 secondaries vs. 1 + 1
      (target: the 10-region build <= 5x the 2-region one)
+  5. the AWS CDK synth of the same architecture (benchmarks/cdk/app.js), in the same rounds as
+     3 and 4: `cdk synth --quiet` as a CDK user runs it, `node app.js` alone (the app's synth
+     without the CLI), and `cdk synth --no-validation` (without the template check aws-cdk-lib
+     runs by default); each against our build (target: CDK / ours >= 25x),
+     then both sides' resources counted stack by stack. Needs benchmarks/cdk/node_modules
+     (`make benchmark` installs it with `npm ci --prefix benchmarks/cdk`).
 """
 
 from __future__ import annotations
 
+import collections
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+CDK_APP = REPO / "benchmarks" / "cdk"
+CDK_CLI = CDK_APP / "node_modules" / ".bin" / "cdk"
+# Our template of each stack (templates_out/<env>/<file>.json) and the CDK app's stack of the
+# same resources (<id>.template.json in its cloud assembly).
+CDK_STACKS = {
+    "us-east-1": "PrimaryStack",
+    "us-west-2-base": "SecondaryBaseStack",
+    "us-west-2-attach": "SecondaryAttachStack",
+    "global": "GlobalStack",
+}
+OUR_BUILD = "build specs/prod.yaml (whole process)"
+CDK_SYNTH = "cdk synth --quiet (CDK CLI, defaults)"
+CDK_APP_ONLY = "node app.js (CDK app alone, defaults)"
+CDK_NO_VALIDATION = "cdk synth --quiet --no-validation"
 
 BASELINE_IMPORTS = "import yaml, jsonschema, troposphere"
 SECONDARIES = [
@@ -49,37 +73,72 @@ def in_process(label: str, action, runs: int = 20) -> float:  # type: ignore[no-
     return median
 
 
-def run_once(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `python -m dr_compiler argv`, or of
-    `python argv` when argv starts with -c."""
-    command = (
-        [sys.executable, *argv] if argv[0] == "-c" else [sys.executable, "-m", "dr_compiler", *argv]
-    )
-    started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        reason = child.stderr.read().decode() if child.stderr else ""
-        raise SystemExit(f"{' '.join(argv)}: exit {os.waitstatus_to_exitcode(status)}: {reason}")
-    return wall, usage.ru_maxrss / 1024
+@dataclass(frozen=True)
+class Command:
+    """One process to time: its argv, the directory it runs in, and variables added to the
+    environment."""
+
+    argv: list[str]
+    cwd: Path = REPO
+    env: dict[str, str] = field(default_factory=dict)
 
 
-def processes(commands: dict[str, list[str]], rounds: int = 7) -> dict[str, float]:
-    """Median wall time per command. The commands take turns, round after round, so a
-    machine that speeds up or slows down mid-run skews them all alike and ratios hold."""
-    walls: dict[str, list[float]] = {label: [] for label in commands}
-    peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
+def compiler(*argv: str) -> Command:
+    """`python -m dr_compiler argv`, or `python argv` when argv starts with -c."""
+    prefix = [sys.executable] if argv[0] == "-c" else [sys.executable, "-m", "dr_compiler"]
+    return Command([*prefix, *argv])
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One run of a process: wall and CPU seconds, and peak RSS in MB. CPU time (user +
+    system, the process and the children it waited for) moves less than wall time when other
+    work shares the machine."""
+
+    wall: float
+    cpu: float
+    peak: float
+
+
+def run_once(command: Command) -> Sample:
+    """One run of a process (peak RSS: the largest of it and the children it waited for,
+    as `cdk synth` runs the app as a child). Its stderr goes to a file, not a pipe nobody
+    reads while it runs: a chatty process would fill the pipe and hang."""
+    environment = {**os.environ, **command.env}
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            command.argv, cwd=command.cwd, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            reason = errors.read().decode(errors="replace")
+            argv = " ".join(command.argv)
+            raise SystemExit(f"{argv}: exit {os.waitstatus_to_exitcode(status)}: {reason}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def processes(commands: dict[str, Command], rounds: int = 7) -> dict[str, Sample]:
+    """Median wall and CPU time and the peak RSS per command. The commands take turns, round
+    after round, so a machine that speeds up or slows down mid-run skews them all alike and
+    ratios hold."""
+    samples: dict[str, list[Sample]] = {label: [] for label in commands}
     for _ in range(rounds):
-        for label, argv in commands.items():
-            wall, peak = run_once(argv)
-            walls[label].append(wall)
-            peaks[label] = max(peaks[label], peak)
-    medians = {label: statistics.median(samples) for label, samples in walls.items()}
-    for label in commands:
+        for label, command in commands.items():
+            samples[label].append(run_once(command))
+    medians = {}
+    for label, runs in samples.items():
+        walls = [run.wall for run in runs]
+        medians[label] = Sample(
+            statistics.median(walls),
+            statistics.median(run.cpu for run in runs),
+            max(run.peak for run in runs),
+        )
         print(
-            f"{label:<48} median {medians[label]:6.3f} s   min {min(walls[label]):6.3f} s   "
-            f"peak {peaks[label]:6.1f} MB  (n={rounds})"
+            f"{label:<46} median {medians[label].wall:6.3f} s  min {min(walls):6.3f} s  "
+            f"cpu {medians[label].cpu:6.3f} s  peak {medians[label].peak:6.1f} MB  (n={rounds})"
         )
     return medians
 
@@ -102,27 +161,95 @@ def generated_spec(folder: Path, secondaries: list[str]) -> Path:
     return spec
 
 
+def cdk_commands(assembly: Path) -> dict[str, Command]:
+    """The CDK app's synth three ways, each writing its cloud assembly to `assembly`: the CLI,
+    the app alone, and the CLI without the template check aws-cdk-lib runs at the end of every
+    synth since 2.262.0 (benchmarks/cdk/README.md). No lookups, notices, version check or
+    telemetry: nothing reaches the network."""
+    quiet = {"CDK_DISABLE_CLI_TELEMETRY": "true", "CDK_DISABLE_VERSION_CHECK": "1"}
+    synth = [
+        str(CDK_CLI), "synth", "--quiet", "--app", "node app.js", "--output", str(assembly),
+        "--no-lookups", "--no-notices", "--no-version-reporting",
+    ]  # fmt: skip
+    return {
+        CDK_SYNTH: Command(synth, CDK_APP, quiet),
+        CDK_APP_ONLY: Command(["node", "app.js"], CDK_APP, {"CDK_OUTDIR": str(assembly)}),
+        CDK_NO_VALIDATION: Command([*synth, "--no-validation"], CDK_APP, quiet),
+    }
+
+
+def require_cdk() -> None:
+    """Stop, saying how to install it, when the CDK app cannot run: the comparison is one of
+    the figures this script exists for, so it is never skipped silently."""
+    if shutil.which("node") is None:
+        raise SystemExit("node is not on PATH: the AWS CDK comparison needs Node.js 20 or later")
+    if not CDK_CLI.exists():
+        raise SystemExit(
+            "benchmarks/cdk/node_modules is missing: run `make benchmark` (it installs the "
+            "pinned AWS CDK with `npm ci --prefix benchmarks/cdk`), or that npm command first"
+        )
+
+
 def main() -> None:
+    require_cdk()
     prod = REPO / "specs" / "prod.yaml"
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores\n")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)
+    versions = f"python {sys.version.split()[0]}, node {node.stdout.strip()}"
+    print(f"{versions} on {os.cpu_count()} cores\n")
     # Whole processes first, while this process is small: a child's peak RSS counts the
     # pages it shares with its parent until it execs.
     with tempfile.TemporaryDirectory() as folder:
-        out = str(Path(folder) / "out")
+        out = Path(folder) / "out"
+        assembly = Path(folder) / "cdk.out"
         two = generated_spec(Path(folder), SECONDARIES[:1])
         ten = generated_spec(Path(folder), SECONDARIES)
         medians = processes(
             {
                 # The floor this machine sets: the libraries every build must import.
-                "baseline: import yaml, jsonschema, troposphere": ["-c", BASELINE_IMPORTS],
-                "build specs/prod.yaml (whole process)": ["build", str(prod), "--output-dir", out],
-                "build 2-region spec": ["build", str(two), "--output-dir", out],
-                "build 10-region spec": ["build", str(ten), "--output-dir", out],
+                "baseline: import yaml, jsonschema, troposphere": compiler("-c", BASELINE_IMPORTS),
+                OUR_BUILD: compiler("build", str(prod), "--output-dir", str(out)),
+                "build 2-region spec": compiler("build", str(two), "--output-dir", str(out)),
+                "build 10-region spec": compiler("build", str(ten), "--output-dir", str(out)),
+                **cdk_commands(assembly),
             }
         )
-    ratio = medians["build 10-region spec"] / medians["build 2-region spec"]
-    print(f"10-region / 2-region wall time: {ratio:.2f}x\n")
+        print_ratio("build 10-region spec", "build 2-region spec", medians)
+        for label in (CDK_SYNTH, CDK_APP_ONLY, CDK_NO_VALIDATION):
+            print_ratio(label, OUR_BUILD, medians, "our build")
+        # The last process in each round wrote the assemblies: our build of specs/prod.yaml
+        # was overwritten by the generated specs, so ours are read from templates_out/prod
+        # (a test keeps it fresh).
+        print()
+        compare_resources(REPO / "templates_out" / "prod", assembly)
+    print()
     _in_process_stages(prod)
+
+
+def print_ratio(slower: str, faster: str, medians: dict[str, Sample], name: str = "") -> None:
+    """The ratio of two commands' medians; `name` is a short name for `faster`."""
+    wall = medians[slower].wall / medians[faster].wall
+    cpu = medians[slower].cpu / medians[faster].cpu
+    print(f"{slower} / {name or faster}: {wall:.2f}x wall, {cpu:.2f}x cpu (medians)")
+
+
+def resource_types(template: Path) -> collections.Counter[str]:
+    resources = json.loads(template.read_text(encoding="utf-8"))["Resources"]
+    return collections.Counter(resource["Type"] for resource in resources.values())
+
+
+def compare_resources(ours: Path, assembly: Path) -> None:
+    """Resources per stack, ours against the CDK app's, and the types whose counts differ."""
+    print(f"{'stack':<20} {'ours':>6} {'CDK':>6}   resource types whose counts differ (ours/CDK)")
+    for stack, cdk_stack in CDK_STACKS.items():
+        our_types = resource_types(ours / f"{stack}.json")
+        cdk_types = resource_types(assembly / f"{cdk_stack}.template.json")
+        differing = ", ".join(
+            f"{kind.removeprefix('AWS::')} {our_types[kind]}/{cdk_types[kind]}"
+            for kind in sorted(our_types | cdk_types)
+            if our_types[kind] != cdk_types[kind]
+        )
+        total_ours, total_cdk = our_types.total(), cdk_types.total()
+        print(f"{stack:<20} {total_ours:>6} {total_cdk:>6}   {differing or '-'}")
 
 
 def _in_process_stages(prod: Path) -> None:
