@@ -19,6 +19,7 @@ from dr_compiler.cli import run
 from dr_compiler.objectives import estimate, trigger_paths
 from dr_compiler.pipeline import BuildResult, build, load_model
 from dr_compiler.runbook import render_runbook
+from tests.compiler.roles import policy_statements
 from tests.compiler.services.test_route53 import dns_answers
 from tests.specbuild import ORDERS_SPEC, write_spec
 
@@ -220,7 +221,7 @@ def test_a_table_with_ttl_and_an_index_compiles_cfn_lint_clean(tmp_path: Path) -
             "Projection": {"ProjectionType": "KEYS_ONLY"},
         },
     ]
-    policy = json.dumps(resources["OrderWorkerRole"]["Properties"]["Policies"])
+    policy = json.dumps(policy_statements(resources, "OrderWorkerRole"))
     assert "table/jobs-orders-test/index/*" in policy
     found = lint_file(result.out_dir / "eu-west-1.json", ManualArgs(regions=["eu-west-1"]))
     assert [str(match) for match in found] == []

@@ -26,6 +26,12 @@ def test_wildcard_actions_not_action_and_scopable_actions_on_every_resource_fail
             "OperatorPolicy",
             f"{BAD}: OperatorPolicy.PolicyDocument.Statement[0].NotResource",
         ),
+        # Inline policies and AWS managed policies.
+        ("DR081", "AdminRole", f"{BAD}: AdminRole.Policies[0]"),
+        ("DR081", "AdminRole", f"{BAD}: AdminRole.ManagedPolicyArns[0]"),
+        ("DR081", "StoragePolicy", f"{BAD}: StoragePolicy"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.Policies[0]"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.ManagedPolicyArns[0]"),
     }
     messages = {str(f.template): f.message for f in findings}
     # cloudwatch:PutMetricData in the same statement is on the allow-list; the SQS actions are not.
@@ -36,8 +42,36 @@ def test_wildcard_actions_not_action_and_scopable_actions_on_every_resource_fail
     )
 
 
+def test_inline_policies_unlisted_aws_managed_policies_and_a_bad_managed_statement_fail() -> None:
+    fixture = "attachments.us-east-1.primary.json"
+    findings = template_findings("DR081", HERE / fixture)
+    assert summary(findings) == {
+        ("DR081", "InlineRole", f"{fixture}: InlineRole.Policies[0]"),
+        ("DR081", "InlinePolicy", f"{fixture}: InlinePolicy"),
+        ("DR081", "BasicRole", f"{fixture}: BasicRole.ManagedPolicyArns[1]"),
+        # A wildcard in the role's customer managed policy is caught like an inline one.
+        (
+            "DR081",
+            "BasicRolePolicy",
+            f"{fixture}: BasicRolePolicy.PolicyDocument.Statement[0].Action",
+        ),
+        # BackupRole's AWSBackupServiceRolePolicyForBackup is on AWS_MANAGED_ALLOWED.
+    }
+    messages = {str(f.template): f.message for f in findings}
+    assert messages[f"{fixture}: InlineRole.Policies[0]"] == (
+        "InlineRole has an inline policy: move its statements into a customer managed policy "
+        "(AWS::IAM::ManagedPolicy) attached through the role's ManagedPolicyArns"
+    )
+    assert messages[f"{fixture}: BasicRole.ManagedPolicyArns[1]"] == (
+        "BasicRole attaches the AWS managed policy AWSLambdaBasicExecutionRole, which grants "
+        "more than the role uses: grant the actions it needs on its own resources in its "
+        "customer managed policy"
+    )
+
+
 def test_scoped_statements_allow_listed_actions_and_resource_policies_pass() -> None:
-    # Also holds a KMS key policy and a bucket policy with wildcards: not identity policies.
+    # Also holds a KMS key policy and a bucket policy with wildcards: not identity policies,
+    # and a monitoring role with the AWS managed policy RDS is documented with.
     assert template_findings("DR081", HERE / "good.us-east-1.primary.json") == []
 
 
