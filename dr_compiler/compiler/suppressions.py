@@ -275,11 +275,12 @@ DECISIONS: tuple[Decision, ...] = (
         "service-role-managed-policies",
         (_check(Scanner.CDK_NAG, "AwsSolutions-IAM4", "AWS::IAM::Role"),),
         _service_managed_policies,
-        "the service that assumes this role is documented with its AWS managed policy and "
-        "checks the role's permissions when handed it (RDS Enhanced Monitoring: "
-        "AmazonRDSEnhancedMonitoringRole; AWS Backup: its service role policies, which AWS "
-        "extends as resource types gain backup features); every other role holds only its "
-        "own customer managed policy (DR081, AWS_MANAGED_ALLOWED)",
+        "the service that assumes this role is documented with this AWS managed policy: RDS "
+        "checks an Enhanced Monitoring role's permissions when an instance is created "
+        "(AmazonRDSEnhancedMonitoringRole, writing only to RDS* log groups), and AWS revises "
+        "AWS Backup's service role policies as services gain backup features, which a copy "
+        "would miss; every other role holds only its own customer managed policy (DR081, "
+        "AWS_MANAGED_ALLOWED)",
     ),
     Decision(
         "non-production-deletable",

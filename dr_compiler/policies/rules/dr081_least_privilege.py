@@ -57,7 +57,7 @@ STAR_RESOURCE_ALLOWED: dict[str, str] = {
 
 
 # AWS managed policies a role may attach, each because the service that assumes the role is
-# documented with it and checks the role's permissions when it is handed the role; anything
+# documented with it (each entry says why a customer managed copy is not used); anything
 # else goes into the role's own customer managed policy (names are case-sensitive). The
 # compiler's decision table (compiler/suppressions.py, "service-role-managed-policies") writes
 # the suppressions of the scanners' "no AWS managed policies" checks from this list.
@@ -67,9 +67,11 @@ AWS_MANAGED_ALLOWED: dict[str, str] = {
     # permissions ("IAM role ARN value is invalid or does not include the required permissions
     # for: ENHANCED_MONITORING"), and the policy writes only to RDS* log groups.
     "AmazonRDSEnhancedMonitoringRole": "RDS Enhanced Monitoring's documented service role policy",
-    # https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html: AWS
-    # Backup's default service role holds these; AWS updates them as resource types gain
-    # backup features, which a copied policy would miss.
+    # https://docs.aws.amazon.com/aws-backup/latest/devguide/security-iam-awsmanpol.html: AWS
+    # Backup's service role holds these. A customer managed copy is allowed (the page offers
+    # them "as a model"), but they span Aurora, DynamoDB and S3 backup and restore and AWS
+    # revises them as services gain backup features (ForBackup is at v22), which a copy would
+    # miss: kept on purpose, and recorded as a compiler decision.
     "AWSBackupServiceRolePolicyForBackup": "AWS Backup's service role policy",
     "AWSBackupServiceRolePolicyForRestores": "AWS Backup's service role policy",
     "AWSBackupServiceRolePolicyForS3Backup": "AWS Backup's service role policy for S3",
