@@ -20,6 +20,7 @@ from dr_compiler.objectives.estimators import estimate
 from dr_compiler.objectives.paths import trigger_paths
 from dr_compiler.pipeline import BuildResult, build, load_model
 from dr_compiler.runbook import render_runbook
+from tests.compiler.roles import policy_statements
 from tests.compiler.services.test_route53 import dns_answers
 from tests.specbuild import ORDERS_SPEC, write_spec
 
@@ -221,7 +222,7 @@ def test_a_table_with_ttl_and_an_index_compiles_cfn_lint_clean(tmp_path: Path) -
             "Projection": {"ProjectionType": "KEYS_ONLY"},
         },
     ]
-    policy = json.dumps(resources["OrderWorkerRole"]["Properties"]["Policies"])
+    policy = json.dumps(policy_statements(resources, "OrderWorkerRole"))
     assert "table/jobs-orders-test/index/*" in policy
     found = lint_file(result.out_dir / "eu-west-1.json", ManualArgs(regions=["eu-west-1"]))
     assert [str(match) for match in found] == []

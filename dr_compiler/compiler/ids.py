@@ -75,6 +75,11 @@ def function_role(name: str) -> str:
     return f"{pascal(name)}Role"
 
 
+def role_policy(role_id: str) -> str:
+    """The customer managed policy a role holds (compiler/iam.py role_with_policy)."""
+    return f"{role_id}Policy"
+
+
 def health_check(region: str) -> str:
     return f"HealthCheck{pascal(region)}"
 

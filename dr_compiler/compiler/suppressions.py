@@ -30,8 +30,10 @@ from typing import Any
 from dr_compiler import blocks
 from dr_compiler.compiler import ids
 from dr_compiler.model import Spec
+from dr_compiler.policies.cfn_roles import aws_managed_policies
 from dr_compiler.policies.registry import rule
 from dr_compiler.policies.rule import Scanner, ScannerCheck, Suppression
+from dr_compiler.policies.rules.dr081_least_privilege import AWS_MANAGED_ALLOWED
 
 Resources = Mapping[str, Mapping[str, Any]]
 AppliesTo = Callable[[Spec, Resources, str], bool]
@@ -99,6 +101,12 @@ def _reads_queue(resources: Resources, logical_id: str) -> bool:
         resource.get("Type") == _QUEUE and source == {"Fn::GetAtt": [queue_id, "Arn"]}
         for queue_id, resource in resources.items()
     )
+
+
+def _service_managed_policies(_spec: Spec, resources: Resources, logical_id: str) -> bool:
+    """A role whose AWS managed policies are all ones its service is documented with."""
+    managed = aws_managed_policies(resources[logical_id])
+    return bool(managed) and managed <= AWS_MANAGED_ALLOWED.keys()
 
 
 def _not_production(spec: Spec, _resources: Resources, _logical_id: str) -> bool:
@@ -263,6 +271,17 @@ DECISIONS: tuple[Decision, ...] = (
         _every,
         "X-Ray active tracing is not compiled: the functions' logs, metrics and alarms "
         "(DR032) are what the runbook and the failover decision read",
+    ),
+    Decision(
+        "service-role-managed-policies",
+        (_check(Scanner.CDK_NAG, "AwsSolutions-IAM4", "AWS::IAM::Role"),),
+        _service_managed_policies,
+        "the service that assumes this role is documented with this AWS managed policy: RDS "
+        "checks an Enhanced Monitoring role's permissions when an instance is created "
+        "(AmazonRDSEnhancedMonitoringRole, writing only to RDS* log groups), and AWS revises "
+        "AWS Backup's service role policies as services gain backup features, which a copy "
+        "would miss; every other role holds only its own customer managed policy (DR081, "
+        "AWS_MANAGED_ALLOWED)",
     ),
     Decision(
         "non-production-deletable",

@@ -33,14 +33,22 @@ def wildcard_actions(statement: Mapping[str, Any]) -> list[str]:
     return [a for a in actions(statement) if is_wildcard_action(a)]
 
 
+def aws_managed_policy(arn: Any) -> str | None:
+    """The name of the AWS managed policy an ARN of ManagedPolicyArns names
+    (`arn:...:iam::aws:policy/service-role/<Name>`), None for a customer managed one."""
+    text = text_of(arn)
+    if text is not None and _AWS_MANAGED in text:
+        return text.rsplit("/", 1)[-1]
+    return None
+
+
 def aws_managed_policies(role: Mapping[str, Any]) -> set[str]:
-    """Names of the AWS managed policies a role attaches (`.../service-role/<Name>`)."""
-    names = set()
-    for arn in as_list(role.get("Properties", {}).get("ManagedPolicyArns")):
-        text = text_of(arn)
-        if text is not None and _AWS_MANAGED in text:
-            names.add(text.rsplit("/", 1)[-1])
-    return names
+    """Names of the AWS managed policies a role attaches."""
+    names = (
+        aws_managed_policy(arn)
+        for arn in as_list(role.get("Properties", {}).get("ManagedPolicyArns"))
+    )
+    return {name for name in names if name is not None}
 
 
 def function_role(template: TemplateDoc, props: Mapping[str, Any]) -> str | None:

@@ -95,6 +95,29 @@ def test_decisions_are_written_with_their_reason(compiled_prod: CompiledSpec) ->
     assert "guard" not in api
 
 
+def test_only_service_roles_with_their_documented_aws_policy_skip_the_aws_managed_check(
+    compiled_prod: CompiledSpec,
+) -> None:
+    decision = next(d for d in DECISIONS if d.name == "service-role-managed-policies")
+    text = f"{decision.reason} (compiler decision service-role-managed-policies)"
+    resources = compiled_prod.stack(compiled_prod.spec.regions.primary).template["Resources"]
+    skipping = {
+        logical_id: resource["Metadata"]["cdk_nag"]["rules_to_suppress"]
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role" and "cdk_nag" in resource.get("Metadata", {})
+    }
+    assert skipping == {
+        ids.BACKUP_ROLE: [{"id": "AwsSolutions-IAM4", "reason": text}],
+        "DatabaseMonitoringRole": [{"id": "AwsSolutions-IAM4", "reason": text}],
+    }
+    # A role with an AWS managed policy off the list gets no pass.
+    role = copy.deepcopy(dict(resources[ids.function_role("payment-api")]))
+    role["Properties"]["ManagedPolicyArns"].append(
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}
+    )
+    assert suppressions(compiled_prod.spec, {"Role": role}, TODAY) == []
+
+
 def test_every_written_suppression_is_in_the_policy_report(compiled_prod: CompiledSpec) -> None:
     written = {
         (stack.stack.file, lid, skip["id"], skip["comment"])

@@ -77,3 +77,32 @@ def with_defect(
 def set_findings(rule_id: str, templates: TemplateSet) -> list[Finding]:
     """Findings of one rule's template-level check on a whole template set."""
     return check_templates(templates, [rule(rule_id)])
+
+
+def with_managed_policies(templates: TemplateSet) -> TemplateSet:
+    """`templates` with every role's inline policies turned into one customer managed policy,
+    `<Role>Policy`, attached first in the role's ManagedPolicyArns, as dr_compiler compiles
+    roles (compiler/iam.py): rules that read a role's permissions must judge it the same."""
+    docs = []
+    for doc in templates.templates:
+        body = copy.deepcopy(dict(doc.body))
+        resources = body["Resources"]
+        for role_id, role in list(resources.items()):
+            props = role.get("Properties", {})
+            if role["Type"] != "AWS::IAM::Role" or not props.get("Policies"):
+                continue
+            statements = [
+                statement
+                for inline in props.pop("Policies")
+                for statement in inline["PolicyDocument"]["Statement"]
+            ]
+            resources[f"{role_id}Policy"] = {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}
+                },
+            }
+            arns = props.get("ManagedPolicyArns", [])
+            props["ManagedPolicyArns"] = [{"Ref": f"{role_id}Policy"}, *arns]
+        docs.append(replace(doc, body=body))
+    return replace(templates, templates=tuple(docs))

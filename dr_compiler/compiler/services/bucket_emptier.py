@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from awacs.aws import Condition, Policy
+from awacs.aws import Condition, Statement
 from awacs.kms import Decrypt, GenerateDataKey
 from awacs.s3 import DeleteObject, DeleteObjectVersion, ListBucketVersions
 from awacs.sqs import SendMessage
@@ -117,12 +117,10 @@ def _function_resources(ctx: StackContext) -> Iterator[AWSObject]:
     # CloudFormation invokes custom-resource functions asynchronously, so an invocation
     # that fails outright (crash, out of memory) lands here instead of vanishing (DR071).
     yield from lambda_functions.failure_queue(ctx, FUNCTION, policies)
-    yield lambda_functions.execution_role(
+    yield from lambda_functions.execution_role(
         ctx,
         FUNCTION,
-        [lambda_functions.BASIC_EXECUTION],
-        "empty-buckets",
-        emptier_policy(ctx),
+        emptier_statements(ctx),
         Description=f"Bucket emptier of {ctx.spec.app} {ctx.spec.environment} in {ctx.region}",
     )
     # Not attached to the VPC: it must reach S3 and CloudFormation's presigned response URL
@@ -140,7 +138,7 @@ def _function_resources(ctx: StackContext) -> Iterator[AWSObject]:
     )
 
 
-def emptier_policy(ctx: StackContext) -> Policy:
+def emptier_statements(ctx: StackContext) -> list[Statement]:
     """Delete every version in exactly this stack's buckets; report failures to its queue.
 
     Bucket ARNs are computed so the role (and the function) does not depend on the buckets:
@@ -148,29 +146,27 @@ def emptier_policy(ctx: StackContext) -> Policy:
     """
     region = ctx.region
     names = [bucket.name for bucket in stack_buckets(ctx)]
-    return iam.policy(
-        [
-            iam.allow(
-                "ListBucketVersions",
-                BUCKET_ACTIONS,
-                [naming.arn("s3", "", name, account=False) for name in names],
-            ),
-            iam.allow(
-                "DeleteObjectVersions",
-                OBJECT_ACTIONS,
-                [naming.arn("s3", "", f"{name}/*", account=False) for name in names],
-            ),
-            iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
-            # Sending to a KMS-encrypted queue needs the key: data key for the message, and
-            # Decrypt to reuse a cached data key.
-            iam.allow(
-                "EncryptFailures",
-                [GenerateDataKey, Decrypt],
-                [ctx.key_arn],
-                Condition=Condition(iam.via_service("sqs", region)),
-            ),
-        ]
-    )
+    return [
+        iam.allow(
+            "ListBucketVersions",
+            BUCKET_ACTIONS,
+            [naming.arn("s3", "", name, account=False) for name in names],
+        ),
+        iam.allow(
+            "DeleteObjectVersions",
+            OBJECT_ACTIONS,
+            [naming.arn("s3", "", f"{name}/*", account=False) for name in names],
+        ),
+        iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
+        # Sending to a KMS-encrypted queue needs the key: data key for the message, and
+        # Decrypt to reuse a cached data key.
+        iam.allow(
+            "EncryptFailures",
+            [GenerateDataKey, Decrypt],
+            [ctx.key_arn],
+            Condition=Condition(iam.via_service("sqs", region)),
+        ),
+    ]
 
 
 def _emptier(bucket: StackBucket) -> BucketEmptier:

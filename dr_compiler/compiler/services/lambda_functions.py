@@ -1,7 +1,8 @@
 """Lambda: the spec's functions in every workload stack (primary, each secondary's attach).
 
-Per function: a KMS-encrypted log group, an execution role (basic execution, VPC access for
-VPC functions, and an inline policy with exactly what its `access` asks for, DR071/DR081), a
+Per function: a KMS-encrypted log group, an execution role with its own customer managed
+policy (writing its own log group, network interfaces for VPC functions, and exactly what its
+`access` asks for, DR071/DR081), a
 failure queue for async invocations (DR071), the function itself (private subnets only,
 DR050), and its trigger: an SQS event source mapping, an EventBridge schedule, or (first
 secondary only) the permission for the global failover topic to invoke it. The API function
@@ -33,12 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from awacs import cloudwatch, dynamodb, kms, rds, s3, secretsmanager, sns, sqs
-from awacs.aws import Condition, Policy, Statement, StringEquals
+from awacs import cloudwatch, dynamodb, ec2, kms, logs, rds, s3, secretsmanager, sns, sqs
+from awacs.aws import Condition, Statement, StringEquals
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub, awslambda
 from troposphere.events import Rule, Target
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 from troposphere.logs import LogGroup
 from troposphere.sqs import Queue
 
@@ -100,8 +99,21 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]
 # What every function has, the spec's and the bucket emptier alike: a log group, a failure
 # queue, an execution role and the function, all named after the function.
 
-BASIC_EXECUTION = "service-role/AWSLambdaBasicExecutionRole"
-VPC_ACCESS_EXECUTION = "service-role/AWSLambdaVPCAccessExecutionRole"
+# What the AWS managed AWSLambdaVPCAccessExecutionRole grants for the network interfaces of a
+# VPC function, named here instead so that the role holds no AWS managed policy (DR081): the
+# Lambda guide lists these actions
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions)
+# and the policy's v3 adds ec2:DescribeSubnets
+# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
+_NETWORK_INTERFACE_ACTIONS = [
+    ec2.CreateNetworkInterface,
+    ec2.DeleteNetworkInterface,
+    ec2.AssignPrivateIpAddresses,
+    ec2.UnassignPrivateIpAddresses,
+]
+# The guide: DescribeNetworkInterfaces "only works if it's allowed on all resources"; EC2
+# Describe actions take no resource (DR081's allow-list).
+_DESCRIBE_NETWORK_ACTIONS = [ec2.DescribeNetworkInterfaces, ec2.DescribeSubnets]
 
 
 def log_group(ctx: StackContext, name: str, policies: dict[str, str]) -> LogGroup:
@@ -134,20 +146,50 @@ def failure_queue(ctx: StackContext, name: str, policies: dict[str, str]) -> lis
 def execution_role(
     ctx: StackContext,
     name: str,
-    managed: list[str],
-    policy_name: str,
-    document: Policy,
+    statements: list[Statement],
+    *,
+    vpc: bool = False,
     **extra: Any,
-) -> Role:
-    """IAM is global: the role name carries the region so each region's copy is distinct."""
-    return Role(
+) -> list[AWSObject]:
+    """The function's role and its customer managed policy: writing its own log group, the
+    network interfaces of a VPC function, then `statements`. IAM is global: the role name
+    carries the region so each region's copy is distinct."""
+    return iam.role_with_policy(
         ids.function_role(name),
+        [*_log_statements(name), *(_network_statements() if vpc else []), *statements],
         RoleName=ctx.name(name, regional=True),
         AssumeRolePolicyDocument=iam.service_trust("lambda.amazonaws.com"),
-        ManagedPolicyArns=[iam.managed_policy_arn(policy) for policy in managed],
-        Policies=[RolePolicy(PolicyName=policy_name, PolicyDocument=document)],
         **extra,
     )
+
+
+def _log_statements(name: str) -> list[Statement]:
+    """What AWSLambdaBasicExecutionRole grants on every log group, on this function's own
+    group only: the group is in the stack, so no logs:CreateLogGroup. Its Arn attribute ends
+    in ":*", covering its streams
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html)."""
+    return [
+        iam.allow(
+            "WriteOwnLogs",
+            [logs.CreateLogStream, logs.PutLogEvents],
+            [GetAtt(ids.function_log_group(name), "Arn")],
+        )
+    ]
+
+
+def _network_statements() -> list[Statement]:
+    """The network interfaces Lambda manages for a VPC function with its role. The guide's
+    advice for DeleteNetworkInterface is "include all resource IDs" of the account and
+    region (arn:aws:ec2:<region>:<account>:*/*), which covers the subnets and security groups
+    CreateNetworkInterface also authorizes on."""
+    return [
+        iam.allow(
+            "ManageNetworkInterfaces",
+            _NETWORK_INTERFACE_ACTIONS,
+            [Sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*/*")],
+        ),
+        iam.allow("DescribeNetworkInterfaces", _DESCRIBE_NETWORK_ACTIONS, ["*"]),
+    ]
 
 
 def lambda_function(ctx: StackContext, name: str, **properties: Any) -> awslambda.Function:
@@ -173,20 +215,10 @@ def lambda_function(ctx: StackContext, name: str, **properties: Any) -> awslambd
 def _core(ctx: StackContext, function: Function) -> list[AWSObject]:
     return [
         log_group(ctx, function.name, ctx.data_policies(blocks.logs.LOG_GROUP)),
-        _role(ctx, function),
+        *execution_role(ctx, function.name, access_statements(ctx, function), vpc=function.vpc),
         *failure_queue(ctx, function.name, ctx.data_policies(blocks.sqs.QUEUE)),
         _function(ctx, function),
     ]
-
-
-def _role(ctx: StackContext, function: Function) -> Role:
-    managed = [BASIC_EXECUTION]
-    if function.vpc:
-        # ENI management needs `*` resources; the AWS managed policy is the allow-listed way.
-        managed.append(VPC_ACCESS_EXECUTION)
-    return execution_role(
-        ctx, function.name, managed, "access", iam.policy(access_statements(ctx, function))
-    )
 
 
 def _function(ctx: StackContext, function: Function) -> awslambda.Function:
@@ -282,7 +314,7 @@ def _primary_values(ctx: StackContext) -> Iterator[Inbound]:
         yield failover.primary_load_balancer_inbound(ctx)
 
 
-# The role's inline policy.
+# The role's policy: what the function's `access` asks for.
 
 
 def _table_arns(ctx: StackContext, table: str) -> list[Sub]:
@@ -396,7 +428,7 @@ def _monitoring_statements(ctx: StackContext, function: Function) -> list[Statem
 
 
 def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
-    """Every statement of the function's inline policy: exactly what its `access` needs,
+    """The statements of the function's `access`: exactly what it needs,
     plus sending to its own failure queue and using the region's key. The key covers the
     encrypted queues, topic, secret and buckets it touches and the Lambda service's
     delivery of failed events (DynamoDB needs no caller key permissions)."""

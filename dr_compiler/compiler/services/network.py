@@ -57,11 +57,10 @@ from troposphere.ec2 import (
     VPCEndpoint,
     VPCGatewayAttachment,
 )
-from troposphere.iam import Policy, Role
 from troposphere.logs import LogGroup
 
 from dr_compiler import blocks
-from dr_compiler.compiler import ids
+from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import arn
 from dr_compiler.errors import Problem, SpecInvalidError
@@ -372,28 +371,20 @@ def _flow_logs(ctx: StackContext) -> Iterator[AWSObject]:
         KmsKeyId=ctx.key_arn,
         **ctx.data_policies(blocks.logs.LOG_GROUP),
     )
-    yield Role(
+    yield from iam.role_with_policy(
         FLOW_LOG_ROLE,
+        [
+            # The actions and scope AWS CDK grants its flow-log role: streams in this group
+            # only (the group's Arn attribute ends in ":*", covering its streams).
+            iam.allow(
+                "DeliverFlowLogs",
+                [CreateLogStream, PutLogEvents, DescribeLogStreams],
+                [GetAtt(FLOW_LOG_GROUP, "Arn")],
+            )
+        ],
         RoleName=ctx.name("vpc-flow-logs", regional=True),
         Description="VPC flow logs deliver to the region's flow-log group",
         AssumeRolePolicyDocument=_flow_log_trust(),
-        Policies=[
-            Policy(
-                PolicyName="deliver-flow-logs",
-                # The actions and scope AWS CDK grants its flow-log role: streams in this
-                # group only (the group's Arn attribute ends in ":*", covering its streams).
-                PolicyDocument=PolicyDocument(
-                    Version="2012-10-17",
-                    Statement=[
-                        Statement(
-                            Effect=Allow,
-                            Action=[CreateLogStream, PutLogEvents, DescribeLogStreams],
-                            Resource=[GetAtt(FLOW_LOG_GROUP, "Arn")],
-                        )
-                    ],
-                ),
-            )
-        ],
     )
     yield FlowLog(
         FLOW_LOG,

@@ -79,8 +79,6 @@ from awacs import route53 as route53_actions
 from awacs.aws import Allow, Condition, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
 from troposphere import AccountId, AWSObject, GetAtt, Output, Ref, Sub, arcregionswitch
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 from troposphere.s3 import Bucket
 
 from dr_compiler import blocks
@@ -172,9 +170,9 @@ def build(ctx: StackContext) -> Iterator[Item]:
         kms.KEY_ARN_OUTPUT,
         f"{secondary}'s customer key, which encrypts the plan's execution reports",
     )
-    yield from sourced([_execution_role(ctx, steps, triggered)], "failover", "orchestrator")
+    yield from sourced(_execution_role(ctx, steps, triggered), "failover", "orchestrator")
     if not spec.failover.automatic:
-        yield from sourced([_approval_role(spec)], "failover", "automatic")
+        yield from sourced(_approval_role(spec), "failover", "automatic")
     yield from sourced([_plan(ctx, steps, triggered)], "failover", "orchestrator")
     if triggered:
         yield Requires(
@@ -308,7 +306,9 @@ def _dns_block(ctx: StackContext, activated: str) -> arcregionswitch.ExecutionBl
     )
 
 
-def _execution_role(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool) -> Role:
+def _execution_role(
+    ctx: StackContext, steps: tuple[PlanStep, ...], triggered: bool
+) -> list[AWSObject]:
     spec = ctx.spec
     components = {step.component for step in steps}
     statements = []
@@ -359,11 +359,11 @@ def _execution_role(ctx: StackContext, steps: tuple[PlanStep, ...], triggered: b
             [Ref(REPORT_KEY_PARAMETER)],
         ),
     ]
-    return Role(
+    return iam.role_with_policy(
         EXECUTION_ROLE,
+        statements,
         RoleName=naming.physical_name(spec, "region-switch"),
         AssumeRolePolicyDocument=_trust(),
-        Policies=[RolePolicy(PolicyName="plan-steps", PolicyDocument=iam.policy(statements))],
     )
 
 
@@ -381,10 +381,17 @@ def _trust() -> object:
     )
 
 
-def _approval_role(spec: Spec) -> Role:
+def _approval_role(spec: Spec) -> list[AWSObject]:
     """The role on-call assumes to approve (or decline) the promotion of a manual failover."""
-    return Role(
+    return iam.role_with_policy(
         APPROVAL_ROLE,
+        [
+            iam.allow(
+                "ApproveFailover",
+                [arc_region_switch.ApprovePlanExecutionStep],
+                [plan_arn_pattern(spec)],
+            )
+        ],
         RoleName=naming.physical_name(spec, "region-switch-approver"),
         AssumeRolePolicyDocument=iam.policy(
             [
@@ -395,20 +402,6 @@ def _approval_role(spec: Spec) -> Role:
                 )
             ]
         ),
-        Policies=[
-            RolePolicy(
-                PolicyName="approve-failover",
-                PolicyDocument=iam.policy(
-                    [
-                        iam.allow(
-                            "ApproveFailover",
-                            [arc_region_switch.ApprovePlanExecutionStep],
-                            [plan_arn_pattern(spec)],
-                        )
-                    ]
-                ),
-            )
-        ],
     )
 
 

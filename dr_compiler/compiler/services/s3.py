@@ -18,7 +18,6 @@ from typing import Any
 from awacs.aws import (
     Condition,
     ForAnyValueStringEquals,
-    Policy,
     Statement,
     StringLike,
 )
@@ -34,8 +33,6 @@ from awacs.s3 import (
     ReplicateTags,
 )
 from troposphere import AWSObject, GetAtt, Output, Ref, Sub
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
 from troposphere.s3 import (
     AbortIncompleteMultipartUpload,
     Bucket,
@@ -97,14 +94,14 @@ def build(ctx: StackContext) -> Iterator[Any]:
     for bucket in ctx.spec.buckets:
         yield from sourced(_bucket_resources(ctx, bucket), "storage", "buckets", bucket.index)
     if ctx.phase is Phase.PRIMARY and _replicated(ctx):
-        yield from sourced([_replication_role(ctx)], "storage", "buckets")
+        yield from sourced(_replication_role(ctx), "storage", "buckets")
         for region in ctx.spec.regions.secondaries:
             yield Requires(StackId(Phase.BASE, region), "replication destination bucket and key")
     if ctx.phase is Phase.BASE and _replicated(ctx):
         # The role that replicates this region's buckets back to the primary after a
         # failover (DR064). Its replication configuration is the runbook's step: S3 checks
         # that a destination bucket exists, and this stack deploys before the primary's.
-        yield from sourced([_replication_role(ctx)], "storage", "buckets")
+        yield from sourced(_replication_role(ctx), "storage", "buckets")
 
 
 def _replicated(ctx: StackContext) -> list[SpecBucket]:
@@ -246,18 +243,18 @@ def replication_destinations(ctx: StackContext) -> tuple[str, ...]:
     return (ctx.spec.regions.primary,)
 
 
-def _replication_role(ctx: StackContext) -> Role:
-    return Role(
+def _replication_role(ctx: StackContext) -> list[AWSObject]:
+    return iam.role_with_policy(
         ids.REPLICATION_ROLE,
+        replication_statements(ctx),
         RoleName=ctx.name("replication", regional=True),
         Description=f"S3 replication of {ctx.spec.app} {ctx.spec.environment} buckets "
         f"from {ctx.region}",
         AssumeRolePolicyDocument=iam.service_trust("s3.amazonaws.com"),
-        Policies=[RolePolicy(PolicyName="replication", PolicyDocument=replication_policy(ctx))],
     )
 
 
-def replication_policy(ctx: StackContext) -> Policy:
+def replication_statements(ctx: StackContext) -> list[Statement]:
     """Exactly what S3 replication of SSE-KMS objects with Bucket Keys needs, and no more,
     from this region's buckets to `replication_destinations`.
 
@@ -295,7 +292,7 @@ def replication_policy(ctx: StackContext) -> Policy:
         ),
     ]
     statements.extend(_destination_key_statement(ctx, names, region) for region in destinations)
-    return iam.policy(statements)
+    return statements
 
 
 def _destination_key_statement(ctx: StackContext, names: list[str], region: str) -> Statement:

@@ -26,18 +26,32 @@ VPC_ACCESS = "AWSLambdaVPCAccessExecutionRole"
 # AWSLambdaVPCAccessExecutionRole grants them too (AWS managed policy reference).
 LOG_ACTIONS = frozenset({"logs:createlogstream", "logs:putlogevents"})
 LOGGING_MANAGED_POLICIES = frozenset({BASIC_EXECUTION, VPC_ACCESS})
+# What Lambda needs to manage a VPC function's network interfaces, from the AWS managed policy
+# or the role's own statements
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+NETWORK_INTERFACE_ACTIONS = frozenset(
+    {
+        "ec2:createnetworkinterface",
+        "ec2:describenetworkinterfaces",
+        "ec2:deletenetworkinterface",
+        "ec2:assignprivateipaddresses",
+        "ec2:unassignprivateipaddresses",
+    }
+)
 
 
-def _grants_logs(statements: list[Statement]) -> bool:
+def _grants(statements: list[Statement], needed: frozenset[str]) -> bool:
+    """Whether the Allow statements name every action of `needed` (or a wildcard over it)."""
     granted: set[str] = set()
     for _, _, statement in statements:
         if allows(statement):
             for action in actions(statement):
                 action = action.lower()
-                if action in ("*", "logs:*"):
+                if action == "*":
                     return True
                 granted.add(action)
-    return granted >= LOG_ACTIONS
+    services = {action.partition(":")[0] for action in needed}
+    return granted >= needed or any(f"{service}:*" in granted for service in services)
 
 
 def _role_violations(
@@ -45,7 +59,7 @@ def _role_violations(
 ) -> Iterator[Violation]:
     managed = aws_managed_policies(template.body["Resources"][role])
     statements = list(role_statements(template, role))
-    if not managed & LOGGING_MANAGED_POLICIES and not _grants_logs(statements):
+    if not managed & LOGGING_MANAGED_POLICIES and not _grants(statements, LOG_ACTIONS):
         yield Violation(
             f"function {fid} role {role} has neither {BASIC_EXECUTION} nor "
             "logs:CreateLogStream and logs:PutLogEvents: the function cannot write its logs",
@@ -54,10 +68,11 @@ def _role_violations(
             logical_id=role,
             property_path=("ManagedPolicyArns",),
         )
-    if props.get("VpcConfig") and VPC_ACCESS not in managed:
+    vpc_access = VPC_ACCESS in managed or _grants(statements, NETWORK_INTERFACE_ACTIONS)
+    if props.get("VpcConfig") and not vpc_access:
         yield Violation(
-            f"function {fid} runs in a VPC but role {role} lacks {VPC_ACCESS}: "
-            "Lambda cannot create its network interfaces",
+            f"function {fid} runs in a VPC but role {role} has neither {VPC_ACCESS} nor "
+            "the ec2 network interface actions: Lambda cannot create its network interfaces",
             fid,
             template=template,
             logical_id=role,
@@ -125,18 +140,19 @@ RULE = Rule(
     level=Level.TEMPLATE,
     rationale=(
         "Without the logs permissions a function runs blind: during a failover nobody can see "
-        "why the failover trigger failed. Without AWSLambdaVPCAccessExecutionRole a VPC "
+        "why the failover trigger failed. Without the network interface actions a VPC "
         "function cannot be created at all. A wildcard action on a payment function's role "
         "turns one injected request into control of the account. Lambda retries a failed "
         "asynchronous event twice and then discards it: the health monitor's and failover "
         "trigger's failures must land in a queue someone can inspect and replay."
     ),
     remediation=(
-        "Compile functions through dr_compiler: each gets its own role with the AWS managed "
-        "execution policies, an inline policy generated from its `access` block, and a "
-        "failure queue as its dead-letter target. In a hand-written template attach "
-        "AWSLambdaBasicExecutionRole (and AWSLambdaVPCAccessExecutionRole for VPC functions), "
-        "list the actions by name, and set DeadLetterConfig.TargetArn or an "
+        "Compile functions through dr_compiler: each gets its own role with a customer managed "
+        "policy (writing its own log group, the network interfaces of a VPC function, and what "
+        "its `access` block asks for), and a failure queue as its dead-letter target. In a "
+        "hand-written template grant logs:CreateLogStream and logs:PutLogEvents on the "
+        "function's log group (and the ec2 network interface actions for VPC functions), list "
+        "the actions by name, and set DeadLetterConfig.TargetArn or an "
         "AWS::Lambda::EventInvokeConfig with DestinationConfig.OnFailure."
     ),
     docs="https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html",
@@ -148,9 +164,12 @@ RULE = Rule(
         "  Properties:\n    Role: !GetAtt HealthMonitorRole.Arn   # no DeadLetterConfig\n"
     ),
     good_example=(
-        "HealthMonitorRole:\n  Type: AWS::IAM::Role\n  Properties:\n    ManagedPolicyArns:\n"
-        "      - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/"
-        "AWSLambdaBasicExecutionRole\n"
+        "HealthMonitorRole:\n  Type: AWS::IAM::Role\n  Properties:\n"
+        "    ManagedPolicyArns: [!Ref HealthMonitorRolePolicy]\n"
+        "HealthMonitorRolePolicy:\n  Type: AWS::IAM::ManagedPolicy\n  Properties:\n"
+        "    PolicyDocument:\n      Statement:\n        - Effect: Allow\n"
+        "          Action: [logs:CreateLogStream, logs:PutLogEvents]\n"
+        "          Resource: !GetAtt HealthMonitorLogGroup.Arn\n"
         "HealthMonitorFunction:\n  Type: AWS::Lambda::Function\n  Properties:\n"
         "    Role: !GetAtt HealthMonitorRole.Arn\n"
         "    DeadLetterConfig: {TargetArn: !GetAtt HealthMonitorFailureQueue.Arn}\n"

@@ -11,6 +11,7 @@ from dr_compiler.compiler.services import bucket_emptier
 from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.packaging import package_function
 from tests.compiler.conftest import REPO
+from tests.compiler.roles import policy_statements
 
 BUCKET_STACKS = [("us-east-1", "us-east-1"), ("us-west-2-base", "us-west-2")]
 BUCKET_KEYS = [key for key, _ in BUCKET_STACKS]
@@ -25,9 +26,8 @@ def of_type(compiled: CompiledSpec, key: str, kind: str) -> dict[str, Any]:
 
 
 def role_statements(compiled: CompiledSpec, key: str) -> dict[str, dict[str, Any]]:
-    role = resources(compiled, key)["BucketEmptierRole"]["Properties"]
-    (policy,) = role["Policies"]
-    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    statements = policy_statements(resources(compiled, key), "BucketEmptierRole")
+    return {s["Sid"]: s for s in statements}
 
 
 @pytest.mark.parametrize("key", BUCKET_KEYS)
@@ -139,13 +139,19 @@ def test_emptier_role_deletes_versions_in_exactly_this_stacks_buckets(
 
 
 @pytest.mark.parametrize(("key", "region"), BUCKET_STACKS)
-def test_emptier_role_is_lambda_basic_execution_named_per_region(
+def test_emptier_role_writes_only_its_own_logs_and_is_named_per_region(
     compiled_dev: CompiledSpec, key: str, region: str
 ) -> None:
     role = resources(compiled_dev, key)["BucketEmptierRole"]["Properties"]
     assert role["RoleName"] == f"payments-bucket-emptier-{region}-dev"
-    basic = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-    assert role["ManagedPolicyArns"] == [{"Fn::Sub": basic}]
+    # Its own customer managed policy only: no AWS managed AWSLambdaBasicExecutionRole.
+    assert role["ManagedPolicyArns"] == [{"Ref": "BucketEmptierRolePolicy"}]
+    assert role_statements(compiled_dev, key)["WriteOwnLogs"] == {
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [{"Fn::GetAtt": ["BucketEmptierLogGroup", "Arn"]}],
+    }
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": ["sts:AssumeRole"],

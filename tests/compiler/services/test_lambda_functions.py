@@ -13,6 +13,7 @@ from dr_compiler.compiler.context import Phase, Sourced, StackContext, StackId
 from dr_compiler.compiler.services import lambda_functions
 from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.model import Access, Spec
+from tests.compiler.roles import policy_statements
 
 WORKLOAD_STACKS = ("us-east-1", "us-west-2-attach")
 ATTACH_PREFIX = "payments-us-west-2-base-prod-"
@@ -37,9 +38,8 @@ def sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
 
-def inline_statements(compiled: CompiledSpec, key: str, function: str) -> list[dict[str, Any]]:
-    (policy,) = props(compiled, key, ids.function_role(function))["Policies"]
-    return policy["PolicyDocument"]["Statement"]
+def role_statements(compiled: CompiledSpec, key: str, function: str) -> list[dict[str, Any]]:
+    return policy_statements(resources(compiled, key), ids.function_role(function))
 
 
 def granted(statements: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -119,9 +119,16 @@ def test_no_role_grants_a_wildcard_action_or_an_unlisted_wildcard_resource(
     compiled: CompiledSpec = request.getfixturevalue(fixture)
     for key in WORKLOAD_STACKS:
         for function in compiled.spec.functions:
-            for statement in inline_statements(compiled, key, function.name):
+            for statement in role_statements(compiled, key, function.name):
                 assert all("*" not in action for action in statement["Action"])
-                if "*" in statement["Resource"]:
+                if "*" in statement["Resource"] and statement["Sid"] == "DescribeNetworkInterfaces":
+                    # EC2 Describe actions take no resource (VPC functions only).
+                    assert function.vpc
+                    assert statement["Action"] == [
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                    ]
+                elif "*" in statement["Resource"]:
                     # CloudWatch has no metric resource to name; the namespace fences it in.
                     assert statement["Action"] == ["cloudwatch:PutMetricData"]
                     assert statement["Condition"] == {
@@ -151,7 +158,9 @@ def test_payment_api_role_grants_exactly_its_access(compiled_prod: CompiledSpec)
         "dynamodb:BatchWriteItem",
         "dynamodb:ConditionCheckItem",
     ]
-    assert granted(inline_statements(compiled_prod, "us-east-1", "payment-api")) == {
+    log_group = {"Fn::GetAtt": ["PaymentApiLogGroup", "Arn"]}
+    ec2 = sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*/*")
+    assert granted(role_statements(compiled_prod, "us-east-1", "payment-api")) == {
         "sqs:SendMessage": [
             {"Fn::GetAtt": ["PaymentsQueue", "Arn"]},
             {"Fn::GetAtt": ["PaymentApiFailureQueue", "Arn"]},
@@ -163,11 +172,24 @@ def test_payment_api_role_grants_exactly_its_access(compiled_prod: CompiledSpec)
         ],
         "kms:Decrypt": [PRIMARY_KEY],
         "kms:GenerateDataKey": [PRIMARY_KEY],
+        **{action: [log_group] for action in ("logs:CreateLogStream", "logs:PutLogEvents")},
+        # A VPC function: what AWSLambdaVPCAccessExecutionRole grants, in this account and region.
+        **{
+            f"ec2:{action}": [ec2]
+            for action in (
+                "CreateNetworkInterface",
+                "DeleteNetworkInterface",
+                "AssignPrivateIpAddresses",
+                "UnassignPrivateIpAddresses",
+            )
+        },
+        "ec2:DescribeNetworkInterfaces": ["*"],
+        "ec2:DescribeSubnets": ["*"],
     }
 
 
 def test_processor_role_consumes_but_cannot_send_to_its_queue(compiled_prod: CompiledSpec) -> None:
-    grants = granted(inline_statements(compiled_prod, "us-west-2-attach", "payment-processor"))
+    grants = granted(role_statements(compiled_prod, "us-west-2-attach", "payment-processor"))
     queue = {"Fn::GetAtt": ["PaymentsQueue", "Arn"]}
     for action in (
         "sqs:ReceiveMessage",
@@ -183,7 +205,7 @@ def test_processor_role_consumes_but_cannot_send_to_its_queue(compiled_prod: Com
 def test_failover_role_promotes_only_the_global_cluster_and_its_members(
     compiled_prod: CompiledSpec,
 ) -> None:
-    grants = granted(inline_statements(compiled_prod, "us-west-2-attach", "failover-trigger"))
+    grants = granted(role_statements(compiled_prod, "us-west-2-attach", "failover-trigger"))
     global_cluster = sub(
         "arn:${AWS::Partition}:rds::${AWS::AccountId}:global-cluster:payments-global-prod"
     )
@@ -199,7 +221,7 @@ def test_failover_role_promotes_only_the_global_cluster_and_its_members(
     assert grants["rds:SwitchoverGlobalCluster"] == [global_cluster, *clusters]
     assert grants["sns:Publish"] == [{"Fn::ImportValue": ATTACH_PREFIX + "AlertTopic"}]
     # The health monitor only describes: it can never promote.
-    monitor = granted(inline_statements(compiled_prod, "us-west-2-attach", "health-monitor"))
+    monitor = granted(role_statements(compiled_prod, "us-west-2-attach", "health-monitor"))
     assert "rds:FailoverGlobalCluster" not in monitor
     assert "rds:SwitchoverGlobalCluster" not in monitor
 
@@ -241,8 +263,7 @@ def test_every_api_connects_only_to_its_own_regions_cluster(compiled_prod: Compi
             "DB_PORT": "5432",
             "DB_SECRET_ARN": variables["DB_SECRET_ARN"],
         }, key
-        role = props(compiled_prod, key, "PaymentApiRole")
-        statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        statements = role_statements(compiled_prod, key, "payment-api")
         rds_statements = [s for s in statements if str(s["Action"]).count("rds:")]
         assert rds_statements == [
             {
@@ -412,13 +433,17 @@ def test_api_permission_is_scoped_to_the_target_group_it_precedes(
 def test_roles_are_named_per_region_and_vpc_access_only_for_vpc_functions(
     compiled_prod: CompiledSpec,
 ) -> None:
-    basic = sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-    vpc = sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
     for key, region in (("us-east-1", "us-east-1"), ("us-west-2-attach", "us-west-2")):
         for function in compiled_prod.spec.functions:
-            role = props(compiled_prod, key, ids.function_role(function.name))
+            role_id = ids.function_role(function.name)
+            role = props(compiled_prod, key, role_id)
             assert role["RoleName"] == f"payments-{function.name}-{region}-prod"
-            assert role["ManagedPolicyArns"] == ([basic, vpc] if function.vpc else [basic])
+            # Its own customer managed policy, no AWS managed one (DR081).
+            assert role["ManagedPolicyArns"] == [{"Ref": f"{role_id}Policy"}]
+            sids = [s["Sid"] for s in role_statements(compiled_prod, key, function.name)]
+            network = ["ManageNetworkInterfaces", "DescribeNetworkInterfaces"]
+            assert sids[:3] == ["WriteOwnLogs", *network] if function.vpc else sids[:1]
+            assert (network[0] in sids) == function.vpc
             assert role["AssumeRolePolicyDocument"]["Statement"] == [
                 {
                     "Effect": "Allow",
@@ -477,9 +502,7 @@ def test_bucket_access_grants_objects_and_listing_of_this_regions_bucket(
     spec = with_function(compiled_prod.spec, "payment-processor", access=access)
     stack = StackId(Phase.ATTACH, "us-west-2")
     emitted = built(compiled_prod, spec, stack)
-    statements = emitted[ids.function_role("payment-processor")]["Properties"]["Policies"][0][
-        "PolicyDocument"
-    ]["Statement"]
+    statements = policy_statements(emitted, ids.function_role("payment-processor"))
     bucket = "arn:${AWS::Partition}:s3:::payments-documents-${AWS::AccountId}-us-west-2-prod"
     grants = granted(statements)
     assert grants["s3:ListBucket"] == [sub(bucket)]
@@ -491,12 +514,14 @@ def test_bucket_access_grants_objects_and_listing_of_this_regions_bucket(
     )
 
 
-def test_access_statements_is_the_roles_whole_inline_policy(compiled_prod: CompiledSpec) -> None:
+def test_the_roles_policy_is_its_logs_network_and_access_statements(
+    compiled_prod: CompiledSpec,
+) -> None:
     ctx = StackContext(
         compiled_prod.spec, StackId(Phase.PRIMARY, "us-east-1"), compiled_prod.artifact_keys
     )
     for function in compiled_prod.spec.functions:
         statements = lambda_functions.access_statements(ctx, function)
-        assert encode_to_dict(statements) == inline_statements(
-            compiled_prod, "us-east-1", function.name
-        )
+        emitted = role_statements(compiled_prod, "us-east-1", function.name)
+        first = 3 if function.vpc else 1
+        assert encode_to_dict(statements) == emitted[first:]

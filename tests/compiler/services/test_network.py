@@ -13,6 +13,7 @@ from dr_compiler.compiler.context import Phase, StackContext, StackId
 from dr_compiler.compiler.services import network
 from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.errors import SpecInvalidError
+from tests.compiler.roles import policy_statements
 
 REGIONAL_BASES = ("us-east-1", "us-west-2-base")
 LAMBDA_SG = {"Fn::GetAtt": ["LambdaSecurityGroup", "GroupId"]}
@@ -367,9 +368,8 @@ def test_flow_log_role_is_assumable_only_by_this_accounts_flow_logs(
 
 
 def test_flow_log_role_writes_only_to_its_log_group(compiled_prod: CompiledSpec) -> None:
-    role = props(compiled_prod, "us-east-1", network.FLOW_LOG_ROLE)
-    (policy,) = role["Policies"]
-    (statement,) = policy["PolicyDocument"]["Statement"]
+    stack = compiled_prod.stack("us-east-1").template["Resources"]
+    (statement,) = policy_statements(stack, network.FLOW_LOG_ROLE)
     assert sorted(statement["Action"]) == [
         "logs:CreateLogStream",
         "logs:DescribeLogStreams",

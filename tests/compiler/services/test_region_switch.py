@@ -8,6 +8,7 @@ from typing import Any
 from dr_compiler.compiler.services import region_switch
 from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.model import Spec
+from tests.compiler.roles import policy_statements
 
 ACCOUNT_ARN = "arn:${AWS::Partition}:{service}:{region}:${AWS::AccountId}:{resource}"
 
@@ -106,10 +107,9 @@ def test_without_data_loss_the_plan_only_switches_over(compiled_staging: Compile
         aurora = workflow["Steps"][0]["ExecutionBlockConfiguration"]["GlobalAuroraConfig"]
         assert aurora["Behavior"] == "switchoverOnly"
         assert "Ungraceful" not in aurora
-    role = resources(lossless, "global")[region_switch.EXECUTION_ROLE]["Properties"]
     promote = next(
         s
-        for s in role["Policies"][0]["PolicyDocument"]["Statement"]
+        for s in policy_statements(resources(lossless, "global"), region_switch.EXECUTION_ROLE)
         if s["Sid"] == "PromoteGlobalDatabase"
     )
     assert promote["Action"] == ["rds:SwitchoverGlobalCluster"]
@@ -128,8 +128,7 @@ def test_a_manual_plan_asks_for_approval_first(compiled_staging: CompiledSpec) -
             "ApprovalRole": {"Fn::GetAtt": [region_switch.APPROVAL_ROLE, "Arn"]}
         }
     }
-    role = resources(manual, "global")[region_switch.APPROVAL_ROLE]["Properties"]
-    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    (statement,) = policy_statements(resources(manual, "global"), region_switch.APPROVAL_ROLE)
     assert statement["Action"] == ["arc-region-switch:ApprovePlanExecutionStep"]
     assert statement["Resource"] == [
         {
@@ -191,7 +190,9 @@ def test_the_execution_role_holds_what_each_step_needs(compiled_staging: Compile
     ]
     granted = {
         s["Sid"]: (s["Action"], s["Resource"])
-        for s in role["Policies"][0]["PolicyDocument"]["Statement"]
+        for s in policy_statements(
+            resources(compiled_staging, "global"), region_switch.EXECUTION_ROLE
+        )
     }
     database = [
         {

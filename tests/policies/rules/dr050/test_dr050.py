@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.policies.ruletest import CLEAN_SPEC, summary, template_findings
+from tests.policies.ruletest import (
+    CLEAN_SPEC,
+    load_templates,
+    set_findings,
+    summary,
+    template_findings,
+    with_managed_policies,
+)
 
 HERE = Path(__file__).parent
 
@@ -97,3 +104,15 @@ def test_the_services_come_from_the_roles_in_the_template_not_the_compiler() -> 
     template = HERE / "no-secrets-endpoint.us-east-1.primary.json"
     assert template_findings("DR050", template) == []
     assert template_findings("DR050", template, spec_file=CLEAN_SPEC) == []
+
+
+def test_the_services_a_function_calls_are_read_from_its_customer_managed_policy_too() -> None:
+    # StrandedRole's sqs and dynamodb statements moved into StrandedRolePolicy
+    # (AWS::IAM::ManagedPolicy) attached by the role's ManagedPolicyArns: still unreachable.
+    templates = with_managed_policies(load_templates(HERE / "bad.us-east-1.primary.json"))
+    assert "StrandedRolePolicy" in templates.templates[0].body["Resources"]
+    findings = set_findings("DR050", templates)
+    assert {f.message for f in findings if f.resource == "StrandedFunction"} == {
+        "function StrandedFunction cannot reach dynamodb, sqs: its subnets have no NAT route "
+        "and the VPC has no endpoint for them"
+    }

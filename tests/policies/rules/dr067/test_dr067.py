@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.policies.ruletest import summary, template_findings
+from tests.policies.ruletest import (
+    load_templates,
+    set_findings,
+    summary,
+    template_findings,
+    with_managed_policies,
+)
 
 HERE = Path(__file__).parent
 GLOBAL = "us-east-1.global.json"
@@ -44,3 +50,16 @@ def test_failover_rights_for_a_plan_that_only_switches_over_fail() -> None:
         "which no step calls (every Aurora step only switches over): not a resource of the "
         "plan's steps, triggers or reports"
     )
+
+
+def test_statements_of_the_roles_customer_managed_policy_are_judged_too() -> None:
+    # The inline policy moved into RegionSwitchExecutionRolePolicy (AWS::IAM::ManagedPolicy):
+    # the same statements fail, found in the policy that holds them.
+    templates = with_managed_policies(load_templates(HERE / f"bad.{GLOBAL}"))
+    findings = set_findings("DR067", templates)
+    statements = f"bad.{GLOBAL}: {ROLE}Policy.PolicyDocument.Statement"
+    assert summary(findings) == {
+        ("DR067", ROLE, f"bad.{GLOBAL}: {ROLE}.AssumeRolePolicyDocument"),
+        ("DR067", f"{ROLE}Policy", f"{statements}[1]"),
+        ("DR067", f"{ROLE}Policy", f"{statements}[7]"),
+    }

@@ -3,11 +3,21 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dr_compiler.policies.rules.dr081_least_privilege import STAR_RESOURCE_ALLOWED
-from tests.policies.ruletest import summary, template_findings
+from dr_compiler.policies.rules.dr081_least_privilege import (
+    STAR_RESOURCE_ALLOWED,
+    managed_policy_length,
+)
+from tests.policies.ruletest import (
+    load_templates,
+    set_findings,
+    summary,
+    template_findings,
+    with_defect,
+)
 
 HERE = Path(__file__).parent
 BAD = "bad.us-east-1.primary.json"
@@ -26,6 +36,12 @@ def test_wildcard_actions_not_action_and_scopable_actions_on_every_resource_fail
             "OperatorPolicy",
             f"{BAD}: OperatorPolicy.PolicyDocument.Statement[0].NotResource",
         ),
+        # Inline policies and AWS managed policies.
+        ("DR081", "AdminRole", f"{BAD}: AdminRole.Policies[0]"),
+        ("DR081", "AdminRole", f"{BAD}: AdminRole.ManagedPolicyArns[0]"),
+        ("DR081", "StoragePolicy", f"{BAD}: StoragePolicy"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.Policies[0]"),
+        ("DR081", "MonitorRole", f"{BAD}: MonitorRole.ManagedPolicyArns[0]"),
     }
     messages = {str(f.template): f.message for f in findings}
     # cloudwatch:PutMetricData in the same statement is on the allow-list; the SQS actions are not.
@@ -36,8 +52,36 @@ def test_wildcard_actions_not_action_and_scopable_actions_on_every_resource_fail
     )
 
 
+def test_inline_policies_unlisted_aws_managed_policies_and_a_bad_managed_statement_fail() -> None:
+    fixture = "attachments.us-east-1.primary.json"
+    findings = template_findings("DR081", HERE / fixture)
+    assert summary(findings) == {
+        ("DR081", "InlineRole", f"{fixture}: InlineRole.Policies[0]"),
+        ("DR081", "InlinePolicy", f"{fixture}: InlinePolicy"),
+        ("DR081", "BasicRole", f"{fixture}: BasicRole.ManagedPolicyArns[1]"),
+        # A wildcard in the role's customer managed policy is caught like an inline one.
+        (
+            "DR081",
+            "BasicRolePolicy",
+            f"{fixture}: BasicRolePolicy.PolicyDocument.Statement[0].Action",
+        ),
+        # BackupRole's AWSBackupServiceRolePolicyForBackup is on AWS_MANAGED_ALLOWED.
+    }
+    messages = {str(f.template): f.message for f in findings}
+    assert messages[f"{fixture}: InlineRole.Policies[0]"] == (
+        "InlineRole has an inline policy: move its statements into a customer managed policy "
+        "(AWS::IAM::ManagedPolicy) attached through the role's ManagedPolicyArns"
+    )
+    assert messages[f"{fixture}: BasicRole.ManagedPolicyArns[1]"] == (
+        "BasicRole attaches the AWS managed policy AWSLambdaBasicExecutionRole, which grants "
+        "more than the role uses: grant the actions it needs on its own resources in its "
+        "customer managed policy"
+    )
+
+
 def test_scoped_statements_allow_listed_actions_and_resource_policies_pass() -> None:
-    # Also holds a KMS key policy and a bucket policy with wildcards: not identity policies.
+    # Also holds a KMS key policy and a bucket policy with wildcards: not identity policies,
+    # and a monitoring role with the AWS managed policy RDS is documented with.
     assert template_findings("DR081", HERE / "good.us-east-1.primary.json") == []
 
 
@@ -65,3 +109,50 @@ def test_allow_listed_actions_take_no_resource_in_the_bundled_authorization_refe
         prefix, name = action.split(":")
         entry = services[prefix]["Actions"][name]
         assert set(entry.get("Resources", ())) <= OPTIONAL_RESOURCE_TYPES.get(action, set()), action
+
+
+def test_a_managed_policy_over_iams_size_limit_fails() -> None:
+    good = "good.us-east-1.primary.json"
+    queue = {"Fn::GetAtt": ["PaymentsQueue", "Arn"]}
+
+    def many_statements(body: dict[str, Any]) -> None:
+        document = body["Resources"]["MonitorRolePolicy"]["Properties"]["PolicyDocument"]
+        document["Statement"] += [
+            {
+                "Sid": f"Send{n}",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [queue],
+            }
+            for n in range(30)
+        ]
+
+    templates = with_defect(load_templates(HERE / good), good, many_statements)
+    findings = set_findings("DR081", templates)
+    assert summary(findings) == {
+        ("DR081", "MonitorRolePolicy", f"{good}: MonitorRolePolicy.PolicyDocument")
+    }
+    length = managed_policy_length(
+        templates.templates[0].body["Resources"]["MonitorRolePolicy"]["Properties"][
+            "PolicyDocument"
+        ],
+        "us-east-1",
+    )
+    assert findings[0].message == (
+        f"MonitorRolePolicy renders to up to {length} characters, over the 6144 IAM allows a "
+        "managed policy: split its statements over several managed policies of the role"
+    )
+
+
+def test_the_size_estimate_renders_each_intrinsic_at_its_longest() -> None:
+    document = {
+        "Resource": [
+            {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:q"},
+            {"Fn::GetAtt": ["Queue", "Arn"]},
+        ]
+    }
+    sub = "arn:aws-us-gov:sqs:eu-west-3:000000000000:q"
+    rendered = {"Resource": [sub, "x" * 256]}
+    assert managed_policy_length(document, "eu-west-3") == len(
+        json.dumps(rendered, separators=(",", ":"))
+    )
