@@ -35,7 +35,7 @@ ROUTE_TABLE = "AWS::EC2::RouteTable"
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
-    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for region in spec.regions.all:
         network = ipaddress.ip_network(spec.network.cidrs[region], strict=False)
         for earlier, other in seen:
@@ -60,7 +60,9 @@ def _public_tables(template: TemplateDoc) -> set[str]:
     return public
 
 
-def _routes_through(template: TemplateDoc, is_connection: Any) -> list[tuple[str, Mapping]]:
+def _routes_through(
+    template: TemplateDoc, is_connection: Any
+) -> list[tuple[str, Mapping[str, Any]]]:
     """(logical id, properties) of the routes whose VpcPeeringConnectionId satisfies the test."""
     return [
         (lid, route.get("Properties", {}))
