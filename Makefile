@@ -31,6 +31,7 @@ build: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-test node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(BIN)/cfn-lint -a cfn_lint_serverless.rules -- $(TEMPLATES)
 	$(MAKE) --no-print-directory scan
@@ -49,6 +50,7 @@ scan: $(VENV)/.installed-test node_modules/.package-lock.json
 quick: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not e2e and not stress and not scanners"
 
 templates: $(VENV)/.installed-runtime
@@ -57,6 +59,7 @@ templates: $(VENV)/.installed-runtime
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
@@ -75,4 +78,4 @@ benchmark-org: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/organization.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -34,7 +34,7 @@ YamlPath = tuple[str | int, ...]
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _SpecLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _SpecLoader(_BaseLoader):
     """Safe loader whose plain scalars never become dates: `expires: 2027-06-30` stays a string."""
 
     yaml_implicit_resolvers = {
@@ -355,7 +355,9 @@ def _merge(
         for key, value in right.items():
             child = (*path, key)
             if isinstance(value, dict) and isinstance(left.get(key), dict):
-                keys[child] = over_map.keys.get(child, keys.get(child))
+                location = over_map.keys.get(child, keys.get(child))
+                if location is not None:
+                    keys[child] = location
                 result[key] = merge(left[key], value, child)
             else:
                 result[key] = value

@@ -54,7 +54,7 @@ from dr_compiler.compiler.naming import (
 )
 from dr_compiler.compiler.services.region_switch import plan_name
 from dr_compiler.compiler.services.s3 import RTC_MINUTES
-from dr_compiler.model import Bucket, Spec
+from dr_compiler.model import Bucket, Database, Spec
 from dr_compiler.objectives.plan import plan_steps
 from dr_compiler.paths import display_path
 
@@ -133,8 +133,8 @@ def _account_line(spec: Spec) -> str:
     return "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)"
 
 
-def _api_database_fact(spec: Spec) -> str:
-    if spec.database.write_forwarding:
+def _api_database_fact(database: Database) -> str:
+    if database.write_forwarding:
         return (
             "the API connects only to its own region's cluster: the writer endpoint where "
             "that cluster is the writer, else the reader endpoint, which forwards writes to "
@@ -162,7 +162,7 @@ def _compiled_facts(spec: Spec) -> list[str]:
             "every region has a backup plan for its own data stores, copied to the other regions",
         ]
     facts = [
-        _api_database_fact(spec),
+        _api_database_fact(spec.database),
         "replication-lag alarms watch every region's cluster and go to INSUFFICIENT_DATA, "
         "not ALARM, on the writer",
         "every region has a backup plan for its own data stores, copied to the other regions",
@@ -271,6 +271,7 @@ def _plan_arn_command(spec: Spec, region: str) -> str:
 
 def _plan_steps(spec: Spec, target: str) -> list[Step]:
     """Start (or follow) the plan's execution toward `target`, in `target`."""
+    assert spec.dns is not None, "the schema stage refuses a Region switch plan without dns"
     start = Step(
         f"Activate {target} with the Region switch plan",
         "If the plan's trigger already started an execution, follow it instead of starting "

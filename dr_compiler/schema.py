@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from functools import cache
 from typing import Any
@@ -51,7 +51,10 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-SpecValidator = validators.extend(Draft202012Validator, {"pattern": _full_match_pattern})
+# types-jsonschema leaves validators.extend unannotated (a gap of the stubs, not of ours).
+SpecValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _full_match_pattern}
+)
 """Draft 2020-12 with `pattern` as JSON Schema (ECMA-262) means it."""
 
 
@@ -90,9 +93,13 @@ def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]
 def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> Problem:
     where = format_path(path)
     kind = error.validator
+    # A validator's errors always carry the failing subschema, instance and keyword value; the
+    # stubs also allow a schema of `true`/`false` and the "unset" of a hand-made error.
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        unknown = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        allowed = sorted(schema.get("properties", {}))
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
+        unknown = [k for k in instance if k not in schema.get("properties", {})]
         key = unknown[0] if unknown else "?"
         if names_a_credential(key):
             return Problem(
@@ -111,19 +118,19 @@ def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> 
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return Problem(source_map.locate_key(path), f"{where}: missing required key '{missing}'")
     if kind == "pattern" or (kind == "propertyNames"):
-        description = error.schema.get("description", "")
+        description = schema.get("description", "")
         detail = f": {description}" if description else ""
         return Problem(source_map.locate(path), f"{where}: {error.instance!r} is not valid{detail}")
-    if kind == "enum":
+    if kind == "enum" and isinstance(error.validator_value, list):
         options = ", ".join(map(str, error.validator_value))
         if len(error.validator_value) > 12:
             options = ", ".join(map(str, error.validator_value[:12])) + ", ..."
         return Problem(
             source_map.locate(path), f"{where}: {error.instance!r} is not one of {options}"
         )
-    if kind == "not" and "description" in error.schema:
+    if kind == "not" and "description" in schema:
         # A "not" says what may not go together; its schema's description says it in words.
-        return Problem(source_map.locate_key(path), f"{where}: {error.schema['description']}")
+        return Problem(source_map.locate_key(path), f"{where}: {schema['description']}")
     return Problem(source_map.locate(path), f"{where}: {error.message}")
 
 
@@ -217,7 +224,7 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         "functions": [f["name"] for f in data.get("functions", [])],
     }
     for section, names in sections.items():
-        base = ("storage", "buckets") if section == "buckets" else (section,)
+        base: YamlPath = ("storage", "buckets") if section == "buckets" else (section,)
         for index, name in enumerate(names):
             if name in names[:index]:
                 yield problem((*base, index, "name"), f"duplicate {section[:-1]} name '{name}'")

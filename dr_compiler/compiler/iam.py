@@ -87,15 +87,16 @@ def service_trust(service: str) -> Policy:
 
 def deny_insecure_transport(service_prefix: str, resources: Sequence[Any]) -> Policy:
     """A resource policy denying every request that does not arrive over TLS (DR082)."""
-    return policy(
-        [
-            Statement(
-                Sid="DenyInsecureTransport",
-                Effect=Deny,
-                Principal=Principal(Everybody),
-                Action=[Action(service_prefix, "*")],
-                Resource=list(resources),
-                Condition=Condition(Bool("aws:SecureTransport", "false")),
-            )
-        ]
+    return policy([tls_only_statement(service_prefix, resources)])
+
+
+def tls_only_statement(service_prefix: str, resources: Sequence[Any]) -> Statement:
+    """The statement of deny_insecure_transport, for a policy that also grants."""
+    return Statement(
+        Sid="DenyInsecureTransport",
+        Effect=Deny,
+        Principal=Principal(Everybody),
+        Action=[Action(service_prefix, "*")],
+        Resource=list(resources),
+        Condition=Condition(Bool("aws:SecureTransport", "false")),
     )

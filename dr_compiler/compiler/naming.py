@@ -14,6 +14,11 @@ from dr_compiler.model import Spec
 
 ACCOUNT = "${AWS::AccountId}"
 ACCOUNT_ID_LENGTH = 12
+# The StackSet role names, AWS's own rather than ours: self-managed StackSets use these unless
+# told otherwise, and every StackSet of the account shares them
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html).
+ADMINISTRATION_ROLE = "AWSCloudFormationStackSetAdministrationRole"
+EXECUTION_ROLE = "AWSCloudFormationStackSetExecutionRole"
 
 
 def physical_name(spec: Spec, *parts: str, region: str | None = None, account: bool = False) -> str:

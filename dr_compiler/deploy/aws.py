@@ -26,12 +26,13 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+# The StackSet role names live with the other names, where the bootstrap templates read them.
+from dr_compiler.compiler.naming import ADMINISTRATION_ROLE as ADMINISTRATION_ROLE
+from dr_compiler.compiler.naming import EXECUTION_ROLE
 from dr_compiler.errors import EXIT_INPUT, DrCompilerError
 
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 
-ADMINISTRATION_ROLE = "AWSCloudFormationStackSetAdministrationRole"
-EXECUTION_ROLE = "AWSCloudFormationStackSetExecutionRole"
 SESSION_NAME = "dr-compiler"
 
 # Codes AWS uses for "slow down"; botocore has retried them before they reach us.

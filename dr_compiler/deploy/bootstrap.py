@@ -10,6 +10,9 @@ Two pieces, both idempotent (a second run changes nothing):
   access blocked, TLS only) in every target account and region. `deploy` uploads the Lambda
   zips there, and the administration region's bucket also carries templates too large to
   send inline.
+
+The templates come from compiler/bootstrap.py (troposphere, no boto3); the template rules run
+over them here, before anything is deployed.
 """
 
 from __future__ import annotations
@@ -22,8 +25,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
+from dr_compiler.compiler.bootstrap import (
+    artifacts_stack_set_name,
+    artifacts_template,
+    bootstrap_findings,
+    bootstrap_template_set,
+    organization_artifacts_stack_name,
+    organization_artifacts_template,
+    output_reader_template,
+    roles_stack_name,
+    roles_template,
+)
 from dr_compiler.compiler.manifest import operation_preferences
-from dr_compiler.compiler.naming import artifact_bucket, isolated_vault_stack_name, physical_name
+from dr_compiler.compiler.naming import isolated_vault_stack_name
 from dr_compiler.compiler.services.backup import isolated_vault_regions, isolated_vault_template
 from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
 from dr_compiler.deploy.bundle import Organization
@@ -37,16 +51,11 @@ from dr_compiler.deploy.organization import (
 from dr_compiler.deploy.plan import Action, DesiredStackSet, Target, counted, plan_stack_set
 from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import parameter_values, read_stack_set
-from dr_compiler.errors import Location, Problem
+from dr_compiler.errors import Location, Problem, SpecInvalidError
 from dr_compiler.model import Spec
 from dr_compiler.pipeline import compile_with_packages
 
-TEMPLATE_VERSION = "2010-09-09"
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
-# The AWS-provided policy of AWS's own sample execution role: the execution role deploys every
-# service the compiled templates use, so a narrower list would have to track every builder.
-EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"
-NONCURRENT_ARTIFACT_DAYS = 30
 WAITER = {"Delay": 5, "MaxAttempts": 720}
 
 
@@ -68,329 +77,6 @@ class BootstrapSummary:
         return "\n".join(lines)
 
 
-def output_reader_role(spec: Spec) -> str:
-    """The role `deploy` assumes in a service-managed target account to read stack outputs."""
-    return physical_name(spec, "output-reader")
-
-
-def organization_artifacts_template(spec: Spec, organization: str) -> dict[str, Any]:
-    """Service-managed: the administering account's artifact bucket of one region, readable
-    across the organization."""
-    return {
-        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
-        "Description": f"dr-compiler bootstrap: artifacts of {spec.app} {spec.environment}, "
-        "readable by the organization",
-        "Resources": artifact_resources(spec, organization=organization),
-        "Outputs": {"ArtifactBucketName": {"Value": {"Ref": "ArtifactBucket"}}},
-    }
-
-
-def output_reader_template(spec: Spec, administering_account: str) -> dict[str, Any]:
-    """Service-managed: in every target account, a role that lets the administering account
-    read the stacks of this app's StackSets (their outputs feed later waves), and nothing else.
-    Service-managed StackSets need no administration or execution role of ours: StackSets
-    creates its own in the organization's accounts."""
-    return {
-        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
-        "Description": f"dr-compiler bootstrap: output reader of {spec.app} {spec.environment}",
-        "Resources": {
-            "OutputReaderRole": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "RoleName": output_reader_role(spec),
-                    "AssumeRolePolicyDocument": _trust(
-                        {"AWS": _sub(f"arn:${{AWS::Partition}}:iam::{administering_account}:root")}
-                    ),
-                    "Policies": [
-                        {
-                            "PolicyName": "ReadStackSetStacks",
-                            "PolicyDocument": {
-                                "Version": "2012-10-17",
-                                "Statement": [
-                                    {
-                                        "Effect": "Allow",
-                                        "Action": "cloudformation:DescribeStacks",
-                                        "Resource": _sub(
-                                            "arn:${AWS::Partition}:cloudformation:*:"
-                                            f"${{AWS::AccountId}}:stack/StackSet-{spec.app}-*"
-                                        ),
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                    "Tags": _tags(spec),
-                },
-            }
-        },
-    }
-
-
-def roles_stack_name(spec: Spec) -> str:
-    return physical_name(spec, "bootstrap", "roles")
-
-
-def artifacts_stack_set_name(spec: Spec) -> str:
-    return physical_name(spec, "bootstrap")
-
-
-def _sub(text: str) -> dict[str, str]:
-    return {"Fn::Sub": text}
-
-
-def _condition(name: str) -> dict[str, Any]:
-    return {"Fn::Equals": [{"Ref": name}, "true"]}
-
-
-def _flag_parameter(description: str) -> dict[str, Any]:
-    return {"Type": "String", "AllowedValues": ["true", "false"], "Description": description}
-
-
-def _tags(spec: Spec) -> list[dict[str, str]]:
-    tags = {**spec.metadata.tags, "Environment": spec.environment}
-    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
-
-
-def artifact_resources(
-    spec: Spec, condition: str | None = None, organization: str | None = None
-) -> dict[str, Any]:
-    """The artifact bucket and its key, named for the region the template is deployed in.
-
-    With `organization` (service-managed), every principal of that organization may read the
-    artifacts and decrypt them through S3: templates in every target account name this bucket.
-    """
-    # One template serves every region of the StackSet, so the region in the name is the
-    # pseudo parameter: naming.artifact_bucket gives exactly the names `deploy` uploads to.
-    bucket_name = artifact_bucket(spec, "${AWS::Region}")
-    retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-    resources: dict[str, Any] = {
-        "ArtifactKey": {
-            "Type": "AWS::KMS::Key",
-            **retained,
-            "Properties": {
-                "Description": f"dr-compiler artifacts of {spec.app} {spec.environment}",
-                "EnableKeyRotation": True,
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {
-                                "AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-                            },
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
-                        *_organization_decrypts(organization),
-                    ],
-                },
-            },
-        },
-        "ArtifactKeyAlias": {
-            "Type": "AWS::KMS::Alias",
-            "Properties": {
-                "AliasName": f"alias/{physical_name(spec, 'artifacts')}",
-                "TargetKeyId": {"Ref": "ArtifactKey"},
-            },
-        },
-        "ArtifactBucket": {
-            "Type": "AWS::S3::Bucket",
-            **retained,
-            "Properties": {
-                "BucketName": _sub(bucket_name),
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {
-                            "ServerSideEncryptionByDefault": {
-                                "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": {"Fn::GetAtt": ["ArtifactKey", "Arn"]},
-                            },
-                            "BucketKeyEnabled": True,
-                        }
-                    ]
-                },
-                "VersioningConfiguration": {"Status": "Enabled"},
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "LifecycleConfiguration": {
-                    "Rules": [
-                        {
-                            # Keys are content hashes: a noncurrent version is never read again.
-                            "Id": "ExpireNoncurrentArtifacts",
-                            "Status": "Enabled",
-                            "NoncurrentVersionExpiration": {
-                                "NoncurrentDays": NONCURRENT_ARTIFACT_DAYS
-                            },
-                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-                        }
-                    ]
-                },
-                "Tags": _tags(spec),
-            },
-        },
-        "ArtifactBucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {
-                "Bucket": {"Ref": "ArtifactBucket"},
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                {"Fn::GetAtt": ["ArtifactBucket", "Arn"]},
-                                _sub("${ArtifactBucket.Arn}/*"),
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                        *_organization_reads(organization),
-                    ],
-                },
-            },
-        },
-    }
-    if condition:
-        for resource in resources.values():
-            resource["Condition"] = condition
-    return resources
-
-
-# aws:PrincipalOrgID matches every principal of the organization's accounts, the StackSets roles
-# included (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid);
-# a policy that grants only to a fixed aws:PrincipalOrgID is not public, so Block Public Access
-# stays on (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
-
-
-def _organization_reads(organization: str | None) -> list[dict[str, Any]]:
-    if organization is None:
-        return []
-    return [
-        {
-            "Sid": "OrganizationReadsArtifacts",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": _sub("${ArtifactBucket.Arn}/*"),
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization}},
-        }
-    ]
-
-
-def _organization_decrypts(organization: str | None) -> list[dict[str, Any]]:
-    if organization is None:
-        return []
-    return [
-        {
-            "Sid": "OrganizationDecryptsArtifactsThroughS3",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": "kms:Decrypt",
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {
-                    "aws:PrincipalOrgID": organization,
-                    "kms:ViaService": _sub("s3.${AWS::Region}.amazonaws.com"),
-                }
-            },
-        }
-    ]
-
-
-def artifacts_template(spec: Spec) -> dict[str, Any]:
-    """The bootstrap StackSet's template: one artifact bucket per account and region."""
-    return {
-        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
-        "Description": f"dr-compiler bootstrap: artifact bucket of {spec.app} {spec.environment}",
-        "Resources": artifact_resources(spec),
-        "Outputs": {
-            "ArtifactBucketName": {"Value": {"Ref": "ArtifactBucket"}},
-            "ArtifactKeyArn": {"Value": {"Fn::GetAtt": ["ArtifactKey", "Arn"]}},
-        },
-    }
-
-
-def roles_template(spec: Spec) -> dict[str, Any]:
-    """The plain stack: StackSet roles, and the administration region's bucket when the
-    artifact StackSet does not make it (the administering account is not a target there)."""
-    assume_execution_role = _sub(f"arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}")
-    return {
-        "AWSTemplateFormatVersion": TEMPLATE_VERSION,
-        "Description": f"dr-compiler bootstrap: StackSet roles for {spec.app} {spec.environment}",
-        "Parameters": {
-            "AdministratorAccountId": {
-                "Type": "String",
-                "AllowedPattern": "^[0-9]{12}$",
-                "Description": "the account whose administration role may use the execution role",
-            },
-            "CreateAdministrationRole": _flag_parameter(f"create {ADMINISTRATION_ROLE}"),
-            "CreateExecutionRole": _flag_parameter(f"create {EXECUTION_ROLE}"),
-            "CreateArtifactBucket": _flag_parameter("create this region's artifact bucket"),
-        },
-        "Conditions": {
-            "CreateAdministrationRole": _condition("CreateAdministrationRole"),
-            "CreateExecutionRole": _condition("CreateExecutionRole"),
-            "CreateArtifactBucket": _condition("CreateArtifactBucket"),
-        },
-        "Resources": {
-            "AdministrationRole": {
-                "Type": "AWS::IAM::Role",
-                "Condition": "CreateAdministrationRole",
-                "Properties": {
-                    "RoleName": ADMINISTRATION_ROLE,
-                    "AssumeRolePolicyDocument": _trust({"Service": "cloudformation.amazonaws.com"}),
-                    "Policies": [
-                        {
-                            "PolicyName": "AssumeExecutionRole",
-                            "PolicyDocument": {
-                                "Version": "2012-10-17",
-                                "Statement": [
-                                    {
-                                        "Effect": "Allow",
-                                        "Action": "sts:AssumeRole",
-                                        "Resource": assume_execution_role,
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                    "Tags": _tags(spec),
-                },
-            },
-            "ExecutionRole": {
-                "Type": "AWS::IAM::Role",
-                "Condition": "CreateExecutionRole",
-                "Properties": {
-                    "RoleName": EXECUTION_ROLE,
-                    "AssumeRolePolicyDocument": _trust(
-                        {"AWS": _sub("arn:${AWS::Partition}:iam::${AdministratorAccountId}:root")}
-                    ),
-                    "ManagedPolicyArns": [_sub(EXECUTION_POLICY)],
-                    "Tags": _tags(spec),
-                },
-            },
-            **artifact_resources(spec, condition="CreateArtifactBucket"),
-        },
-    }
-
-
-def _trust(principal: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": dict(principal), "Action": "sts:AssumeRole"}
-        ],
-    }
-
-
 def render(template: Mapping[str, Any]) -> str:
     return json.dumps(template, indent=2, sort_keys=True) + "\n"
 
@@ -408,14 +94,14 @@ def bootstrap(
     """Deploy the roles stack; then, in the administering account, the artifact StackSet."""
     if spec.deployment.service_managed:
         return _bootstrap_organization(spec, clients, progress, poller)
+    roles, artifacts = roles_template(spec), artifacts_template(spec)
+    check_bootstrap_templates(spec, {"roles": roles, "artifacts": artifacts})
     stack = roles_stack_name(spec)
     parameters = _roles_parameters(spec, clients, stack, trust)
-    stack_action = deploy_stack(
-        clients.client("cloudformation"), stack, roles_template(spec), parameters
-    )
+    stack_action = deploy_stack(clients.client("cloudformation"), stack, roles, parameters)
     if trust is not None:
         return BootstrapSummary(stack, stack_action, "", "", 0)
-    action, operations = _deploy_artifacts(spec, clients, progress, poller)
+    action, operations = _deploy_artifacts(spec, clients, progress, poller, artifacts)
     return BootstrapSummary(stack, stack_action, artifacts_stack_set_name(spec), action, operations)
 
 
@@ -428,10 +114,12 @@ def _bootstrap_organization(
     deployment = spec.deployment
     organizations = clients.client("organizations")
     check_stack_sets_access(organizations, clients.account_id, deployment.call_as)
-    template = organization_artifacts_template(spec, organization_id(organizations))
-    stack = physical_name(spec, "bootstrap", "artifacts")
+    artifacts = organization_artifacts_template(spec, organization_id(organizations))
+    reader = output_reader_template(spec, clients.account_id)
+    check_bootstrap_templates(spec, {"organization-artifacts": artifacts, "output-reader": reader})
+    stack = organization_artifacts_stack_name(spec)
     actions = {
-        deploy_stack(clients.client("cloudformation", region), stack, template, {})
+        deploy_stack(clients.client("cloudformation", region), stack, artifacts, {})
         for region in spec.regions.all
     }
     stack_action = actions.pop() if len(actions) == 1 else Action.UPDATE.value
@@ -442,7 +130,6 @@ def _bootstrap_organization(
         deployment.filter_accounts,
     )
     targets = tuple(Target(a, deployment.administration_region) for a in accounts)
-    template = output_reader_template(spec, clients.account_id)
     organization = Organization(
         deployment.organizational_units,
         deployment.account_filter_type,
@@ -451,15 +138,23 @@ def _bootstrap_organization(
         {"Enabled": True, "RetainStacksOnAccountRemoval": False},
     )
     action, operations = _deploy_stack_set(
-        spec, clients, progress, poller, template, targets, organization
+        spec, clients, progress, poller, reader, targets, organization
     )
     return BootstrapSummary(stack, stack_action, artifacts_stack_set_name(spec), action, operations)
 
 
+def check_bootstrap_templates(spec: Spec, templates: Mapping[str, Mapping[str, Any]]) -> None:
+    """The template rules over the bootstrap templates about to be deployed, as `build` runs
+    them over its own: a finding (not ACCEPTED) stops the bootstrap before anything deploys."""
+    region = spec.deployment.administration_region
+    findings = bootstrap_findings(bootstrap_template_set(templates, region))
+    if findings:
+        raise SpecInvalidError([Problem(f.location, f"{f.rule_id} {f.message}") for f in findings])
+
+
 def _deploy_artifacts(
-    spec: Spec, clients: AwsClients, progress: Progress, poller: Poller
+    spec: Spec, clients: AwsClients, progress: Progress, poller: Poller, template: dict[str, Any]
 ) -> tuple[str, int]:
-    template = artifacts_template(spec)
     targets = tuple(
         Target(account, region)
         for account in spec.deployment.accounts

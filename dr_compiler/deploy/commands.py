@@ -10,9 +10,10 @@ import argparse
 import sys
 from typing import TextIO
 
+from dr_compiler.compiler.bootstrap import output_reader_role
 from dr_compiler.compiler.manifest import operation_preferences
 from dr_compiler.deploy.aws import AwsClients, aws_errors
-from dr_compiler.deploy.bootstrap import bootstrap, deploy_isolated_vaults, output_reader_role
+from dr_compiler.deploy.bootstrap import bootstrap, deploy_isolated_vaults
 from dr_compiler.deploy.bundle import (
     Bundle,
     from_build,

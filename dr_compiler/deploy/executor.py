@@ -302,7 +302,7 @@ class Executor:
         plan = plan_stack_set(desired, self.state(source.name))
         # The journal entry to write once the StackSet matches `desired` (inbound values only).
         entry = (
-            Entry(self._source_fingerprints(source), dict(desired.overrides))
+            Entry(self._source_fingerprints(source), _known(desired.overrides))
             if source.parameters
             else None
         )
@@ -544,3 +544,16 @@ def _failure_report(
         "again to resume"
     )
     return [Problem(Location(spec_file), line) for line in lines]
+
+
+def _known(
+    overrides: Mapping[Target, Mapping[str, ParameterValue]],
+) -> dict[Target, dict[str, str]]:
+    """The overrides of a state read with pending_ok=False, where `_value` raises rather than
+    return a PendingValue: the journal records only values that were read."""
+    known = {
+        target: {name: value for name, value in values.items() if isinstance(value, str)}
+        for target, values in overrides.items()
+    }
+    assert known == overrides, "a deploy journals only parameter values it has read"
+    return known

@@ -111,6 +111,8 @@ def covers(name: str, certificate_names: Iterable[str]) -> bool:
 
 def certificates(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
     spec = bundle.spec
+    if spec.api is None or spec.dns is None:
+        return  # no load balancer, so no certificate (api and dns come together)
     for region, arn in sorted(spec.api.certificate_arns.items()):
         where = ("api", "certificate_arns", region)
         try:
@@ -146,6 +148,8 @@ def certificates(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
 def engine_versions(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
     spec = bundle.spec
     database = spec.database
+    if database is None:
+        return
     for region in spec.regions.all:
         pages = (
             clients.client("rds", region)
@@ -192,9 +196,9 @@ def availability_zones(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]
 
 def hosted_zone(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
     spec = bundle.spec
-    zone_id = spec.dns.hosted_zone_id
-    if zone_id is None:
+    if spec.dns is None or spec.dns.hosted_zone_id is None:
         return
+    zone_id = spec.dns.hosted_zone_id
     where = ("dns", "hosted_zone_id")
     try:
         zone = clients.client("route53").get_hosted_zone(Id=zone_id)["HostedZone"]
@@ -266,9 +270,9 @@ def bootstrap_roles(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:
             f"{ADMINISTRATION_ROLE} does not exist in account {clients.account_id}: {run}",
         )
     for account in bundle.accounts:
-        problem = _execution_role_problem(clients, account)
-        if problem is not None:
-            yield _problem(spec, where, f"{problem}: {run}")
+        missing = _execution_role_problem(clients, account)
+        if missing is not None:
+            yield _problem(spec, where, f"{missing}: {run}")
 
 
 def quotas(bundle: Bundle, clients: AwsClients) -> Iterator[Problem]:

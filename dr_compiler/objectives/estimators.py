@@ -46,6 +46,7 @@ def _estimate(
 
 
 def _database(spec: Spec) -> ComponentEstimate:
+    assert spec.database is not None, "estimate() adds the database only when the spec has one"
     lag = Figure(
         name="replication lag",
         seconds=AURORA_REPLICATION_LAG.seconds,

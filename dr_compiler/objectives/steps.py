@@ -28,6 +28,7 @@ HEALTH_CHECK = ("dns", "health_check")
 
 
 def detection(spec: Spec) -> Figure:
+    assert spec.dns is not None, "only the DNS and health-check trigger paths detect this way"
     check = spec.dns.health_check
     interval_path: SpecPath = (*HEALTH_CHECK, "interval_seconds")
     threshold_path: SpecPath = (*HEALTH_CHECK, "failure_threshold")
@@ -62,6 +63,7 @@ def detection(spec: Spec) -> Figure:
 
 
 def traffic_shift(spec: Spec) -> Figure:
+    assert spec.dns is not None, "traffic shifts by DNS only in a spec with dns"
     ttl = spec.dns.ttl_seconds
     inputs = {"dns.ttl_seconds": ttl}
     if ttl is None:

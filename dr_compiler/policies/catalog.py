@@ -12,11 +12,15 @@ from dr_compiler.policies.rule import ScannerCheck
 
 
 class Decision(Protocol):
-    """A design decision of the compiler's that scanner checks flag (compiler/suppressions)."""
+    """A design decision of the compiler's that scanner checks flag (compiler/suppressions).
+    Read-only members: the decisions are frozen dataclasses."""
 
-    name: str
-    checks: tuple[ScannerCheck, ...]
-    reason: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def checks(self) -> tuple[ScannerCheck, ...]: ...
+    @property
+    def reason(self) -> str: ...
 
 
 def render_catalog(fmt: str = "text", pack: str | None = None) -> str:

@@ -142,7 +142,7 @@ def evaluate(
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: dict[tuple, Finding] = {}
+    seen: dict[tuple[str, str, str, TemplateRef | None], Finding] = {}
     for finding in findings:
         key = (finding.rule_id, finding.resource, finding.message, finding.template)
         seen.setdefault(key, finding)

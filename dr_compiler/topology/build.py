@@ -237,6 +237,7 @@ def _probe_nodes(spec: Spec, region: str) -> Iterator[Node]:
         return
     rid = region_id(region)
     if region == spec.regions.primary:
+        assert spec.dns is not None, "the schema stage refuses a health monitor without dns"
         check = spec.dns.health_check
         yield Node(
             store_id("probe", region),

@@ -143,7 +143,7 @@ class Layout:
             if node.key not in keys:
                 keys.append(node.key)
         inside = {n.key for n in nodes if n.parent and n.parent.startswith("vpc_")}
-        above = [k for k in ("function", "probe") if k in keys and k not in inside]
+        above: list[str] = [k for k in ("function", "probe") if k in keys and k not in inside]
         in_vpc = [k for k in keys if k in inside]
         # The function comes first inside the VPC too: its arrow enters from the top band.
         in_vpc.sort(key=lambda k: (k != "function", k != "alb", k != "database"))

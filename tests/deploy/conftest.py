@@ -22,7 +22,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from dr_compiler.cli import run
-from tests.deploy.moto_compat import adapt_build
+from tests.deploy.moto_compat import adapt_build, moto_bootstrap
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"  # moto's default account: the stack instances land there
@@ -56,7 +56,8 @@ class Deployment:
 
     def cli(self, *args: str) -> Result:
         out, err = io.StringIO(), io.StringIO()
-        code = run([*args], out, err)
+        with moto_bootstrap():
+            code = run([*args], out, err)
         return Result(code, out.getvalue(), err.getvalue())
 
     def rebuild(self, extra_yaml: str = "", certificates: dict[str, str] | None = None) -> None:

@@ -42,12 +42,16 @@ compiled. The rules, each with the moto behaviour that forces it:
    attached to them. On AWS this is a real limit
    of service-managed targets with a public API, reported by the closing note, not a moto gap.
 
+The templates `bootstrap` builds in memory get rules 1 and 6 too (moto_bootstrap), once its
+template rules have judged them as compiled.
+
 moto also does not resolve dynamic references ({{resolve:...}}): they stay literal strings,
 and the only ones the compiler emits sit in AWS::RDS::DBCluster, which rule 1 removes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -55,6 +59,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from moto.cloudformation.parsing import get_model_map
 
 from dr_compiler.compiler.manifest import INLINE_TEMPLATE_BYTES
@@ -213,3 +218,23 @@ def adapt_build(directory: Path, deletable: bool = False) -> None:
         entry["template_bytes"] = len(body)
         entry["template_transport"] = "inline" if len(body) <= INLINE_TEMPLATE_BYTES else "s3"
     manifest_file.write_bytes(render_json(manifest))
+
+
+@contextlib.contextmanager
+def moto_bootstrap() -> Iterator[None]:
+    """`bootstrap` runs its template rules over the templates as compiled, then deploys each
+    adapted in place (adapt_template: the KMS key's tags and the bucket policy go)."""
+    from dr_compiler.deploy import bootstrap
+
+    check = bootstrap.check_bootstrap_templates
+
+    def check_then_adapt(spec: Any, templates: Mapping[str, dict[str, Any]]) -> None:
+        check(spec, templates)
+        for body in templates.values():
+            adapted = adapt_template(body)
+            body.clear()
+            body.update(adapted)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "check_bootstrap_templates", check_then_adapt)
+        yield

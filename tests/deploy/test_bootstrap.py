@@ -1,66 +1,37 @@
-"""bootstrap: the templates it emits, and running it against a moto server (twice)."""
+"""bootstrap: the template rules before anything deploys, and running it against a moto
+server (twice). The templates themselves: tests/compiler/test_bootstrap.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from dr_compiler.deploy.bootstrap import artifacts_template, roles_template
-from dr_compiler.model import Spec
+from dr_compiler.compiler.bootstrap import artifacts_template, roles_template
+from dr_compiler.deploy.bootstrap import check_bootstrap_templates
+from dr_compiler.errors import SpecInvalidError
 from dr_compiler.pipeline import load_model
 from tests.deploy.conftest import ACCOUNT, REGIONS, Deployment, client
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_model(REPO / "specs" / "dev.yaml")
+def test_a_template_rule_finding_stops_the_bootstrap_before_any_call() -> None:
+    spec = load_model(REPO / "specs" / "dev.yaml")
+    roles = roles_template(spec)
+    # The artifact bucket as it was before DR022 ran over the bootstrap: a fixed name, plainly
+    # retained, so a failed first create would block the rerun.
+    roles["Resources"]["ArtifactBucket"]["DeletionPolicy"] = "Retain"
 
+    with pytest.raises(SpecInvalidError) as refused:
+        check_bootstrap_templates(spec, {"roles": roles, "artifacts": artifacts_template(spec)})
 
-def bucket(template: dict[str, Any]) -> dict[str, Any]:
-    return dict(template["Resources"]["ArtifactBucket"]["Properties"])
-
-
-def test_the_artifact_bucket_is_named_by_the_naming_function_per_region(spec: Spec) -> None:
-    name = bucket(artifacts_template(spec))["BucketName"]
-    assert name == {"Fn::Sub": "payments-artifacts-${AWS::AccountId}-${AWS::Region}-dev"}
-
-
-def test_the_artifact_bucket_is_encrypted_versioned_private_and_tls_only(spec: Spec) -> None:
-    template = artifacts_template(spec)
-    properties = bucket(template)
-    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "aws:kms",
-        "KMSMasterKeyID": {"Fn::GetAtt": ["ArtifactKey", "Arn"]},
-    }
-    assert template["Resources"]["ArtifactKey"]["Properties"]["EnableKeyRotation"] is True
-    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
-    (statement,) = template["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"][
-        "Statement"
+    assert [str(problem) for problem in refused.value.problems] == [
+        "bootstrap/roles.json: DR022 ArtifactBucket (AWS::S3::Bucket) has a fixed BucketName "
+        "and DeletionPolicy Retain: if its stack's first create fails, the rollback keeps it and "
+        "the rerun fails with AlreadyExists; use RetainExceptOnCreate"
     ]
-    assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-
-
-def test_the_roles_stack_holds_the_stack_set_roles(spec: Spec) -> None:
-    resources = roles_template(spec)["Resources"]
-    administration = resources["AdministrationRole"]["Properties"]
-    execution = resources["ExecutionRole"]["Properties"]
-    assert administration["RoleName"] == "AWSCloudFormationStackSetAdministrationRole"
-    assert administration["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "cloudformation.amazonaws.com"
-    }
-    assert execution["RoleName"] == "AWSCloudFormationStackSetExecutionRole"
-    assert execution["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AdministratorAccountId}:root"}
-    }
-    # The administration region's bucket, for an administering account that is no target.
-    assert resources["ArtifactBucket"]["Condition"] == "CreateArtifactBucket"
+    assert refused.value.exit_code == 1
 
 
 @pytest.mark.e2e

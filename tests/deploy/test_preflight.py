@@ -91,6 +91,14 @@ def test_a_ready_account_passes_every_check_but_bootstrap(spec_file: Path) -> No
         assert run(check, spec_file) == [], check.__name__
 
 
+def test_a_spec_without_api_database_or_dns_has_nothing_for_their_checks(moto_server: str) -> None:
+    # A worker-only spec: no certificate, engine version or hosted zone to look up (these
+    # checks read the optional sections and once failed on their absence with exit 3).
+    worker_only = Path(__file__).parents[1] / "fixtures" / "worker-only.yaml"
+    for check in (certificates, engine_versions, hosted_zone):
+        assert run(check, worker_only) == [], check.__name__
+
+
 def test_a_region_that_is_not_enabled(spec_file: Path, tmp_path: Path) -> None:
     # moto lists the opt-in regions (eu-south-2 among them) as not-opted-in.
     certs = issued_certificates()

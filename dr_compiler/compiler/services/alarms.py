@@ -34,6 +34,7 @@ alarm reads the name with GetAtt QueueName instead of repeating that builder's n
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeAlias
 
 from troposphere import AWSHelperFn, GetAtt, Ref
 from troposphere.cloudwatch import Alarm, MetricDimension
@@ -50,14 +51,14 @@ from dr_compiler.compiler.naming import (
     metric_namespace,
 )
 from dr_compiler.compiler.services import bucket_emptier, failover, sns
-from dr_compiler.model import Spec
+from dr_compiler.model import Dns, Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
 # resolution: one datapoint per minute. A 10 or 30 s alarm period would only see gaps.
 STANDARD_RESOLUTION_SECONDS = 60
 PRIMARY_API_HEALTH_METRIC = "PrimaryApiHealthy"
 
-DimensionValue = str | AWSHelperFn
+DimensionValue: TypeAlias = str | AWSHelperFn
 
 
 def health_check_alarm(region: str) -> str:
@@ -95,7 +96,7 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
     if failover.has_subscription_dead_letter(ctx):
         yield from _subscription_dead_letter_alarm(ctx)
     if ctx.phase is Phase.GLOBAL and ctx.spec.dns is not None:
-        yield from _health_check_alarms(ctx)
+        yield from _health_check_alarms(ctx, ctx.spec.dns)
 
 
 def _alarm(
@@ -264,6 +265,7 @@ def _custom_alarms(ctx: StackContext) -> Iterator[Sourced]:
 def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:
     if not publishes_health_metrics(ctx.spec):
         return
+    assert ctx.spec.dns is not None, "the schema stage refuses a health monitor without dns"
     alarm = _alarm(
         ctx,
         "PrimaryApiHealthAlarm",
@@ -347,7 +349,7 @@ def _replication_lag_alarm(ctx: StackContext) -> Iterator[Sourced]:
     yield from sourced([alarm], "monitoring", "alarms", "replication_lag_ms")
 
 
-def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
+def _health_check_alarms(ctx: StackContext, dns: Dns) -> Iterator[Sourced]:
     spec = ctx.spec
     for region in spec.regions.all:
         is_primary = region == spec.regions.primary
@@ -359,7 +361,7 @@ def _health_check_alarms(ctx: StackContext) -> Iterator[Sourced]:
             name=health_check_name(spec, region),
             description=(
                 f"Route53 health check of the {region} load balancer "
-                f"({spec.dns.health_check.protocol} {spec.dns.health_check.path}) is failing"
+                f"({dns.health_check.protocol} {dns.health_check.path}) is failing"
                 + ("; starts the automatic failover" if automatic else "")
             ),
             namespace="AWS/Route53",

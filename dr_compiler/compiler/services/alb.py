@@ -109,26 +109,30 @@ def _load_balancer(ctx: StackContext) -> LoadBalancer:
 def _target_group(ctx: StackContext) -> TargetGroup:
     """Lambda target group. It registers the function at creation, which Lambda refuses
     unless the invoke permission already exists: hence the explicit DependsOn."""
+    api, dns = ctx.spec.api, ctx.spec.dns
+    assert api is not None and dns is not None, "build() makes a load balancer only for an api"
     return TargetGroup(
         ids.API_TARGET_GROUP,
         Name=target_group_name(ctx.spec),
         TargetType="lambda",
-        Targets=[TargetDescription(Id=GetAtt(ids.function(ctx.spec.api.function), "Arn"))],
+        Targets=[TargetDescription(Id=GetAtt(ids.function(api.function), "Arn"))],
         HealthCheckEnabled=True,
-        HealthCheckPath=ctx.spec.dns.health_check.path,
+        HealthCheckPath=dns.health_check.path,
         Matcher=Matcher(HttpCode="200"),
         DependsOn=[API_INVOKE_PERMISSION],
     )
 
 
 def _listener(ctx: StackContext) -> Listener:
+    api = ctx.spec.api
+    assert api is not None, "build() makes a load balancer only for an api"
     return Listener(
         ids.HTTPS_LISTENER,
         LoadBalancerArn=Ref(ids.LOAD_BALANCER),
         Port=HTTPS_PORT,
         Protocol="HTTPS",
-        SslPolicy=ctx.spec.api.ssl_policy,
-        Certificates=[Certificate(CertificateArn=ctx.spec.api.certificate_arns[ctx.region])],
+        SslPolicy=api.ssl_policy,
+        Certificates=[Certificate(CertificateArn=api.certificate_arns[ctx.region])],
         DefaultActions=[
             Action(
                 Type="fixed-response",

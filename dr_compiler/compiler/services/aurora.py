@@ -154,6 +154,7 @@ def _secondary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | So
 
 def _secret(ctx: StackContext) -> Secret:
     database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
     return Secret(
         ids.DB_SECRET,
         Name=db_secret_name(ctx.spec),
@@ -179,6 +180,7 @@ def _secret(ctx: StackContext) -> Secret:
 
 def _global_cluster(ctx: StackContext) -> GlobalCluster:
     database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
     return GlobalCluster(
         ids.GLOBAL_CLUSTER,
         GlobalClusterIdentifier=global_cluster_identifier(ctx.spec),
@@ -191,6 +193,7 @@ def _global_cluster(ctx: StackContext) -> GlobalCluster:
 
 def _primary_cluster(ctx: StackContext) -> DBCluster:
     database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
     return DBCluster(
         ids.DB_CLUSTER,
         GlobalClusterIdentifier=Ref(ids.GLOBAL_CLUSTER),
@@ -211,6 +214,7 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
     """What primary and secondary clusters share; the secondary reads network and key from
     its base stack (ctx.ref/get_att import them inside an attach stack)."""
     database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
     return {
         "DBClusterIdentifier": db_cluster_identifier(ctx.spec, ctx.region),
         "Engine": database.engine,
@@ -247,6 +251,7 @@ def _cluster_properties(ctx: StackContext) -> dict[str, Any]:
 
 def _instances(ctx: StackContext) -> list[DBInstance]:
     database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
     return [
         DBInstance(
             ids.db_instance(index),

@@ -54,7 +54,7 @@ from dr_compiler.compiler.context import (
 from dr_compiler.compiler.services import failover
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
-from dr_compiler.model import Function
+from dr_compiler.model import Api, Function
 
 # Lambda refuses an SQS batch above 10 without a batching window (the API's rule).
 UNBATCHED_MAX = 10
@@ -93,7 +93,7 @@ def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]
             Description=f"ARN of {function.name} in this region",
         )
     if ctx.spec.api is not None:
-        yield from sourced([_api_invoke_permission(ctx)], "api", "function")
+        yield from sourced([_api_invoke_permission(ctx, ctx.spec.api)], "api", "function")
 
 
 # What every function has, the spec's and the bucket emptier alike: a log group, a failure
@@ -280,6 +280,8 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
         variables["GLOBAL_CLUSTER_ID"] = naming.global_cluster_identifier(spec)
         variables["DB_CLUSTER_ARN"] = ctx.get_att(ids.DB_CLUSTER, "DBClusterArn")
     if access.database == "connect":
+        # Database access without a database section is refused by the schema stage.
+        assert spec.database is not None, "database access needs the spec's database"
         # This region's own endpoints only (see the module docstring); the reader endpoint
         # serves only with write forwarding, which DR064 checks.
         variables["DB_WRITER_ENDPOINT"] = ctx.get_att(ids.DB_CLUSTER, "Endpoint.Address")
@@ -516,7 +518,7 @@ def _failover_permission(ctx: StackContext, function: Function) -> awslambda.Per
     )
 
 
-def _api_invoke_permission(ctx: StackContext) -> awslambda.Permission:
+def _api_invoke_permission(ctx: StackContext, api: Api) -> awslambda.Permission:
     """Lets the ALB target group invoke the API function.
 
     The target group registers the function when it is created, and Lambda rejects that
@@ -528,7 +530,7 @@ def _api_invoke_permission(ctx: StackContext) -> awslambda.Permission:
     name = naming.target_group_name(ctx.spec)
     return awslambda.Permission(
         API_INVOKE_PERMISSION,
-        FunctionName=Ref(ids.function(ctx.spec.api.function)),
+        FunctionName=Ref(ids.function(api.function)),
         Action="lambda:InvokeFunction",
         Principal="elasticloadbalancing.amazonaws.com",
         SourceArn=naming.arn("elasticloadbalancing", ctx.region, f"targetgroup/{name}/*"),

@@ -71,6 +71,7 @@ What AWS documents, and how it shapes this module:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeAlias
 
 from awacs import arc_region_switch, cloudwatch, s3
 from awacs import kms as kms_actions
@@ -107,7 +108,7 @@ TRIGGER_MIN_DELAY_MINUTES = 60
 """One automatic execution an hour at most: a flapping trigger alarm cannot start a second
 failover while the first one's DNS and database settle."""
 
-Item = AWSObject | Output | Inbound | Requires | Sourced
+Item: TypeAlias = AWSObject | Output | Inbound | Requires | Sourced
 
 
 def has_report_bucket(ctx: StackContext) -> bool:
@@ -290,6 +291,7 @@ def _database_block(
 
 def _dns_block(ctx: StackContext, activated: str) -> arcregionswitch.ExecutionBlockConfiguration:
     spec = ctx.spec
+    assert spec.dns is not None, "the schema stage refuses a Region switch plan without dns"
     primary, secondary = plan_regions(spec)
     return arcregionswitch.ExecutionBlockConfiguration(
         Route53HealthCheckConfig=arcregionswitch.Route53HealthCheckConfiguration(

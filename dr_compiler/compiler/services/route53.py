@@ -25,6 +25,7 @@ notifies it (see alarms.py), and it invokes the failover function of the first s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeAlias
 
 from troposphere import AWSObject, GetAtt, Join, Output, Ref, Tags
 from troposphere.route53 import (
@@ -55,13 +56,13 @@ from dr_compiler.compiler.naming import (
 )
 from dr_compiler.compiler.services import sns
 from dr_compiler.compiler.services.failover import global_topic_invokes_function
-from dr_compiler.model import Spec
+from dr_compiler.model import Dns, Spec
 
 PRIMARY_RECORD = "FailoverRecordPrimary"
 SECONDARY_RECORD = "FailoverRecordSecondary"
 FAILOVER_SUBSCRIPTION = "FailoverTopicSubscription"
 
-Item = AWSObject | Output | Inbound | Requires | Sourced
+Item: TypeAlias = AWSObject | Output | Inbound | Requires | Sourced
 
 
 def workload_stack(spec: Spec, region: str) -> StackId:
@@ -96,7 +97,7 @@ def build(ctx: StackContext) -> Iterator[Item]:
     if ctx.phase is not Phase.GLOBAL or ctx.spec.dns is None:
         return
     spec = ctx.spec
-    if spec.dns.hosted_zone_id is None:
+    if _dns(spec).hosted_zone_id is None:
         yield from sourced([_hosted_zone(spec)], "dns", "zone")
     for region in spec.regions.all:
         yield _load_balancer_inbound(spec, region, ids.LOAD_BALANCER_DNS_OUTPUT, "DNS name")
@@ -111,7 +112,7 @@ def build(ctx: StackContext) -> Iterator[Item]:
         # The plan orchestrates instead (region_switch.py): nothing here invokes a function.
         yield from _failover_topic(ctx)
     yield Output("HostedZoneId", Value=zone_id(spec), Description="Failover hosted zone")
-    if spec.dns.hosted_zone_id is None:
+    if _dns(spec).hosted_zone_id is None:
         yield Output(
             "NameServers",
             Value=Join(",", GetAtt(ids.HOSTED_ZONE, "NameServers")),
@@ -119,17 +120,23 @@ def build(ctx: StackContext) -> Iterator[Item]:
         )
 
 
+def _dns(spec: Spec) -> Dns:
+    """The spec's DNS section: this module builds only for a spec that has one (build())."""
+    assert spec.dns is not None, "Route 53 records are built only for a spec with dns"
+    return spec.dns
+
+
 def zone_id(spec: Spec) -> str | Ref:
     """The spec's existing hosted zone, else the one this stack creates."""
-    return spec.dns.hosted_zone_id or Ref(ids.HOSTED_ZONE)
+    return _dns(spec).hosted_zone_id or Ref(ids.HOSTED_ZONE)
 
 
 def _hosted_zone(spec: Spec) -> HostedZone:
     return HostedZone(
         ids.HOSTED_ZONE,
-        Name=spec.dns.zone,
+        Name=_dns(spec).zone,
         HostedZoneConfig=HostedZoneConfiguration(
-            Comment=f"{spec.app} {spec.environment}: DNS failover for {spec.dns.fqdn}"
+            Comment=f"{spec.app} {spec.environment}: DNS failover for {_dns(spec).fqdn}"
         ),
     )
 
@@ -144,7 +151,7 @@ def _load_balancer_inbound(spec: Spec, region: str, output: str, what: str) -> I
 
 
 def _health_check(spec: Spec, region: str) -> HealthCheck:
-    check = spec.dns.health_check
+    check = _dns(spec).health_check
     config = HealthCheckConfig(
         Type=check.protocol,
         FullyQualifiedDomainName=Ref(dns_name_parameter(region)),
@@ -168,8 +175,8 @@ def chain_name(spec: Spec, link: int) -> str:
     """The name of failover link `link` (1-based): the group choosing between secondary
     `link` and the ones after it."""
     if link == 0:
-        return spec.dns.fqdn
-    return f"{spec.dns.record}-failover-{link}.{spec.dns.zone}"
+        return _dns(spec).fqdn
+    return f"{_dns(spec).record}-failover-{link}.{_dns(spec).zone}"
 
 
 def dns_order(spec: Spec) -> tuple[str, ...]:
@@ -178,7 +185,7 @@ def dns_order(spec: Spec) -> tuple[str, ...]:
 
 
 def _failover_records(spec: Spec) -> Iterator[Item]:
-    if spec.dns.ttl_seconds is None:
+    if _dns(spec).ttl_seconds is None:
         for region in dns_order(spec):
             yield _load_balancer_inbound(
                 spec, region, ids.LOAD_BALANCER_ZONE_OUTPUT, "Canonical hosted zone id"
@@ -208,7 +215,7 @@ def set_identifier(failover: str, region: str) -> str:
 
 
 def _record_type(spec: Spec) -> str:
-    return "A" if spec.dns.ttl_seconds is None else "CNAME"
+    return "A" if _dns(spec).ttl_seconds is None else "CNAME"
 
 
 def _chain_record(spec: Spec, logical_id: str, link: int) -> RecordSetType:
@@ -245,12 +252,12 @@ def _record(spec: Spec, logical_id: str, failover: str, region: str, link: int) 
         "Failover": failover,
         "HealthCheckId": Ref(ids.health_check(region)),
     }
-    if spec.dns.ttl_seconds is not None:
+    if _dns(spec).ttl_seconds is not None:
         # A CNAME carries the spec's TTL, which bounds how long resolvers keep the old answer.
         return RecordSetType(
             logical_id,
             Type="CNAME",
-            TTL=str(spec.dns.ttl_seconds),
+            TTL=str(_dns(spec).ttl_seconds),
             ResourceRecords=[Ref(dns_name_parameter(region))],
             **common,
         )
@@ -282,10 +289,11 @@ def _failover_topic(ctx: StackContext) -> Iterator[Item]:
         "failover",
     )
     yield Output("FailoverTopicArn", Value=Ref(ids.FAILOVER_TOPIC), Description="Failover topic")
-    if not global_topic_invokes_function(spec):
+    function = spec.failover.function
+    if function is None or not global_topic_invokes_function(spec):
         return
     _, region = failover_regions(spec)
-    target = arn("lambda", region, f"function:{function_name(spec, spec.failover.function)}")
+    target = arn("lambda", region, f"function:{function_name(spec, function)}")
     yield from sourced(
         [
             SubscriptionResource(

@@ -152,13 +152,18 @@ def _bucket_resources(ctx: StackContext, bucket: SpecBucket) -> Iterator[AWSObje
 def protected_bucket(ctx: StackContext) -> dict[str, Any]:
     """What every bucket the compiler emits has: versioning, the region's customer key
     (DR080), Block Public Access on (DR083), object ownership enforced (no ACLs)."""
+    return bucket_protection(ctx.key_arn)
+
+
+def bucket_protection(key_arn: Any) -> dict[str, Any]:
+    """protected_bucket with the customer key `key_arn` (the bootstrap's own key)."""
     return {
         "VersioningConfiguration": VersioningConfiguration(Status=ENABLED),
         "BucketEncryption": BucketEncryption(
             ServerSideEncryptionConfiguration=[
                 ServerSideEncryptionRule(
                     ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                        SSEAlgorithm="aws:kms", KMSMasterKeyID=ctx.key_arn
+                        SSEAlgorithm="aws:kms", KMSMasterKeyID=key_arn
                     ),
                     BucketKeyEnabled=True,
                 )

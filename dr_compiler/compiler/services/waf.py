@@ -87,14 +87,16 @@ def _visibility(metric: str) -> VisibilityConfig:
 
 
 def _rate_rule(ctx: StackContext) -> WebACLRule:
+    api = ctx.spec.api
+    assert api is not None, "build() makes a web ACL only for an api"
     return WebACLRule(
         Name="rate-limit-per-ip",
         Priority=0,
         Action=RuleAction(Block=BlockAction()),
         Statement=Statement(
             RateBasedStatement=RateBasedStatement(
-                Limit=ctx.spec.api.waf_rate_limit,
-                EvaluationWindowSec=ctx.spec.api.waf_rate_window_seconds,
+                Limit=api.waf_rate_limit,
+                EvaluationWindowSec=api.waf_rate_window_seconds,
                 AggregateKeyType="IP",
             )
         ),

@@ -74,7 +74,7 @@ def _is_ref(value: Any, logical_id: str) -> bool:
     return isinstance(value, Mapping) and value.get("Ref") == logical_id
 
 
-def _dimensions(raw: Any) -> dict[str, Any]:
+def _dimensions(raw: Any) -> dict[Any, Any]:
     return {d.get("Name"): d.get("Value") for d in as_list(raw) if isinstance(d, Mapping)}
 
 

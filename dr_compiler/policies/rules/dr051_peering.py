@@ -36,7 +36,7 @@ ROUTE_TABLE = blocks.network.ROUTE_TABLE.type
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
-    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for region in spec.regions.all:
         network = ipaddress.ip_network(spec.network.cidrs[region], strict=False)
         for earlier, other in seen:
@@ -61,7 +61,9 @@ def _public_tables(template: TemplateDoc) -> set[str]:
     return public
 
 
-def _routes_through(template: TemplateDoc, is_connection: Any) -> list[tuple[str, Mapping]]:
+def _routes_through(
+    template: TemplateDoc, is_connection: Any
+) -> list[tuple[str, Mapping[str, Any]]]:
     """(logical id, properties) of the routes whose VpcPeeringConnectionId satisfies the test."""
     return [
         (lid, route.get("Properties", {}))

@@ -96,7 +96,7 @@ def _ingress_cidrs(templates: TemplateSet, region: str) -> Iterator[Network]:
 
 def _admits(templates: TemplateSet, region: str, sources: list[Network]) -> bool:
     return any(
-        cidr.version == source.version and cidr.overlaps(source)  # type: ignore[arg-type]
+        cidr.version == source.version and cidr.overlaps(source)
         for cidr in _ingress_cidrs(templates, region)
         for source in sources
     )

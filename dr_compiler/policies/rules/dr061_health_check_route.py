@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from dr_compiler import blocks
-from dr_compiler.model import Route, Spec
+from dr_compiler.model import Dns, Route, Spec
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
 HTTPS = "HTTPS"
@@ -72,8 +72,8 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
         )
 
 
-def _expected(spec: Spec) -> dict[str, Any]:
-    check = spec.dns.health_check
+def _expected(dns: Dns) -> dict[str, Any]:
+    check = dns.health_check
     return {"Type": check.protocol, "Port": check.port, "ResourcePath": check.path}
 
 
@@ -93,7 +93,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     spec = templates.spec
     if spec is None or spec.dns is None:
         return
-    expected = _expected(spec)
+    expected = _expected(spec.dns)
     for template in templates.by_phase("global"):
         for logical_id, resource in template.resources(blocks.route53.HEALTH_CHECK.type):
             actual = _actual(resource.get("Properties", {}).get("HealthCheckConfig", {}))

@@ -98,8 +98,8 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     if spec is None or spec.failover_function is None:
         return
     for index, region in enumerate(spec.regions.secondaries):
-        template = attach.get(region)
-        if template is None or not failover_functions(template):
+        secondary = attach.get(region)
+        if secondary is None or not failover_functions(secondary):
             yield Violation(
                 f"secondary region {region} has no failover function of its own: a failover "
                 "to it depends on another region",
