@@ -33,7 +33,6 @@ from awacs.kms import Decrypt
 from awacs.s3 import GetObject
 from awacs.sts import AssumeRole
 from troposphere import AWSObject, Equals, GetAtt, Output, Parameter, Ref, Sub, Template
-from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 from troposphere.kms import Alias, Key
 from troposphere.s3 import (
@@ -132,23 +131,15 @@ def roles_template(spec: Spec) -> dict[str, Any]:
         )
         template.add_condition(name, Equals(Ref(name), "true"))
     assume_execution_role = Sub(f"arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}")
-    template.add_resource(
-        _tagged(
-            spec,
-            Role(
-                ADMINISTRATION_ROLE_ID,
-                Condition="CreateAdministrationRole",
-                RoleName=ADMINISTRATION_ROLE,
-                AssumeRolePolicyDocument=iam.service_trust("cloudformation.amazonaws.com"),
-                Policies=[
-                    RolePolicy(
-                        PolicyName="AssumeExecutionRole",
-                        PolicyDocument=iam.policy([_allow([AssumeRole], assume_execution_role)]),
-                    )
-                ],
-            ),
-        )
-    )
+    for resource in _role_with_policy(
+        spec,
+        ADMINISTRATION_ROLE_ID,
+        [_allow([AssumeRole], assume_execution_role)],
+        Condition="CreateAdministrationRole",
+        RoleName=ADMINISTRATION_ROLE,
+        AssumeRolePolicyDocument=iam.service_trust("cloudformation.amazonaws.com"),
+    ):
+        template.add_resource(resource)
     template.add_resource(
         _tagged(
             spec,
@@ -199,24 +190,16 @@ def output_reader_template(spec: Spec, administering_account: str) -> dict[str, 
     stacks = Sub(
         f"arn:${{AWS::Partition}}:cloudformation:*:${{AWS::AccountId}}:stack/StackSet-{spec.app}-*"
     )
-    template.add_resource(
-        _tagged(
-            spec,
-            Role(
-                "OutputReaderRole",
-                RoleName=output_reader_role(spec),
-                AssumeRolePolicyDocument=_account_trust(
-                    Sub(f"arn:${{AWS::Partition}}:iam::{administering_account}:root")
-                ),
-                Policies=[
-                    RolePolicy(
-                        PolicyName="ReadStackSetStacks",
-                        PolicyDocument=iam.policy([_allow([DescribeStacks], stacks)]),
-                    )
-                ],
-            ),
-        )
-    )
+    for resource in _role_with_policy(
+        spec,
+        "OutputReaderRole",
+        [_allow([DescribeStacks], stacks)],
+        RoleName=output_reader_role(spec),
+        AssumeRolePolicyDocument=_account_trust(
+            Sub(f"arn:${{AWS::Partition}}:iam::{administering_account}:root")
+        ),
+    ):
+        template.add_resource(resource)
     return template.to_dict()
 
 
@@ -341,6 +324,18 @@ def _organization_decrypts(organization: str | None) -> list[Statement]:
     ]
 
 
+def _role_with_policy(
+    spec: Spec, role_id: str, statements: list[Statement], **role: Any
+) -> list[AWSObject]:
+    """A bootstrap role with its own customer managed policy, like every compiled role
+    (iam.role_with_policy); a conditional role's policy shares its condition, and the role
+    carries the spec's tags (a managed policy takes none)."""
+    policy, created_role = iam.role_with_policy(role_id, statements, **role)
+    if "Condition" in role:
+        policy.Condition = role["Condition"]
+    return [policy, _tagged(spec, created_role)]
+
+
 def _allow(actions: list[Action], resource: Any) -> Statement:
     return Statement(Effect=Allow, Action=actions, Resource=[resource])
 
@@ -364,6 +359,14 @@ class Accepted:
 ACCEPTED: tuple[Accepted, ...] = (
     Accepted("DR001", ADMINISTRATION_ROLE_ID, _SHARED_ROLES),
     Accepted("DR001", EXECUTION_ROLE_ID, _SHARED_ROLES),
+    Accepted(
+        "DR081",
+        EXECUTION_ROLE_ID,
+        "AWS's documented StackSet execution role holds AdministratorAccess: it creates every "
+        "resource type the compiled templates use, and only the administration role of the "
+        "administering account may assume it "
+        "(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html)",
+    ),
     Accepted(
         "DR085",
         ARTIFACT_BUCKET,

@@ -79,6 +79,19 @@ def test_the_roles_stack_holds_the_stack_set_roles(spec: Spec) -> None:
     assert administration["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "cloudformation.amazonaws.com"
     }
+    # Its one permission sits in its own customer managed policy (DR081), created with it.
+    assert administration["ManagedPolicyArns"] == [{"Ref": "AdministrationRolePolicy"}]
+    assert resources["AdministrationRolePolicy"]["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": [
+                {
+                    "Fn::Sub": "arn:${AWS::Partition}:iam::*:role/AWSCloudFormationStackSetExecutionRole"
+                }
+            ],
+        }
+    ]
     assert execution["RoleName"] == "AWSCloudFormationStackSetExecutionRole"
     assert execution["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AdministratorAccountId}:root"}
@@ -88,6 +101,7 @@ def test_the_roles_stack_holds_the_stack_set_roles(spec: Spec) -> None:
         logical_id: resource.get("Condition") for logical_id, resource in resources.items()
     } == {
         "AdministrationRole": "CreateAdministrationRole",
+        "AdministrationRolePolicy": "CreateAdministrationRole",
         "ExecutionRole": "CreateExecutionRole",
         "ArtifactKey": "CreateArtifactBucket",
         "ArtifactKeyAlias": "CreateArtifactBucket",
@@ -129,6 +143,7 @@ def test_the_template_rules_find_only_what_the_bootstrap_accepts(spec_file: str)
     assert found == {
         ("DR001", "bootstrap/roles.json", "AdministrationRole"),
         ("DR001", "bootstrap/roles.json", "ExecutionRole"),
+        ("DR081", "bootstrap/roles.json", "ExecutionRole"),
         ("DR085", "bootstrap/roles.json", "ArtifactBucket"),
         ("DR085", "bootstrap/artifacts.json", "ArtifactBucket"),
         ("DR085", "bootstrap/organization-artifacts.json", "ArtifactBucket"),
