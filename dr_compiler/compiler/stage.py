@@ -25,6 +25,7 @@ from dr_compiler.compiler.context import (
     export_name,
     shared_from_base,
 )
+from dr_compiler.compiler.plain import template_dict
 from dr_compiler.compiler.services import BUILDERS
 from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags
@@ -113,7 +114,7 @@ def _compile_stack(ctx: StackContext, today: date) -> CompiledStack:
             _add(template, item, spec, sources, inbound, requires)
     if ctx.phase is Phase.BASE:
         _add_base_exports(template, ctx)
-    body = template.to_dict()
+    body = template_dict(template)
     found = suppressions(spec, body.get("Resources", {}), today)
     write_metadata(body, found)
     return CompiledStack(
