@@ -31,7 +31,7 @@ EXIT_INTERNAL = 3
 
 EXAMPLES = """\
 examples:
-  dr-compiler validate specs/prod.yaml              schema + policies, writes nothing
+  dr-compiler validate specs/prod.yaml              schema + spec rules, compiles nothing
   dr-compiler build specs/prod.yaml                 + templates_out/prod/
   dr-compiler policy specs/prod.yaml --format sarif --output policy.sarif
   dr-compiler objectives specs/prod.yaml            computed RTO/RPO per component
@@ -214,10 +214,10 @@ def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dr_compiler.pipeline import build
+    from dr_compiler.pipeline import check
 
-    result = build(args.spec, fail_on=args.fail_on, write=False)
-    return _report_outcome(result.report, args.fail_on, out, err, f"{args.spec}: valid")
+    report = check(args.spec)
+    return _report_outcome(report, args.fail_on, out, err, f"{args.spec}: valid")
 
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -345,7 +345,8 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None]]] = {
     "validate": (
         cmd_validate,
-        "check a spec: schema and policies; writes nothing",
+        "check a spec: schema and spec rules; compiles and writes nothing (build runs the "
+        "template rules too)",
         _configure_validate,
     ),
     "build": (cmd_build, "validate, compile and write templates_out/<env>/", _configure_build),
