@@ -31,7 +31,7 @@ EXIT_INTERNAL = 3
 
 EXAMPLES = """\
 examples:
-  dr-compiler validate specs/prod.yaml              schema + policies, writes nothing
+  dr-compiler validate specs/prod.yaml              schema + spec rules, compiles nothing
   dr-compiler build specs/prod.yaml                 + templates_out/prod/
   dr-compiler policy specs/prod.yaml --format sarif --output policy.sarif
   dr-compiler objectives specs/prod.yaml            computed RTO/RPO per component
@@ -83,6 +83,12 @@ def _fail_on(parser: argparse.ArgumentParser) -> None:
 def _configure_validate(parser: argparse.ArgumentParser) -> None:
     _spec_argument(parser)
     _fail_on(parser)
+    parser.add_argument(
+        "--spec-only",
+        action="store_true",
+        help="the schema and the spec rules only: compiles nothing, so it is fast (an editor "
+        "or pre-commit hook) but skips the template rules that a spec must also pass to deploy",
+    )
 
 
 def _configure_build(parser: argparse.ArgumentParser) -> None:
@@ -214,10 +220,16 @@ def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # The promise (DESIGN.md, "What validates must deploy"): a spec that passes validate passes
+    # the template rules too, so validate compiles in memory; --spec-only stops before that.
+    if args.spec_only:
+        from dr_compiler.pipeline import check
+
+        return _report_outcome(check(args.spec), args.fail_on, out, err, f"{args.spec}: valid")
     from dr_compiler.pipeline import build
 
-    result = build(args.spec, fail_on=args.fail_on, write=False)
-    return _report_outcome(result.report, args.fail_on, out, err, f"{args.spec}: valid")
+    report = build(args.spec, fail_on=args.fail_on, write=False).report
+    return _report_outcome(report, args.fail_on, out, err, f"{args.spec}: valid")
 
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -345,7 +357,8 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 COMMANDS: dict[str, tuple[Handler, str, Callable[[argparse.ArgumentParser], None]]] = {
     "validate": (
         cmd_validate,
-        "check a spec: schema and policies; writes nothing",
+        "check a spec: schema, spec rules and the template rules over its compiled templates, "
+        "written nowhere (--spec-only: schema and spec rules, nothing compiled)",
         _configure_validate,
     ),
     "build": (cmd_build, "validate, compile and write templates_out/<env>/", _configure_build),

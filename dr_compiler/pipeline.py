@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dr_compiler.compiler.stage import CompiledSpec, compile_spec
 from dr_compiler.errors import InputError, Location, Problem, SpecInvalidError
 from dr_compiler.loader import load_spec
 from dr_compiler.model import Spec, build_model
@@ -29,6 +28,9 @@ from dr_compiler.policies.registry import rules_for_packs
 from dr_compiler.policies.rule import TemplateDoc, TemplateSet
 from dr_compiler.policies.waivers import waiver_problems
 from dr_compiler.schema import validate
+
+if TYPE_CHECKING:
+    from dr_compiler.compiler.stage import CompiledSpec
 
 BUCKET_EMPTIER = "bucket-emptier"
 
@@ -79,9 +81,19 @@ def compile_with_packages(
     spec: Spec, today: date | None = None
 ) -> tuple[CompiledSpec, dict[str, FunctionPackage]]:
     """Package every function, then compile with each package's content-addressed key."""
+    from dr_compiler.compiler.stage import compile_spec  # troposphere: not for `validate`
+
     packages = package_functions(spec)
     keys = {n: p.s3_key(n) for n, p in packages.items()}
     return compile_spec(spec, keys, today), packages
+
+
+def check(path: str | Path, today: date | None = None) -> PolicyReport:
+    """Load the spec and run the spec rules of its packs: what `validate --spec-only`
+    reports. The template rules need the compiled templates, so troposphere; `validate`,
+    `build` and `policy` run them."""
+    spec = load_model(path, today)
+    return evaluate(spec, None, today=today)
 
 
 def compile_and_check(

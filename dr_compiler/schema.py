@@ -14,16 +14,18 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-
+from dr_compiler.conformance import conforms
 from dr_compiler.credentials import names_a_credential
 from dr_compiler.errors import Problem
 from dr_compiler.loader import SourceDocument, SourceMap, YamlPath, format_path
 from dr_compiler.paths import SCHEMA_FILE
 from dr_compiler.semantics import semantic_problems
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -42,6 +44,8 @@ def _full_match_pattern(
     (tests/test_schema_patterns.py checks it), and for an anchored pattern ECMA's search is
     Python's fullmatch, which must consume the whole string.
     """
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and _compiled(pattern).fullmatch(instance) is None:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -51,21 +55,28 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-# types-jsonschema leaves validators.extend unannotated (a gap of the stubs, not of ours).
-SpecValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"pattern": _full_match_pattern}
-)
-"""Draft 2020-12 with `pattern` as JSON Schema (ECMA-262) means it."""
+@cache
+def spec_validator() -> type[Draft202012Validator]:
+    """Draft 2020-12 with `pattern` as JSON Schema (ECMA-262) means it. jsonschema is
+    imported here, not at the top: a conforming document never needs it (conformance.py)."""
+    from jsonschema import Draft202012Validator, validators
+
+    # types-jsonschema leaves validators.extend unannotated (a gap of the stubs, not ours).
+    extended: type[Draft202012Validator] = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"pattern": _full_match_pattern}
+    )
+    return extended
 
 
 @cache
 def _validator() -> Draft202012Validator:
-    return SpecValidator(load_schema())
+    return spec_validator()(load_schema())
 
 
 def validate(document: SourceDocument) -> list[Problem]:
     """Every problem of the document, sorted by position; an empty list means valid."""
-    problems = list(_schema_problems(document))
+    conforming = conforms(document.data, load_schema(), _compiled)
+    problems = [] if conforming else list(_schema_problems(document))
     if not problems:
         problems = list(_reference_problems(document.data, document.source_map))
     if not problems:

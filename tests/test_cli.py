@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import io
 import json
 import subprocess
@@ -135,21 +136,31 @@ def test_failed_build_leaves_existing_output_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in out_dir.iterdir()) == ["dev"]
 
 
-@pytest.mark.parametrize("argv", [["rules"], ["explain", "DR060"]])
-def test_the_rule_catalog_loads_without_the_compiler(argv: list[str]) -> None:
-    """`rules` and `explain` read the catalog only: no compiler, no troposphere."""
+def modules_loaded(argv: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules named with one of `prefixes` that a fresh interpreter has loaded after a
+    successful `dr-compiler argv`."""
     code = (
         "import io, sys\n"
         "from dr_compiler.cli import run\n"
         f"assert run({argv!r}, io.StringIO(), io.StringIO()) == 0\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('troposphere', "
-        "'dr_compiler.compiler')))\n"
-        "print(loaded)\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
-    assert result.stdout == "[]\n"
+    return list(ast.literal_eval(result.stdout))
+
+
+@pytest.mark.parametrize("argv", [["rules"], ["explain", "DR060"]])
+def test_the_rule_catalog_loads_without_the_compiler(argv: list[str]) -> None:
+    """`rules` and `explain` read the catalog only: no compiler, no troposphere."""
+    assert modules_loaded(argv, ("troposphere", "dr_compiler.compiler")) == []
+
+
+def test_validate_spec_only_loads_neither_troposphere_nor_the_service_builders() -> None:
+    """`validate --spec-only` runs the schema and the spec rules: nothing is compiled."""
+    prefixes = ("troposphere", "dr_compiler.compiler.services", "dr_compiler.compiler.stage")
+    assert modules_loaded(["validate", "specs/prod.yaml", "--spec-only"], prefixes) == []
 
 
 def test_init_scaffolds_a_spec_that_validates_and_never_overwrites(tmp_path: Path) -> None:

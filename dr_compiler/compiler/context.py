@@ -8,7 +8,6 @@ stack of the same region exports (Fn::ImportValue is same-region, which is exact
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,40 +16,10 @@ from troposphere import AWSHelperFn, GetAtt, ImportValue, Ref
 
 from dr_compiler.blocks.descriptor import DELETE, RETAIN, RETAIN_EXCEPT_ON_CREATE, ResourceKind
 from dr_compiler.compiler import ids
+from dr_compiler.compiler.layout import GLOBAL_REGION as GLOBAL_REGION  # the builders' import
+from dr_compiler.compiler.layout import Phase, StackId
 from dr_compiler.compiler.naming import physical_name, stack_set_name
 from dr_compiler.model import Spec
-
-GLOBAL_REGION = "us-east-1"
-"""Route53 health-check metrics exist only in us-east-1, so the global stack lives there."""
-
-
-class Phase(enum.Enum):
-    PRIMARY = "primary"
-    BASE = "base"
-    ATTACH = "attach"
-    GLOBAL = "global"
-
-
-@dataclass(frozen=True, order=True)
-class StackId:
-    """One template: a phase in a region. Its StackSet deploys it to that region only."""
-
-    phase: Phase = field(compare=False)
-    region: str
-    key: str = field(init=False, compare=True)
-
-    def __post_init__(self) -> None:
-        key = {
-            Phase.PRIMARY: self.region,
-            Phase.BASE: f"{self.region}-base",
-            Phase.ATTACH: f"{self.region}-attach",
-            Phase.GLOBAL: "global",
-        }[self.phase]
-        object.__setattr__(self, "key", key)
-
-    @property
-    def file(self) -> str:
-        return f"{self.key}.json"
 
 
 def shared_from_base(availability_zones: int) -> tuple[tuple[str, str | None], ...]:

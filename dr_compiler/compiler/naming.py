@@ -8,9 +8,12 @@ time, so it is the `${AWS::AccountId}` pseudo parameter inside an `Fn::Sub`.
 
 from __future__ import annotations
 
-from troposphere import AWSHelperFn, Sub
+from typing import TYPE_CHECKING
 
 from dr_compiler.model import Spec
+
+if TYPE_CHECKING:
+    from troposphere import AWSHelperFn, Sub
 
 ACCOUNT = "${AWS::AccountId}"
 ACCOUNT_ID_LENGTH = 12
@@ -34,7 +37,7 @@ def physical_name(spec: Spec, *parts: str, region: str | None = None, account: b
 
 def cfn(name: str) -> str | AWSHelperFn:
     """The template value of a name: a plain string, or `Fn::Sub` when it has a placeholder."""
-    return Sub(name) if "${" in name else name
+    return _sub(name) if "${" in name else name
 
 
 def arn_text(service: str, region: str, resource: str, *, account: bool = True) -> str:
@@ -45,7 +48,15 @@ def arn_text(service: str, region: str, resource: str, *, account: bool = True) 
 
 def arn(service: str, region: str, resource: str, *, account: bool = True) -> Sub:
     """An ARN in the aws partition, e.g. arn("sqs", "us-east-1", "payments-payments-prod")."""
-    return Sub(arn_text(service, region, resource, account=account))
+    return _sub(arn_text(service, region, resource, account=account))
+
+
+def _sub(text: str) -> Sub:
+    """Fn::Sub of `text`. troposphere is imported on first use: the spec rules read names
+    here (DR002) and `validate`, which runs only them, does not load troposphere."""
+    from troposphere import Sub
+
+    return Sub(text)
 
 
 def rendered_length(name: str) -> int:
@@ -174,7 +185,7 @@ def isolated_vault_stack_name(spec: Spec) -> str:
 def isolated_vault_arn(spec: Spec, region: str) -> Sub:
     account = spec.backup.isolated_account
     name = isolated_vault_name(spec, region)
-    return Sub(f"arn:${{AWS::Partition}}:backup:{region}:{account}:backup-vault:{name}")
+    return _sub(f"arn:${{AWS::Partition}}:backup:{region}:{account}:backup-vault:{name}")
 
 
 def alert_topic_name(spec: Spec, region: str) -> str:

@@ -15,7 +15,6 @@ from typing import Any
 from troposphere import AWSObject, Export, GetAtt, Output, Parameter, Ref, Template
 
 from dr_compiler.compiler.context import (
-    GLOBAL_REGION,
     Inbound,
     Phase,
     Requires,
@@ -25,6 +24,8 @@ from dr_compiler.compiler.context import (
     export_name,
     shared_from_base,
 )
+from dr_compiler.compiler.layout import stack_layout
+from dr_compiler.compiler.plain import template_dict
 from dr_compiler.compiler.services import BUILDERS
 from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags
@@ -57,16 +58,6 @@ class CompiledSpec:
 
     def stack(self, key: str) -> CompiledStack:
         return next(s for s in self.stacks if s.stack.key == key)
-
-
-def stack_layout(spec: Spec) -> list[StackId]:
-    secondaries = spec.regions.secondaries
-    return [
-        StackId(Phase.PRIMARY, spec.regions.primary),
-        *(StackId(Phase.BASE, region) for region in secondaries),
-        *(StackId(Phase.ATTACH, region) for region in secondaries),
-        StackId(Phase.GLOBAL, GLOBAL_REGION),
-    ]
 
 
 def compile_spec(
@@ -113,7 +104,7 @@ def _compile_stack(ctx: StackContext, today: date) -> CompiledStack:
             _add(template, item, spec, sources, inbound, requires)
     if ctx.phase is Phase.BASE:
         _add_base_exports(template, ctx)
-    body = template.to_dict()
+    body = template_dict(template)
     found = suppressions(spec, body.get("Resources", {}), today)
     write_metadata(body, found)
     return CompiledStack(

@@ -28,7 +28,8 @@ from dr_compiler.policies.rule import (
 class WaiverStatus:
     waiver: Waiver
     state: str
-    """applied, expired (no longer waives anything) or stale (matched no finding)."""
+    """applied, expired (no longer waives anything), stale (matched no finding), or
+    unchecked (its rule reads the templates, which this run did not compile: `validate`)."""
     location: Location
     matched: int
 
@@ -62,7 +63,7 @@ class PolicyReport:
 
     def waiver_problems(self) -> tuple[WaiverStatus, ...]:
         """Expired and stale waivers: reported as warnings, so `--fail-on warning` fails on them."""
-        return tuple(s for s in self.waivers if s.state != "applied")
+        return tuple(s for s in self.waivers if s.state in ("expired", "stale"))
 
     def failed(self, fail_on: str = "error") -> bool:
         warned = bool(self.warnings() or self.waiver_problems())
@@ -124,7 +125,12 @@ def evaluate(
     if templates is not None:
         findings = findings + check_templates(templates, rules)
     findings = _dedupe(findings)
-    active, waived, statuses = _apply_waivers(spec, findings, today or date.today())
+    # Without templates, a waiver of a rule that reads them may match a finding that run
+    # never looked for: it is not called stale.
+    unchecked = (
+        set() if templates is not None else {r.id for r in rules if r.check_templates is not None}
+    )
+    active, waived, statuses = _apply_waivers(spec, findings, today or date.today(), unchecked)
     targets = (spec.file, *(t.file for t in templates.templates)) if templates else (spec.file,)
     suppressed = tuple(
         (t.file, s) for t in (templates.templates if templates else ()) for s in t.suppressions
@@ -150,7 +156,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _apply_waivers(
-    spec: Spec, findings: list[Finding], today: date
+    spec: Spec, findings: list[Finding], today: date, unchecked: set[str]
 ) -> tuple[list[Finding], list[Finding], list[WaiverStatus]]:
     active, waived = [], []
     matches = {w.index: 0 for w in spec.policy.waivers}
@@ -176,7 +182,7 @@ def _apply_waivers(
         if waiver.index not in live:
             state = "expired"
         elif matches[waiver.index] == 0:
-            state = "stale"
+            state = "unchecked" if waiver.rule in unchecked else "stale"
         else:
             state = "applied"
         statuses.append(WaiverStatus(waiver, state, location, matches[waiver.index]))

@@ -19,6 +19,7 @@ from dr_compiler.compiler.bootstrap import (
     output_reader_template,
     roles_template,
 )
+from dr_compiler.compiler.naming import EXECUTION_ROLE
 from dr_compiler.model import Spec
 from dr_compiler.pipeline import load_model
 from dr_compiler.policies.engine import check_templates
@@ -85,11 +86,7 @@ def test_the_roles_stack_holds_the_stack_set_roles(spec: Spec) -> None:
         {
             "Effect": "Allow",
             "Action": ["sts:AssumeRole"],
-            "Resource": [
-                {
-                    "Fn::Sub": "arn:${AWS::Partition}:iam::*:role/AWSCloudFormationStackSetExecutionRole"
-                }
-            ],
+            "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}"}],
         }
     ]
     assert execution["RoleName"] == "AWSCloudFormationStackSetExecutionRole"

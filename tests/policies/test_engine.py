@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from dr_compiler.cli import run
-from dr_compiler.pipeline import load_model
+from dr_compiler.pipeline import build, load_model
 from dr_compiler.policies.engine import evaluate
 from dr_compiler.policies.registry import rule
 from tests.policies.ruletest import load_templates
@@ -18,24 +18,44 @@ DR030_BAD = HERE / "rules" / "dr030" / "bad.us-east-1.primary.json"
 
 
 def test_a_stale_waiver_is_a_warning_that_fails_only_at_fail_on_warning() -> None:
-    report = evaluate(load_model(STALE), None, rules=(rule("DR052"),))
+    report = build(STALE, write=False).report
     assert report.findings == ()
-    # Without templates the DR087 waiver the spec repeats from its base matches nothing too.
-    assert [(s.waiver.resource, s.state) for s in report.waiver_problems()] == [
+    # The DR087 waiver the spec repeats from its base matches a finding of the templates.
+    assert [(s.waiver.resource, s.state) for s in report.waivers] == [
         ("RemovedSecurityGroup", "stale"),
-        ("DatabaseSecret", "stale"),
+        ("DatabaseSecret", "applied"),
     ]
+    assert [s.waiver.resource for s in report.waiver_problems()] == ["RemovedSecurityGroup"]
     assert not report.failed("error")
     assert report.failed("warning")
 
 
-def test_validate_exits_1_on_a_stale_waiver_only_with_fail_on_warning() -> None:
+def test_without_templates_a_waiver_of_a_template_rule_is_unchecked_not_stale() -> None:
+    report = evaluate(load_model(STALE), None, rules=(rule("DR052"),))
+    # DR052 reads the templates, which were not compiled; DR087 was not run at all.
+    assert [(s.waiver.resource, s.state) for s in report.waivers] == [
+        ("RemovedSecurityGroup", "unchecked"),
+        ("DatabaseSecret", "stale"),
+    ]
+
+
+def test_policy_exits_1_on_a_stale_waiver_only_with_fail_on_warning() -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run(["validate", str(STALE)], out, err) == 0
+    assert run(["policy", str(STALE)], out, err) == 0
     assert f"{STALE}:5:7: warning: waiver DR052 RemovedSecurityGroup is stale" in out.getvalue()
     out, err = io.StringIO(), io.StringIO()
+    assert run(["policy", str(STALE), "--fail-on", "warning"], out, err) == 1
+    assert "is stale (matches nothing)" in out.getvalue()
+
+
+def test_validate_judges_template_waivers_and_spec_only_leaves_them_unchecked() -> None:
+    out, err = io.StringIO(), io.StringIO()
     assert run(["validate", str(STALE), "--fail-on", "warning"], out, err) == 1
-    assert "is stale (matches nothing)" in err.getvalue()
+    assert "waiver DR052 RemovedSecurityGroup is stale (matches nothing)" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["validate", str(STALE), "--fail-on", "warning", "--spec-only"]
+    assert run(argv, out, err) == 0, err.getvalue()
+    assert out.getvalue() == f"{STALE}: valid\n"
 
 
 def test_a_waiver_applies_until_its_expiry_day_and_not_after() -> None:

@@ -276,8 +276,8 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
+    from dr_compiler.compiler.layout import stack_layout
     from dr_compiler.compiler.naming import stack_set_name
-    from dr_compiler.compiler.stage import stack_layout
 
     for stack in stack_layout(spec):
         name = stack_set_name(spec, stack.key)
