@@ -39,7 +39,10 @@ PREFERENCES = {
 }
 TEMPLATE = {"Parameters": {"PeerVpcId": {"Type": "String"}}, "Resources": {}}
 REQUEST = StackSetRequest(
-    NAME, "dr-compiler: payments dev us-east-1", {"TemplateURL": "https://b/t"}
+    NAME,
+    "dr-compiler: payments dev us-east-1",
+    {"TemplateURL": "https://b/t"},
+    ("CAPABILITY_NAMED_IAM",),
 )
 OPERATION = "7c3a0e1e-0000-4000-8000-000000000002"
 
@@ -53,7 +56,7 @@ def writer() -> Iterator[tuple[StackSetWriter, Stubber]]:
     progress = LineProgress(io.StringIO())
     with Stubber(clients.client("cloudformation")) as stubber:
         yield (
-            StackSetWriter(clients, progress, Poller(), PREFERENCES, ("CAPABILITY_NAMED_IAM",)),
+            StackSetWriter(clients, progress, Poller(), PREFERENCES),
             stubber,
         )
         stubber.assert_no_pending_responses()
