@@ -151,6 +151,39 @@ def test_a_changed_template_is_one_update_of_the_whole_stack_set(
     assert stack_sets.apply(REQUEST, wanted, plan_stack_set(wanted, deployed)) == (1, ())
 
 
+def test_a_stack_set_with_a_macro_acknowledges_auto_expand_on_update(
+    writer: tuple[StackSetWriter, Stubber],
+) -> None:
+    stack_sets, stubber = writer
+    target = Target(ADMIN, "us-east-1")
+    deployed = DeployedStackSet(
+        NAME,
+        '{"Resources": {}}',
+        {"PeerVpcId": f"vpc-{ADMIN}"},
+        (DeployedInstance(target, "CURRENT", overrides={"PeerVpcId": f"vpc-{ADMIN}"}),),
+    )
+    succeed(
+        stubber,
+        "update_stack_set",
+        {
+            "StackSetName": NAME,
+            "TemplateURL": "https://b/t",
+            "Parameters": ANY,
+            "Capabilities": ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "AdministrationRoleARN": ANY,
+            "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
+            "OperationPreferences": {**PREFERENCES, "RegionOrder": ["us-east-1"]},
+        },
+    )
+    wanted = desired(target)
+    request = dataclasses.replace(
+        REQUEST, capabilities=("CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+    )
+
+    assert stack_sets.apply(request, wanted, plan_stack_set(wanted, deployed)) == (1, ())
+
+
 def test_an_instance_left_behind_is_deleted_with_its_stack(
     writer: tuple[StackSetWriter, Stubber],
 ) -> None:
