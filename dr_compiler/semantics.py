@@ -102,7 +102,9 @@ def _rotation(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
     """Rotation compiles Secrets Manager hosted rotation, a CloudFormation macro (the
     AWS::SecretsManager transform), and "Stack sets with service-managed permissions don't
     currently support the use of macros in templates ... the stack set operation will fail"
-    (CreateStackSet, Capabilities: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html)."""
+    (CreateStackSet, Capabilities: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html);
+    users meet it as "Transform is not supported in SERVICE_MANAGED permission model"
+    (https://github.com/CloudSnorkel/CloudWatch2S3/issues/10)."""
     database = data["database"]
     if data["deployment"]["permission_model"] != "service_managed":
         return

@@ -41,7 +41,9 @@ Rotation of the master secret (database.rotation_days, DR087), in the primary st
   template's `Transform: AWS::SecretsManager-2024-09-16` (a CloudFormation-hosted macro that
   adds the function in a nested stack; the 2024-09-16 version keeps the function's runtime
   and dependencies current on stack updates:
-  https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-secretsmanager.html).
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-secretsmanager.html;
+  under 2020-07-23 a runtime that no longer matched the function's code broke PostgreSQL
+  rotation, https://github.com/aws/aws-cdk/issues/23331).
   A macro needs CAPABILITY_AUTO_EXPAND, and service-managed StackSets refuse macros
   (semantics._rotation; deploy passes the capability per StackSet, compiler/manifest.py).
 - Single user (PostgreSQLSingleUser): the secret holds the master user, who can change its own
