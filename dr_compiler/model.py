@@ -11,6 +11,7 @@ from typing import Any
 
 from dr_compiler.errors import Location
 from dr_compiler.loader import SourceDocument, SourceMap
+from dr_compiler.semantics import rotation_days
 
 # The latest Lambda Python runtime: the one cfn-lint's runtime lifecycle data
 # (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json) names as every other's successor.
@@ -108,6 +109,8 @@ class Database:
     instances_per_region: int
     write_forwarding: bool
     port: int = 5432
+    rotation_days: int = 0
+    """Days between rotations of the master secret by Secrets Manager; 0: never rotated."""
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,11 @@ class Spec:
         return next((f for f in self.functions if f.name == self.failover.function), None)
 
     @property
+    def rotation_days(self) -> int:
+        """Days between rotations of the database secret; 0: no database, or rotation off."""
+        return self.database.rotation_days if self.database is not None else 0
+
+    @property
     def health_monitor(self) -> Function | None:
         """The function publishing the custom health metrics (the probe of the primary API)."""
         return next((f for f in self.functions if f.access.metrics == "publish"), None)
@@ -376,7 +384,11 @@ def build_model(document: SourceDocument) -> Spec:
         regions=regions,
         deployment=_deployment(data["deployment"], regions),
         network=_network(data["network"], data["metadata"]["production"]),
-        database=_database(data["database"]) if "database" in data else None,
+        database=(
+            _database(data["database"], data["metadata"]["production"])
+            if "database" in data
+            else None
+        ),
         buckets=tuple(
             _bucket(b, i) for i, b in enumerate(data.get("storage", {}).get("buckets", []))
         ),
@@ -454,7 +466,7 @@ def _network(raw: dict[str, Any], production: bool) -> Network:
     )
 
 
-def _database(raw: dict[str, Any]) -> Database:
+def _database(raw: dict[str, Any], production: bool) -> Database:
     return Database(
         engine=raw["engine"],
         engine_version=raw["engine_version"],
@@ -466,6 +478,7 @@ def _database(raw: dict[str, Any]) -> Database:
         backup_retention_days=raw.get("backup_retention_days", 7),
         instances_per_region=raw.get("instances_per_region", 1),
         write_forwarding=raw.get("write_forwarding", True),
+        rotation_days=rotation_days(raw, production),
     )
 
 

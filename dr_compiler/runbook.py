@@ -16,6 +16,17 @@ command and the spec line it comes from:
   https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html); the
   secret's `host` field keeps naming the old writer's cluster endpoint (the functions connect
   to their own region's cluster endpoints instead);
+- with rotation on (`database.rotation_days`), the rotation function runs in the primary
+  region and changes the password through that `host` (aurora.py): while the writer is
+  elsewhere an attempt can fail, and a failed attempt leaves the secret's current version (and
+  the password) as they were; rotation resumes at failback, where the runbook rotates once by
+  hand
+  (RotateSecret rotates immediately by default,
+  https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html). A
+  rotation that changed the old writer's password just before an unplanned failover may not
+  have replicated to the promoted cluster: the step after the promotion checks, and resets
+  the promoted cluster's master password to the secret's (ModifyDBCluster
+  MasterUserPassword, valid for Aurora clusters);
 - bucket replication back to the primary: the role is compiled into each secondary's base
   stack, but the configuration names a destination that must already exist with versioning
   on (https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
@@ -334,14 +345,21 @@ def _plan_steps(spec: Spec, target: str) -> list[Step]:
 
 def _after_promotion_steps(spec: Spec, target: str) -> list[Step]:
     secret = db_secret_name(spec)
-    steps = [
+    primary = spec.regions.primary
+    rotating = bool(spec.rotation_days)
+    steps = _password_check_steps(spec, target) if rotating else []
+    steps += [
         Step(
-            f"Make the database secret writable in {target} (only if {spec.regions.primary} "
-            "stays down)",
-            f"The replica in {target} is read-only while it replicates from "
-            f"{spec.regions.primary}; its `host` field still names the old writer's cluster "
-            "endpoint. Promote the replica to a standalone secret before rotating or "
-            "changing the credentials.",
+            f"Make the database secret writable in {target} (only if {primary} stays down)",
+            f"The replica in {target} is read-only while it replicates from {primary}; its "
+            "`host` field still names the old writer's cluster endpoint. Promote the replica "
+            "to a standalone secret before rotating or changing the credentials."
+            + (
+                f" The standalone copy does not rotate: the rotation function and schedule "
+                f"stay with {primary}'s secret."
+                if rotating
+                else ""
+            ),
             (
                 "aws secretsmanager stop-replication-to-replica "
                 f"--region {target} --secret-id {secret}",
@@ -350,6 +368,33 @@ def _after_promotion_steps(spec: Spec, target: str) -> list[Step]:
         )
     ]
     return steps + _bucket_steps_after(spec, target)
+
+
+def _password_check_steps(spec: Spec, target: str) -> list[Step]:
+    secret = db_secret_name(spec)
+    read_password = (
+        f"aws secretsmanager get-secret-value --region {target} --secret-id {secret} "
+        "--query SecretString --output text | "
+        "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"password\"])'"
+    )
+    return [
+        Step(
+            f"Check that the promoted cluster in {target} takes the secret's password",
+            f"Secrets Manager rotates the master password every {spec.rotation_days} "
+            f"days in {spec.regions.primary}. A rotation that changed the old writer's "
+            "password moments before an unplanned failover may not have reached the promoted "
+            f"cluster. If the functions in {target} fail to authenticate, set the promoted "
+            "cluster's master password to the secret's current value (the second command).",
+            (
+                f"aws secretsmanager describe-secret --region {target} --secret-id {secret} "
+                "--query '{LastRotated: LastRotatedDate, Versions: VersionIdsToStages}'",
+                f"aws rds modify-db-cluster --region {target} --db-cluster-identifier "
+                f"{db_cluster_identifier(spec, target)} --apply-immediately "
+                f'--master-user-password "$({read_password})"',
+            ),
+            ("database", "rotation_days"),
+        )
+    ]
 
 
 def _bucket_steps_after(spec: Spec, target: str) -> list[Step]:
@@ -554,4 +599,17 @@ def _failback_steps(spec: Spec, target: str) -> list[Step]:
             ("database", "credentials"),
         ),
     ]
+    if spec.rotation_days:
+        steps.append(
+            Step(
+                f"Rotate the database secret in {primary} now",
+                "Rotation may have failed while the writer was elsewhere (the rotation "
+                f"function reaches the database through {primary}'s cluster endpoint), and a "
+                "failed attempt leaves the current password in place; one rotation now "
+                "proves the path and restarts the "
+                f"{spec.rotation_days}-day interval (PCI DSS 8.3.9).",
+                (f"aws secretsmanager rotate-secret --region {primary} --secret-id {secret}",),
+                ("database", "rotation_days"),
+            )
+        )
     return steps + _stop_reverse_replication(spec, target)

@@ -185,3 +185,16 @@ def test_init_scaffolds_a_spec_that_validates_and_never_overwrites(tmp_path: Pat
     assert code == 2
     assert err.splitlines()[0] == (f"error: {written[0]}: exists already: init never overwrites")
     assert written[0].read_bytes() == before
+
+
+def test_rotation_on_service_managed_stack_sets_is_refused_at_its_line(tmp_path: Path) -> None:
+    spec = tmp_path / "staging-rotating.yaml"
+    spec.write_text(f"extends: {REPO / 'specs' / 'staging.yaml'}\ndatabase:\n  rotation_days: 30\n")
+    code, out, err = run_cli("validate", str(spec))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"error: {spec}:3:18: database.rotation_days: rotation every 30 days: service-managed "
+        "StackSets cannot expand the AWS::SecretsManager transform that Secrets Manager hosted "
+        "rotation needs (CreateStackSet refuses macros for them): set database.rotation_days: "
+        "0 and waive DR087 with the reason, or deploy self_managed"
+    ]

@@ -43,23 +43,31 @@ def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> No
             f"specs/base.yaml:{base_line('function: failover-trigger')}",
         ),
         (
-            "3. Make the database secret writable in us-west-2 (only if us-east-1 stays down)",
+            "3. Check that the promoted cluster in us-west-2 takes the secret's password",
+            f"specs/base.yaml:{base_line('rotation_days: 30')}",
+        ),
+        (
+            "4. Make the database secret writable in us-west-2 (only if us-east-1 stays down)",
             f"specs/base.yaml:{base_line('credentials: generated')}",
         ),
         (
-            "4. Replicate bucket documents back to us-east-1 once it answers again",
+            "5. Replicate bucket documents back to us-east-1 once it answers again",
             f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
         ),
         (
-            "5. Switch the writer back to us-east-1",
+            "6. Switch the writer back to us-east-1",
             f"specs/base.yaml:{base_line('primary: us-east-1')}",
         ),
         (
-            "6. Replicate the database secret from us-east-1 again",
+            "7. Replicate the database secret from us-east-1 again",
             f"specs/base.yaml:{base_line('credentials: generated')}",
         ),
         (
-            "7. Stop replicating bucket documents back from us-west-2",
+            "8. Rotate the database secret in us-east-1 now",
+            f"specs/base.yaml:{base_line('rotation_days: 30')}",
+        ),
+        (
+            "9. Stop replicating bucket documents back from us-west-2",
             f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
         ),
     ]
@@ -68,17 +76,30 @@ def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> No
         "aws lambda invoke --region us-west-2 --function-name payments-failover-trigger-prod "
     )
     assert commands[
-        "3. Make the database secret writable in us-west-2 (only if us-east-1 stays down)"
+        "4. Make the database secret writable in us-west-2 (only if us-east-1 stays down)"
     ] == [
         "aws secretsmanager stop-replication-to-replica --region us-west-2 "
         "--secret-id payments-db-credentials-prod"
     ]
     replication = "\n".join(
-        commands["4. Replicate bucket documents back to us-east-1 once it answers again"]
+        commands["5. Replicate bucket documents back to us-east-1 once it answers again"]
     )
     assert '"Role": "arn:aws:iam::${ACCOUNT_ID}:role/payments-replication-us-west-2-prod"' in (
         replication
     )
+    assert commands["3. Check that the promoted cluster in us-west-2 takes the secret's password"][
+        1
+    ] == (
+        "aws rds modify-db-cluster --region us-west-2 --db-cluster-identifier "
+        "payments-db-us-west-2-prod --apply-immediately --master-user-password "
+        '"$(aws secretsmanager get-secret-value --region us-west-2 --secret-id '
+        "payments-db-credentials-prod --query SecretString --output text | python3 -c "
+        '\'import json, sys; print(json.load(sys.stdin)["password"])\')"'
+    )
+    assert commands["8. Rotate the database secret in us-east-1 now"] == [
+        "aws secretsmanager rotate-secret --region us-east-1 "
+        "--secret-id payments-db-credentials-prod"
+    ]
     assert all(
         line.startswith(("aws ", "cat ", "{", "}", " ", "EOF", ")")) or line == ""
         for _, _, lines in found
@@ -178,3 +199,13 @@ def test_a_manual_region_switch_plan_waits_for_an_approval() -> None:
         '"$PLAN_ARN" --execution-id "$EXECUTION_ID" --step-name approve-failover '
         "--approval approve",
     ]
+
+
+def test_without_rotation_the_runbook_has_no_rotation_steps() -> None:
+    spec = load_model(PROD_SPEC)
+    off = dataclasses.replace(spec, database=dataclasses.replace(spec.database, rotation_days=0))
+    markdown = render_runbook(off)
+    assert [
+        title for title, _, _ in steps(markdown) if "otate" in title or "password" in title
+    ] == []
+    assert "does not rotate" not in markdown

@@ -10,7 +10,10 @@ import pytest
 from dr_compiler.loader import load_spec
 from dr_compiler.schedules import schedule_problem
 from dr_compiler.schema import validate
+from dr_compiler.semantics import rotation_days
 from tests.specbuild import CLEAN_SPEC
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def problems(tmp_path: Path, yaml_text: str) -> list[str]:
@@ -105,6 +108,19 @@ CASES = {
         "database:\n  serverless_v2: {min_acu: 8, max_acu: 4}\n",
         "3:40: database.serverless_v2.max_acu: 4 is less than min_acu 8",
     ),
+    "rotation on service-managed StackSets": (
+        "deployment:\n"
+        "  accounts: []\n"
+        "  permission_model: service_managed\n"
+        "  organizational_units: [ou-ab12-abcdefgh]\n"
+        '  administration_account: "333333333333"\n'
+        "database:\n"
+        "  rotation_days: 30\n",
+        "8:18: database.rotation_days: rotation every 30 days: service-managed StackSets "
+        "cannot expand the AWS::SecretsManager transform that Secrets Manager hosted rotation "
+        "needs (CreateStackSet refuses macros for them): set database.rotation_days: 0 and "
+        "waive DR087 with the reason, or deploy self_managed",
+    ),
 }
 
 
@@ -175,3 +191,48 @@ def test_valid_schedules_pass(expression: str) -> None:
 )
 def test_invalid_schedules_say_what_is_wrong(expression: str, problem: str) -> None:
     assert schedule_problem(expression) == problem
+
+
+def test_service_managed_stack_sets_may_keep_rotation_off(tmp_path: Path) -> None:
+    yaml_text = (
+        "deployment:\n  accounts: []\n  permission_model: service_managed\n"
+        '  organizational_units: [ou-ab12-abcdefgh]\n  administration_account: "333333333333"\n'
+        "database:\n  rotation_days: 0\n"
+    )
+    assert problems(tmp_path, yaml_text) == []
+
+
+def test_production_rotates_by_default_so_service_managed_production_is_told_why(
+    tmp_path: Path,
+) -> None:
+    """A production spec that says nothing of rotation rotates every 30 days, so the error
+    names the permission model (the line that makes it impossible)."""
+    base = (REPO / "specs" / "base.yaml").read_text(encoding="utf-8")
+    base = base.replace("  rotation_days: 30\n", "").replace(
+        "  production: false\n", "  production: true\n"
+    )
+    base = base.replace(
+        '  accounts: ["111111111111"]\n  permission_model: self_managed\n',
+        "  accounts: []\n  permission_model: service_managed\n"
+        '  organizational_units: [ou-ab12-abcdefgh]\n  administration_account: "333333333333"\n',
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(base, encoding="utf-8")
+    line = base.splitlines().index("  permission_model: service_managed") + 1
+    assert [
+        f"{p.location.line}:{p.location.column}: {p.message}" for p in validate(load_spec(spec))
+    ] == [
+        f"{line}:21: deployment.permission_model: a production spec rotates its database "
+        "secret every 30 days by default; service-managed StackSets cannot expand the "
+        "AWS::SecretsManager transform that Secrets Manager hosted rotation needs "
+        "(CreateStackSet refuses macros for them): set database.rotation_days: 0 and waive "
+        "DR087 with the reason, or deploy self_managed"
+    ]
+
+
+def test_rotation_defaults_to_30_days_in_production_and_off_elsewhere() -> None:
+    assert (rotation_days({}, True), rotation_days({}, False)) == (30, 0)
+    assert (
+        rotation_days({"rotation_days": 0}, True),
+        rotation_days({"rotation_days": 7}, False),
+    ) == (0, 7)

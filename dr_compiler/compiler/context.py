@@ -170,6 +170,14 @@ class Requires:
 
 
 @dataclass(frozen=True)
+class Transform:
+    """A macro CloudFormation runs on the stack's template before creating its resources
+    (the template's top-level `Transform`); deploying it needs CAPABILITY_AUTO_EXPAND."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Sourced:
     """A template object and the spec path that produced it, for findings to point back."""
 

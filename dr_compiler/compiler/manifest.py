@@ -57,7 +57,6 @@ def build_manifest(
         "administration_region": spec.deployment.administration_region,
         **stack_set_options(spec),
         "operation_preferences": operation_preferences(spec),
-        "capabilities": ["CAPABILITY_NAMED_IAM"],
         "waves": [
             {"wave": wave, "stack_sets": sorted(names)} for wave, names in sorted(waves.items())
         ],
@@ -109,6 +108,21 @@ def stack_set_options(spec: Spec) -> dict[str, Any]:
             "RetainStacksOnAccountRemoval": deployment.retain_stacks_on_account_removal,
         },
     }
+
+
+def stack_set_capabilities(template: Mapping[str, Any]) -> list[str]:
+    """What a StackSet operation must acknowledge for `template` (CreateStackSet Capabilities,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+
+    CAPABILITY_NAMED_IAM: the templates hold IAM resources with custom names.
+    CAPABILITY_AUTO_EXPAND: "If your stack set template references one or more macros, you
+    must create the stack set directly from the processed template ... you must acknowledge
+    this capability"; a template-level Transform (aurora.py's AWS::SecretsManager) is a macro.
+    Only the StackSets whose template has one acknowledge it.
+    """
+    if "Transform" in template:
+        return ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+    return ["CAPABILITY_NAMED_IAM"]
 
 
 def operation_preferences(spec: Spec) -> dict[str, Any]:
@@ -171,6 +185,7 @@ def _stack_set(compiled: CompiledSpec, stack: Any, body: bytes) -> dict[str, Any
         "template_bytes": len(body),
         "template_transport": "inline" if len(body) <= INLINE_TEMPLATE_BYTES else "s3",
         "resources": len(template.get("Resources", {})),
+        "capabilities": stack_set_capabilities(template),
         "regions": [stack.stack.region],
         "wave": stack.wave,
         "parameters": [

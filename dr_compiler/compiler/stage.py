@@ -21,6 +21,7 @@ from dr_compiler.compiler.context import (
     Sourced,
     StackContext,
     StackId,
+    Transform,
     export_name,
     shared_from_base,
 )
@@ -131,6 +132,8 @@ def _add(
             inbound.append(item)
     elif isinstance(item, Requires):
         requires.append(item)
+    elif isinstance(item, Transform):
+        template.set_transform(item.name)
     elif isinstance(item, Output):
         template.add_output(item)
     elif isinstance(item, Parameter):

@@ -183,13 +183,12 @@ def _deploy_stack_set(
         for target in targets:
             progress.update(name, target, "unchanged")
         return Action.UNCHANGED.value, 0
-    writer = StackSetWriter(
-        clients, progress, poller, operation_preferences(spec), CAPABILITIES, organization
-    )
+    writer = StackSetWriter(clients, progress, poller, operation_preferences(spec), organization)
     request = StackSetRequest(
         name,
         f"dr-compiler bootstrap: {spec.app} {spec.environment}",
         {"TemplateBody": render(template)},
+        CAPABILITIES,
     )
     operations, failures = writer.apply(request, desired, plan)
     if failures:

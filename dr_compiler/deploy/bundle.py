@@ -44,6 +44,8 @@ class StackSetSource:
     transport: str
     regions: tuple[str, ...]
     parameters: tuple[ParameterFlow, ...]
+    capabilities: tuple[str, ...]
+    """What its StackSet operations acknowledge (the manifest's, see manifest.py)."""
 
     @property
     def template(self) -> dict[str, Any]:
@@ -77,7 +79,6 @@ class Bundle:
     spec: Spec
     accounts: tuple[str, ...]  # self-managed targets; service-managed: see `organization`
     operation_preferences: Mapping[str, Any]
-    capabilities: tuple[str, ...]
     stack_sets: tuple[StackSetSource, ...]
     artifacts: tuple[Artifact, ...]
     organization: Organization | None = None
@@ -156,7 +157,6 @@ def _bundle(
         accounts = () if organization else tuple(manifest["targets"]["accounts"])
         managed_execution = dict(manifest["managed_execution"])
         preferences = dict(manifest["operation_preferences"])
-        capabilities = tuple(manifest["capabilities"])
         stack_sets = tuple(
             sorted(
                 (_stack_set(entry, files[entry["template"]]) for entry in manifest["stack_sets"]),
@@ -173,7 +173,6 @@ def _bundle(
         spec=spec,
         accounts=accounts,
         operation_preferences=preferences,
-        capabilities=capabilities,
         stack_sets=stack_sets,
         artifacts=_artifacts(spec, artifact_entries, origin),
         organization=organization,
@@ -236,6 +235,7 @@ def _stack_set(entry: Mapping[str, Any], body: bytes) -> StackSetSource:
             ParameterFlow(p["name"], p["stack_set"], p["region"], p["output"])
             for p in entry["parameters"]
         ),
+        capabilities=tuple(entry["capabilities"]),
     )
 
 

@@ -112,6 +112,7 @@ class StackSetRequest:
     name: str
     description: str
     template: Mapping[str, str]  # {"TemplateBody": ...} or {"TemplateURL": ...}
+    capabilities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,6 @@ class StackSetWriter:
     progress: Progress
     poller: Poller
     preferences: Mapping[str, Any]
-    capabilities: tuple[str, ...]
     organization: Organization | None = None
 
     @property
@@ -168,7 +168,7 @@ class StackSetWriter:
             existing = sorted((set(desired.targets) - added) | removed)
             arguments = {
                 **request.template,
-                **self._stack_set_arguments(desired),
+                **self._stack_set_arguments(request, desired),
                 # The regions of the instances the update touches, those to remove included.
                 "OperationPreferences": with_region_order(
                     self.preferences, existing or desired.targets
@@ -197,7 +197,7 @@ class StackSetWriter:
                 Description=request.description,
                 PermissionModel="SERVICE_MANAGED" if self.organization else "SELF_MANAGED",
                 **request.template,
-                **self._stack_set_arguments(desired),
+                **self._stack_set_arguments(request, desired),
             )
         except ClientError as error:
             if is_refusal(error):
@@ -208,10 +208,12 @@ class StackSetWriter:
             return tuple(InstanceResult(t, "FAILED", reason) for t in desired.targets)
         return ()
 
-    def _stack_set_arguments(self, desired: DesiredStackSet) -> dict[str, Any]:
+    def _stack_set_arguments(
+        self, request: StackSetRequest, desired: DesiredStackSet
+    ) -> dict[str, Any]:
         common = {
             "Parameters": parameter_list(desired.parameters),
-            "Capabilities": list(self.capabilities),
+            "Capabilities": list(request.capabilities),
             **desired.settings,
         }
         if self.organization is not None:
@@ -259,7 +261,6 @@ class Executor:
             progress,
             self.poller,
             self.bundle.operation_preferences,
-            self.bundle.capabilities,
             self.bundle.organization,
         )
 
@@ -316,7 +317,10 @@ class Executor:
         if failed:
             return StackSetOutcome(source.name, plan.action, 0, uploads, failed)
         request = StackSetRequest(
-            source.name, self.bundle.description(source), self._template_argument(source)
+            source.name,
+            self.bundle.description(source),
+            self._template_argument(source),
+            source.capabilities,
         )
         if entry is not None:
             self.journal.forget(source.name)  # an interrupted deploy must read everything again

@@ -160,3 +160,22 @@ def test_a_template_over_the_resource_quota_is_refused_naming_its_stack_set(prod
     with pytest.raises(TemplateLimitError) as error:
         build_manifest(compiled, result.files, {})
     assert "StackSet payments-us-east-1-prod (us-east-1.json) has 501 resources" in str(error.value)
+
+
+def test_only_the_stack_set_whose_template_has_a_transform_acknowledges_auto_expand(prod) -> None:  # type: ignore[no-untyped-def]
+    result, manifest = prod
+    capabilities = {s["name"]: s["capabilities"] for s in manifest["stack_sets"]}
+    assert capabilities == {
+        "payments-us-west-2-base-prod": ["CAPABILITY_NAMED_IAM"],
+        "payments-us-east-1-prod": ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        "payments-us-west-2-attach-prod": ["CAPABILITY_NAMED_IAM"],
+        "payments-global-prod": ["CAPABILITY_NAMED_IAM"],
+    }
+    primary = json.loads(result.files["us-east-1.json"])
+    assert primary["Transform"] == "AWS::SecretsManager-2024-09-16"
+
+
+def test_staging_without_rotation_acknowledges_no_macro() -> None:
+    result = build(REPO / "specs" / "staging.yaml", write=False)
+    manifest = json.loads(result.files["manifest.json"])
+    assert {tuple(s["capabilities"]) for s in manifest["stack_sets"]} == {("CAPABILITY_NAMED_IAM",)}

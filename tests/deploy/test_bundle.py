@@ -171,3 +171,17 @@ def test_a_manifest_that_is_not_an_object_is_an_input_error(spec: Spec, tmp_path
     with pytest.raises(InputError) as raised:
         from_directory(spec, tmp_path)
     assert "not a dr-compiler build output" in str(raised.value)
+
+
+def test_each_stack_set_carries_the_capabilities_its_template_needs(bundle: Bundle) -> None:
+    """dev rotates its database secret: the primary's template has the AWS::SecretsManager
+    transform, a macro, so its operations acknowledge CAPABILITY_AUTO_EXPAND."""
+    assert {s.name: s.capabilities for s in bundle.stack_sets} == {
+        "payments-us-west-2-base-dev": ("CAPABILITY_NAMED_IAM",),
+        "payments-us-east-1-dev": ("CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"),
+        "payments-us-west-2-attach-dev": ("CAPABILITY_NAMED_IAM",),
+        "payments-global-dev": ("CAPABILITY_NAMED_IAM",),
+    }
+    assert [s.name for s in bundle.stack_sets if "Transform" in s.template] == [
+        "payments-us-east-1-dev"
+    ]

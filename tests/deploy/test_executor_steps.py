@@ -39,7 +39,10 @@ PREFERENCES = {
 }
 TEMPLATE = {"Parameters": {"PeerVpcId": {"Type": "String"}}, "Resources": {}}
 REQUEST = StackSetRequest(
-    NAME, "dr-compiler: payments dev us-east-1", {"TemplateURL": "https://b/t"}
+    NAME,
+    "dr-compiler: payments dev us-east-1",
+    {"TemplateURL": "https://b/t"},
+    ("CAPABILITY_NAMED_IAM",),
 )
 OPERATION = "7c3a0e1e-0000-4000-8000-000000000002"
 
@@ -53,7 +56,7 @@ def writer() -> Iterator[tuple[StackSetWriter, Stubber]]:
     progress = LineProgress(io.StringIO())
     with Stubber(clients.client("cloudformation")) as stubber:
         yield (
-            StackSetWriter(clients, progress, Poller(), PREFERENCES, ("CAPABILITY_NAMED_IAM",)),
+            StackSetWriter(clients, progress, Poller(), PREFERENCES),
             stubber,
         )
         stubber.assert_no_pending_responses()
@@ -146,6 +149,39 @@ def test_a_changed_template_is_one_update_of_the_whole_stack_set(
     wanted = desired(target)
 
     assert stack_sets.apply(REQUEST, wanted, plan_stack_set(wanted, deployed)) == (1, ())
+
+
+def test_a_stack_set_with_a_macro_acknowledges_auto_expand_on_update(
+    writer: tuple[StackSetWriter, Stubber],
+) -> None:
+    stack_sets, stubber = writer
+    target = Target(ADMIN, "us-east-1")
+    deployed = DeployedStackSet(
+        NAME,
+        '{"Resources": {}}',
+        {"PeerVpcId": f"vpc-{ADMIN}"},
+        (DeployedInstance(target, "CURRENT", overrides={"PeerVpcId": f"vpc-{ADMIN}"}),),
+    )
+    succeed(
+        stubber,
+        "update_stack_set",
+        {
+            "StackSetName": NAME,
+            "TemplateURL": "https://b/t",
+            "Parameters": ANY,
+            "Capabilities": ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+            "AdministrationRoleARN": ANY,
+            "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole",
+            "ManagedExecution": {"Active": False},
+            "OperationPreferences": {**PREFERENCES, "RegionOrder": ["us-east-1"]},
+        },
+    )
+    wanted = desired(target)
+    request = dataclasses.replace(
+        REQUEST, capabilities=("CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+    )
+
+    assert stack_sets.apply(request, wanted, plan_stack_set(wanted, deployed)) == (1, ())
 
 
 def test_an_instance_left_behind_is_deleted_with_its_stack(

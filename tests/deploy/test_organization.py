@@ -106,6 +106,7 @@ def org_spec(path: Path, units: tuple[str, ...], call_as: str = "SELF") -> Path:
         "database:",
         f'  engine_version: "{MOTO_ENGINE_VERSION}"',
         "  write_forwarding: false",  # moto's version predates global write forwarding (DR044)
+        "  rotation_days: 0",  # service-managed StackSets refuse the rotation macro (semantics)
         "api:",
         "  certificate_arns:",
         *(f"    {region}: {arn}" for region, arn in sorted(certificates.items())),

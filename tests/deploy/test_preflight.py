@@ -58,7 +58,7 @@ def issued_certificates() -> dict[str, str]:
 
 def bundle_of(spec_file: Path, *stack_sets: StackSetSource) -> Bundle:
     spec = load_model(spec_file)
-    return Bundle(spec, spec.deployment.accounts, {}, (), stack_sets, ())
+    return Bundle(spec, spec.deployment.accounts, {}, stack_sets, ())
 
 
 def run(check: Check, spec_file: Path, *stack_sets: StackSetSource) -> list[str]:
@@ -235,6 +235,7 @@ def test_quotas_of_stack_sets_and_template_resources(
         "inline",
         (ADMIN_REGION,),
         (),
+        ("CAPABILITY_NAMED_IAM",),
     )
     client("cloudformation").create_stack_set(
         StackSetName="existing", TemplateBody='{"Resources": {}}'

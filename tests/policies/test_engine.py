@@ -20,10 +20,8 @@ DR030_BAD = HERE / "rules" / "dr030" / "bad.us-east-1.primary.json"
 def test_a_stale_waiver_is_a_warning_that_fails_only_at_fail_on_warning() -> None:
     report = build(STALE, write=False).report
     assert report.findings == ()
-    # The DR087 waiver the spec repeats from its base matches a finding of the templates.
     assert [(s.waiver.resource, s.state) for s in report.waivers] == [
         ("RemovedSecurityGroup", "stale"),
-        ("DatabaseSecret", "applied"),
     ]
     assert [s.waiver.resource for s in report.waiver_problems()] == ["RemovedSecurityGroup"]
     assert not report.failed("error")
@@ -32,10 +30,9 @@ def test_a_stale_waiver_is_a_warning_that_fails_only_at_fail_on_warning() -> Non
 
 def test_without_templates_a_waiver_of_a_template_rule_is_unchecked_not_stale() -> None:
     report = evaluate(load_model(STALE), None, rules=(rule("DR052"),))
-    # DR052 reads the templates, which were not compiled; DR087 was not run at all.
+    # DR052 reads the templates, which were not compiled.
     assert [(s.waiver.resource, s.state) for s in report.waivers] == [
         ("RemovedSecurityGroup", "unchecked"),
-        ("DatabaseSecret", "stale"),
     ]
 
 

@@ -31,6 +31,37 @@ AWS facts this module relies on (CloudFormation resource reference, AWS::RDS::DB
   from the global cluster, then deletes it, so Snapshot works for secondaries too.
 - DB instances of an Aurora cluster hold no data (the cluster volume does, protected by the
   cluster's Snapshot policy and deletion protection), so they are deleted with their stack.
+
+Rotation of the master secret (database.rotation_days, DR087), in the primary stack only:
+- RDS-managed master passwords (ManageMasterUserPassword) are not an option: "Managing master
+  user passwords with Secrets Manager isn't supported for ... DB clusters that are part of an
+  Aurora global database" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html,
+  Limitations). So the secret stays ours and Secrets Manager rotates it with a hosted rotation
+  function: AWS::SecretsManager::RotationSchedule with HostedRotationLambda, which needs the
+  template's `Transform: AWS::SecretsManager-2024-09-16` (a CloudFormation-hosted macro that
+  adds the function in a nested stack; the 2024-09-16 version keeps the function's runtime
+  and dependencies current on stack updates:
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-secretsmanager.html;
+  under 2020-07-23 a runtime that no longer matched the function's code broke PostgreSQL
+  rotation, https://github.com/aws/aws-cdk/issues/23331).
+  A macro needs CAPABILITY_AUTO_EXPAND, and service-managed StackSets refuse macros
+  (semantics._rotation; deploy passes the capability per StackSet, compiler/manifest.py).
+- Single user (PostgreSQLSingleUser): the secret holds the master user, who can change its own
+  password; alternating users needs a second, superuser secret to clone the user with, and the
+  master user is the superuser (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
+  Open connections are not dropped; new ones use the new password.
+- The function runs in the private subnets with the functions' security group, which the
+  database group admits on the database port and the interface endpoints admit on 443 (with
+  `vpc_endpoints` egress, network.services_called adds the Secrets Manager endpoint; with
+  `nat_gateway` it goes out through NAT): it must reach both the database and a Secrets
+  Manager endpoint (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-function-network-access.html).
+  It calls nothing else: Secrets Manager itself calls KMS for the secret's key.
+- Only the primary secret rotates; Secrets Manager replicates each new version to the replicas
+  ("If you turn on rotation for your primary secret, Secrets Manager rotates the secret in the
+  primary Region, and the new secret value propagates to all of the associated replica
+  secrets", https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html).
+  A replica cannot rotate on its own (https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html);
+  what a failover does to rotation is a runbook step (runbook.py).
 """
 
 from __future__ import annotations
@@ -38,7 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from troposphere import AWSObject, GetAtt, Output, Ref, Sub
+from troposphere import AWSObject, GetAtt, Join, Output, Ref, Sub
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
@@ -49,7 +80,10 @@ from troposphere.rds import (
 )
 from troposphere.secretsmanager import (
     GenerateSecretString,
+    HostedRotationLambda,
     ReplicaRegion,
+    RotationRules,
+    RotationSchedule,
     Secret,
     SecretTargetAttachment,
 )
@@ -63,6 +97,7 @@ from dr_compiler.compiler.context import (
     Sourced,
     StackContext,
     StackId,
+    Transform,
     deletion_policies,
     sourced,
 )
@@ -74,6 +109,9 @@ from dr_compiler.compiler.naming import (
 from dr_compiler.compiler.services import kms
 
 DB_SECRET_ATTACHMENT = "DatabaseSecretAttachment"
+DB_SECRET_ROTATION = "DatabaseSecretRotation"
+SECRETS_MANAGER_TRANSFORM = "AWS::SecretsManager-2024-09-16"
+ROTATION_TYPE = "PostgreSQLSingleUser"
 ENDPOINT_OUTPUT = "DatabaseClusterEndpoint"
 ARN_OUTPUT = "DatabaseClusterArn"
 
@@ -136,6 +174,9 @@ def _primary(ctx: StackContext) -> Iterator[AWSObject | Output | Requires | Sour
         ],
         *_SPEC_PATH,
     )
+    if ctx.spec.rotation_days:
+        yield Transform(SECRETS_MANAGER_TRANSFORM)
+        yield from sourced([_rotation(ctx)], *_SPEC_PATH, "rotation_days")
     yield from _outputs()
 
 
@@ -175,6 +216,36 @@ def _secret(ctx: StackContext) -> Secret:
         # The secret outlives the cluster when the cluster's snapshot is kept: that snapshot
         # restores with these credentials.
         **ctx.data_policies(blocks.aurora.SECRET),
+    )
+
+
+def _rotation(ctx: StackContext) -> RotationSchedule:
+    """Secrets Manager's own PostgreSQL function changes the master password every
+    `rotation_days` (see the module docstring for why each property is what it is)."""
+    database = ctx.spec.database
+    assert database is not None, "build() compiles Aurora only for a spec with a database"
+    return RotationSchedule(
+        DB_SECRET_ROTATION,
+        SecretId=Ref(ids.DB_SECRET),
+        HostedRotationLambda=HostedRotationLambda(
+            RotationType=ROTATION_TYPE,
+            RotationLambdaName=ctx.name("db-rotation", regional=True),
+            # The function's role may use the secret's customer key (CloudFormation grants it).
+            KmsKeyArn=ctx.key_arn,
+            # New passwords obey the same rules as the generated one.
+            ExcludeCharacters=PASSWORD_EXCLUDED,
+            VpcSubnetIds=Join(",", ctx.private_subnets()),
+            VpcSecurityGroupIds=ctx.get_att(ids.LAMBDA_SECURITY_GROUP, "GroupId"),
+        ),
+        RotationRules=RotationRules(AutomaticallyAfterDays=database.rotation_days),
+        # Rotation starts when the schedule is created: the secret must already hold the
+        # cluster's host and port (the attachment), and the cluster must have an instance to
+        # answer (the AWS::SecretsManager::RotationSchedule reference asks for the attachment
+        # first).
+        DependsOn=[
+            DB_SECRET_ATTACHMENT,
+            *(ids.db_instance(i) for i in range(database.instances_per_region)),
+        ],
     )
 
 

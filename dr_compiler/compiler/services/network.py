@@ -134,11 +134,17 @@ def _function_services(function: Function) -> set[str]:
 
 
 def services_called(spec: Spec) -> tuple[str, ...]:
-    """Services the VPC-attached functions call, sorted (gateway and interface ones alike)."""
+    """Services the VPC-attached functions call, sorted (gateway and interface ones alike).
+
+    The database secret's hosted rotation function (aurora.py) is one of them: it runs in the
+    private subnets and calls Secrets Manager.
+    """
     services: set[str] = set()
     for function in spec.functions:
         if function.vpc:
             services |= _function_services(function)
+    if spec.database is not None and spec.database.rotation_days:
+        services.add("secretsmanager")
     return tuple(sorted(services))
 
 

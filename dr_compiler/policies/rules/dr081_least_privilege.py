@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, iam_statements
 from dr_compiler.policies.cfn_names import name_text, rendered
 from dr_compiler.policies.cfn_roles import actions, allows, aws_managed_policy, wildcard_actions
@@ -118,7 +119,7 @@ def managed_policy_length(document: Any, region: str) -> int:
 
 
 def _size_violations(template: TemplateDoc) -> Iterator[Violation]:
-    for policy_id, policy in template.resources("AWS::IAM::ManagedPolicy"):
+    for policy_id, policy in template.resources(blocks.iam.MANAGED_POLICY.type):
         document = policy.get("Properties", {}).get("PolicyDocument")
         length = managed_policy_length(document, template.region)
         if length > MANAGED_POLICY_MAX_CHARACTERS:
@@ -188,14 +189,14 @@ def _violations(template: TemplateDoc) -> Iterator[Violation]:
 
 def _attachment_violations(template: TemplateDoc) -> Iterator[Violation]:
     """Inline policies and AWS managed policies outside AWS_MANAGED_ALLOWED."""
-    for policy_id, _ in template.resources("AWS::IAM::Policy"):
+    for policy_id, _ in template.resources(blocks.iam.POLICY.type):
         yield Violation(
             f"{policy_id} is an inline policy of the roles it lists: {_MOVE}",
             policy_id,
             template=template,
             logical_id=policy_id,
         )
-    for role_id, role in template.resources("AWS::IAM::Role"):
+    for role_id, role in template.resources(blocks.iam.ROLE.type):
         props = role.get("Properties", {})
         for index, _ in enumerate(as_list(props.get("Policies"))):
             yield Violation(
@@ -232,7 +233,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         yield from _size_violations(template)
 
 
-_ROLE = "AWS::IAM::Role"
+_ROLE = blocks.iam.ROLE.type
 
 RULE = Rule(
     id="DR081",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from troposphere import AWSObject
 
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Requires, Sourced, StackContext, StackId
-from dr_compiler.compiler.services import aurora
+from dr_compiler.compiler.services import aurora, network
 from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.model import Regions
 
@@ -354,3 +355,111 @@ def test_write_forwarding_off_in_the_spec_is_off_on_every_member(
             if isinstance(item, AWSObject) and item.title == ids.DB_CLUSTER
         ]
         assert cluster.to_dict()["Properties"]["EnableGlobalWriteForwarding"] is False
+
+
+# Rotation of the master secret (database.rotation_days: 30 in base.yaml; off in staging).
+
+SUBNETS = {"prod": 3, "dev": 2}
+
+
+def rotation(compiled: CompiledSpec) -> dict[str, Any]:
+    return resources(compiled, PRIMARY)[aurora.DB_SECRET_ROTATION]
+
+
+@pytest.mark.parametrize("env", ["prod", "dev"])
+def test_the_rotation_schedule_rotates_the_attached_secret_once_the_cluster_answers(
+    request: pytest.FixtureRequest, env: str
+) -> None:
+    compiled = request.getfixturevalue(f"compiled_{env}")
+    schedule = rotation(compiled)
+    instances = compiled.spec.database.instances_per_region
+    assert schedule["Type"] == "AWS::SecretsManager::RotationSchedule"
+    assert schedule["Properties"]["SecretId"] == {"Ref": ids.DB_SECRET}
+    assert schedule["Properties"]["RotationRules"] == {"AutomaticallyAfterDays": 30}
+    assert schedule["DependsOn"] == [
+        aurora.DB_SECRET_ATTACHMENT,
+        *(ids.db_instance(i) for i in range(instances)),
+    ]
+    hosted = schedule["Properties"]["HostedRotationLambda"]
+    assert hosted["RotationType"] == "PostgreSQLSingleUser"
+    assert hosted["ExcludeCharacters"] == aurora.PASSWORD_EXCLUDED
+    assert hosted["KmsKeyArn"] == {"Fn::GetAtt": [ids.KMS_KEY, "Arn"]}
+    assert hosted["RotationLambdaName"] == f"payments-db-rotation-us-east-1-{env}"
+
+
+@pytest.mark.parametrize("env", ["prod", "dev"])
+def test_the_rotation_function_reaches_the_database_from_its_private_subnets(
+    request: pytest.FixtureRequest, env: str
+) -> None:
+    compiled = request.getfixturevalue(f"compiled_{env}")
+    hosted = rotation(compiled)["Properties"]["HostedRotationLambda"]
+    primary = resources(compiled, PRIMARY)
+    subnets = [{"Ref": ids.private_subnet(az)} for az in range(SUBNETS[env])]
+    # The database's own subnets, joined the way HostedRotationLambda takes them (a string).
+    assert primary[ids.DB_SUBNET_GROUP]["Properties"]["SubnetIds"] == subnets
+    assert hosted["VpcSubnetIds"] == {"Fn::Join": [",", subnets]}
+    group = {"Fn::GetAtt": [ids.LAMBDA_SECURITY_GROUP, "GroupId"]}
+    assert hosted["VpcSecurityGroupIds"] == group
+    # ...a group the database group admits on the database port, and that may leave on it.
+    port = compiled.spec.database.port
+    ingress = primary[ids.DATABASE_SECURITY_GROUP]["Properties"]["SecurityGroupIngress"]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"], r["ToPort"]) for r in ingress] == [
+        (group, port, port)
+    ]
+    egress = primary[network.LAMBDA_TO_DATABASE_EGRESS]["Properties"]
+    assert (egress["GroupId"], egress["FromPort"], egress["DestinationSecurityGroupId"]) == (
+        group,
+        port,
+        {"Fn::GetAtt": [ids.DATABASE_SECURITY_GROUP, "GroupId"]},
+    )
+
+
+def test_with_vpc_endpoints_the_rotation_function_reaches_secrets_manager_privately(
+    compiled_prod: CompiledSpec,
+) -> None:
+    primary = resources(compiled_prod, PRIMARY)
+    assert compiled_prod.spec.network.egress == "vpc_endpoints"
+    endpoint = primary[network.endpoint("secretsmanager")]["Properties"]
+    assert endpoint["PrivateDnsEnabled"] is True
+    assert endpoint["SecurityGroupIds"] == [
+        {"Fn::GetAtt": [ids.ENDPOINT_SECURITY_GROUP, "GroupId"]}
+    ]
+    ingress = primary[ids.ENDPOINT_SECURITY_GROUP]["Properties"]["SecurityGroupIngress"]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in ingress] == [
+        ({"Fn::GetAtt": [ids.LAMBDA_SECURITY_GROUP, "GroupId"]}, 443)
+    ]
+
+
+def test_rotation_alone_brings_the_secrets_manager_endpoint(compiled_prod: CompiledSpec) -> None:
+    """No function connects to the database: the rotation function still calls Secrets
+    Manager from the private subnets."""
+    spec = dataclasses.replace(compiled_prod.spec, functions=())
+    assert network.interface_services(spec) == ("secretsmanager",)
+    off = dataclasses.replace(spec, database=dataclasses.replace(spec.database, rotation_days=0))
+    assert network.interface_services(off) == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "transformed"),
+    [("prod", {PRIMARY}), ("dev", {PRIMARY}), ("staging", set())],
+)
+def test_the_transform_is_in_the_primary_template_only_where_rotation_is(
+    request: pytest.FixtureRequest, env: str, transformed: set[str]
+) -> None:
+    compiled = request.getfixturevalue(f"compiled_{env}")
+    assert {s.stack.key for s in compiled.stacks if "Transform" in s.template} == transformed
+    assert {
+        s.stack.key
+        for s in compiled.stacks
+        if aurora.DB_SECRET_ROTATION in s.template.get("Resources", {})
+    } == transformed
+    for stack in compiled.stacks:
+        if stack.stack.key in transformed:
+            assert stack.template["Transform"] == "AWS::SecretsManager-2024-09-16"
+
+
+def test_the_rotation_schedule_points_back_at_the_spec_line(compiled_prod: CompiledSpec) -> None:
+    location = compiled_prod.stack(PRIMARY).sources[aurora.DB_SECRET_ROTATION]
+    base = Path(location.file)
+    lines = base.read_text(encoding="utf-8").splitlines()
+    assert (base.name, lines[location.line - 1].strip()) == ("base.yaml", "rotation_days: 30")
