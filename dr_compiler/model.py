@@ -168,6 +168,18 @@ class Access:
 
 
 @dataclass(frozen=True)
+class SecretRef:
+    """A secret a function reads at run time: `variable` holds the ARN of the secret or
+    parameter in the function's own region, never its value."""
+
+    variable: str
+    service: str
+    """"secretsmanager" or "ssm"."""
+    name: str
+    """The secret's name or the parameter's full name (starting with '/')."""
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     source: str
@@ -183,6 +195,9 @@ class Function:
     access: Access
     reserved_concurrency: int | None
     index: int
+    environment: dict[str, str] = field(default_factory=dict)
+    """Literal environment variables the spec sets (never secrets: DR010)."""
+    secrets: tuple[SecretRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -541,7 +556,15 @@ def _function(raw: dict[str, Any], index: int) -> Function:
         ),
         reserved_concurrency=raw.get("reserved_concurrency"),
         index=index,
+        environment=dict(raw.get("environment", {})),
+        secrets=tuple(_secret(variable, ref) for variable, ref in raw.get("secrets", {}).items()),
     )
+
+
+def _secret(variable: str, raw: dict[str, str]) -> SecretRef:
+    if "ssm" in raw:
+        return SecretRef(variable, "ssm", raw["ssm"])
+    return SecretRef(variable, "secretsmanager", raw["secretsmanager"])
 
 
 def _api(raw: dict[str, Any]) -> Api:

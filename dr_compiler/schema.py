@@ -90,6 +90,12 @@ def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]
 def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> Problem:
     where = format_path(path)
     kind = error.validator
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        # A key of a map that names things (environment variables): point at the key.
+        return Problem(
+            source_map.locate_key((*path, error.instance)),
+            f"{where}: {error.instance!r} is not a valid name: {error.schema['description']}",
+        )
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unknown = [k for k in error.instance if k not in error.schema.get("properties", {})]

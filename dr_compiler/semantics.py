@@ -3,7 +3,7 @@
 Each check names the spec line and says what to write instead: schedule expressions field by
 field (dr_compiler/schedules.py), VPC CIDRs that cannot hold the subnets the compiler carves
 (dr_compiler/subnets.py), DNS names longer than DNS allows, and hosted zone names Route 53
-refuses to create.
+refuses to create, and function environments that collide or outgrow Lambda's 4 KB.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def semantic_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator[P
             yield problem(("network", "cidrs", region), reason)
     if "dns" in data:
         yield from _dns(data["dns"], problem)
+    regions = [data["regions"]["primary"], *data["regions"]["secondaries"]]
+    for index, function in enumerate(data.get("functions", [])):
+        yield from _environment(function, ("functions", index), regions, problem)
 
 
 def _schedules(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
@@ -80,4 +83,48 @@ def _dns(dns: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
             f"{dns['zone']} is under {reserved}, reserved for documentation (RFC 2606): "
             "Route 53 refuses to create its hosted zone; use a domain you own, or name an "
             "existing hosted zone with dns.hosted_zone_id",
+        )
+
+
+ENVIRONMENT_BYTES = 4096
+"""Lambda's quota: 4 KB for all of a function's environment variables together
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+# The longest ARN prefix a spec secret's variable can hold, before the region and the
+# resource: the longest partition (aws-us-gov), the longer service, a 12-digit account.
+_ARN_PREFIX_BYTES = len("arn:aws-us-gov:secretsmanager::123456789012:")
+
+
+def _secret_arn_bytes(reference: dict[str, str], regions: list[str]) -> int:
+    """At most how long the ARN the compiler writes for `reference` is (see
+    lambda_functions._secret_arn): `parameter/<name>` or `secret:<name>`."""
+    resource = (
+        f"parameter{reference['ssm']}"
+        if "ssm" in reference
+        else f"secret:{reference['secretsmanager']}"
+    )
+    return _ARN_PREFIX_BYTES + max(map(len, regions)) + len(resource.encode())
+
+
+def _environment(
+    function: dict[str, Any], base: YamlPath, regions: list[str], problem: ProblemAt
+) -> Iterator[Problem]:
+    """Names the spec's variables share, and the bytes they take. The compiler's own
+    variables (APP, TABLE_..., DB_...) come on top; the schema keeps their names apart."""
+    environment: dict[str, str] = function.get("environment", {})
+    secrets: dict[str, dict[str, str]] = function.get("secrets", {})
+    for name in sorted(set(environment) & set(secrets)):
+        yield problem(
+            (*base, "secrets", name),
+            f"{name} is also in environment: a variable holds either a literal or a secret's ARN",
+        )
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in environment.items())
+    for name, reference in secrets.items():
+        size += len(name.encode()) + _secret_arn_bytes(reference, regions)
+    if size > ENVIRONMENT_BYTES:
+        yield problem(
+            (*base, "environment" if environment else "secrets"),
+            f"the variables this function sets take up to {size} bytes (names, values and "
+            f"each secret's ARN); Lambda allows {ENVIRONMENT_BYTES} bytes for all of a "
+            "function's variables, the compiler's own included: move large values to a "
+            "bucket or a parameter",
         )

@@ -14,7 +14,16 @@ GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN/DB_WRITER_ENDPOINT/DB_READER_ENDPOINT/DB_PORT/D
 ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
 PRIMARY_API_ADDRESS for the health monitor (the primary load balancer it probes); and
 ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for the
-alarm-triggered failover function.
+alarm-triggered failover function. Then the spec's own `environment` (literals) and `secrets`:
+each secret's variable holds the ARN of the secret or parameter in the function's own region
+and the role may read exactly that one, so the value is fetched at run time
+(GetSecretValue / GetParameter) and never written into the template. A CloudFormation dynamic
+reference would not do: a resolved `{{resolve:secretsmanager:...}}` "may show up in the service
+whose resource it's being used in" (here the function configuration, readable by anyone allowed
+lambda:GetFunctionConfiguration) and a rotated secret reaches the function only at the next
+stack update (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html);
+`ssm-secure` works only in the properties its page lists, and Lambda's Environment is not one
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html).
 
 `database: connect` gives GLOBAL_CLUSTER_ID, DB_CLUSTER_ARN and this region's own cluster
 endpoints, DB_WRITER_ENDPOINT and (with database.write_forwarding) DB_READER_ENDPOINT (GetAtt
@@ -33,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from awacs import cloudwatch, dynamodb, kms, rds, s3, secretsmanager, sns, sqs
+from awacs import cloudwatch, dynamodb, kms, rds, s3, secretsmanager, sns, sqs, ssm
 from awacs.aws import Condition, Policy, Statement, StringEquals
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub, awslambda
 from troposphere.events import Rule, Target
@@ -54,7 +63,7 @@ from dr_compiler.compiler.context import (
 from dr_compiler.compiler.services import failover
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
-from dr_compiler.model import Function
+from dr_compiler.model import Function, SecretRef
 
 # Lambda refuses an SQS batch above 10 without a batching window (the API's rule).
 UNBATCHED_MAX = 10
@@ -263,7 +272,22 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
     if function.trigger_alarm:
         variables["ALLOW_DATA_LOSS"] = str(spec.failover.allow_data_loss).lower()
         variables["FAILOVER_AHEAD"] = ",".join(_secondaries_ahead(ctx))
+    # The schema keeps the spec's names apart from the compiler's.
+    variables.update(sorted(function.environment.items()))
+    for secret in function.secrets:
+        variables[secret.variable] = _secret_arn(ctx, secret)
     return variables
+
+
+def _secret_arn(ctx: StackContext, secret: SecretRef, *, suffix: str = "") -> Sub:
+    """The ARN of a spec secret in this region. A parameter's ARN carries its name without
+    the leading '/' (`parameter/app/key`); a secret's name is followed by Secrets Manager's
+    `-` and six random characters, which GetSecretValue resolves from the partial ARN and a
+    policy matches with `suffix` `-??????`
+    (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html)."""
+    if secret.service == "ssm":
+        return naming.arn("ssm", ctx.region, f"parameter/{secret.name.lstrip('/')}")
+    return naming.arn("secretsmanager", ctx.region, f"secret:{secret.name}{suffix}")
 
 
 def _secondaries_ahead(ctx: StackContext) -> tuple[str, ...]:
@@ -395,6 +419,26 @@ def _monitoring_statements(ctx: StackContext, function: Function) -> list[Statem
     return statements
 
 
+_SECRET_ACTIONS = {
+    "secretsmanager": [secretsmanager.GetSecretValue],
+    "ssm": [ssm.GetParameter],
+}
+
+
+def _secret_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    """Reading exactly the spec's secrets, each in this region. Decrypting needs no key
+    statement: the AWS managed keys (aws/secretsmanager, aws/ssm) allow their service's
+    callers in the account, and the app's own key is `UseRegionKey` below."""
+    return [
+        iam.allow(
+            f"ReadSecret{_env_token(secret.variable).title().replace('_', '')}",
+            _SECRET_ACTIONS[secret.service],
+            [_secret_arn(ctx, secret, suffix="-??????")],
+        )
+        for secret in sorted(function.secrets, key=lambda s: s.variable)
+    ]
+
+
 def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
     """Every statement of the function's inline policy: exactly what its `access` needs,
     plus sending to its own failure queue and using the region's key. The key covers the
@@ -406,6 +450,7 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
         *_bucket_statements(ctx, function),
         *_database_statements(ctx, function),
         *_monitoring_statements(ctx, function),
+        *_secret_statements(ctx, function),
         iam.allow(
             "SendFailedEvents",
             [sqs.SendMessage],
