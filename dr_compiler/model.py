@@ -144,6 +144,8 @@ class Table:
     index: int
     ttl_attribute: str | None = None
     indexes: tuple[TableIndex, ...] = ()
+    stream: str = "new_and_old_images"
+    """The stream's view type, lowercase (StreamViewType in lowercase)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ class Function:
     access: Access
     reserved_concurrency: int | None
     index: int
+    trigger_table: str | None = None
+    """A table whose stream invokes the function (in the primary region)."""
     environment: dict[str, str] = field(default_factory=dict)
     """Literal environment variables the spec sets (never secrets: DR010)."""
     secrets: tuple[SecretRef, ...] = ()
@@ -507,6 +511,7 @@ def _table(raw: dict[str, Any], index: int) -> Table:
         consistency=raw.get("consistency", "eventual"),
         index=index,
         ttl_attribute=raw.get("ttl_attribute"),
+        stream=raw.get("stream", "new_and_old_images"),
         indexes=tuple(
             TableIndex(
                 i["name"],
@@ -556,6 +561,7 @@ def _function(raw: dict[str, Any], index: int) -> Function:
         ),
         reserved_concurrency=raw.get("reserved_concurrency"),
         index=index,
+        trigger_table=trigger.get("table"),
         environment=dict(raw.get("environment", {})),
         secrets=tuple(_secret(variable, ref) for variable, ref in raw.get("secrets", {}).items()),
     )

@@ -240,6 +240,14 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         if queue is not None:
             yield from must_exist((*base, "trigger", "queue"), queue, "queues")
             yield from _fifo_batch_problems(data, function, base, problem)
+        table = function.get("trigger", {}).get("table")
+        if table is not None:
+            yield from must_exist((*base, "trigger", "table"), table, "tables")
+            if queue is not None:
+                yield problem(
+                    (*base, "trigger", "table"),
+                    "a function has one event source: a queue or a table stream, not both",
+                )
         for section in ("queues", "tables", "buckets"):
             for name in function.get("access", {}).get(section, {}):
                 yield from must_exist((*base, "access", section, name), name, section)

@@ -3,7 +3,8 @@
 Per function: a KMS-encrypted log group, an execution role (basic execution, VPC access for
 VPC functions, and an inline policy with exactly what its `access` asks for, DR071/DR081), a
 failure queue for async invocations (DR071), the function itself (private subnets only,
-DR050), and its trigger: an SQS event source mapping, an EventBridge schedule, or (first
+DR050), and its trigger: an SQS event source mapping, a table stream's event source mapping
+(primary stack only, see `_stream_trigger`), an EventBridge schedule, or (first
 secondary only) the permission for the global failover topic to invoke it. The API function
 also gets the permission that lets its ALB target group invoke it.
 
@@ -86,6 +87,19 @@ _QUEUE_ACTIONS = {
     ],
 }
 _RDS_PROMOTE = [rds.FailoverGlobalCluster, rds.SwitchoverGlobalCluster]
+# What Lambda needs to read a table's stream for the function (the DynamoDB guide's policy,
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
+_STREAM_READ = [
+    dynamodb.DescribeStream,
+    dynamodb.GetRecords,
+    dynamodb.GetShardIterator,
+    dynamodb.ListStreams,
+]
+# A failing stream batch is retried this many times, split in two each time, before Lambda
+# records it in the failure queue and moves on: without a bound, one bad record holds its shard
+# until it expires (CreateEventSourceMapping MaximumRetryAttempts, default -1: "infinite",
+# https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+STREAM_RETRIES = 3
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]:
@@ -341,6 +355,20 @@ def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
     ]
 
 
+def _stream_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    """Reading the trigger table's stream, where the mapping is (the primary stack)."""
+    if function.trigger_table is None or ctx.phase is not Phase.PRIMARY:
+        return []
+    name = naming.table_name(ctx.spec, function.trigger_table)
+    return [
+        iam.allow(
+            f"ReadStream{ids.table(function.trigger_table)}",
+            _STREAM_READ,
+            [naming.arn("dynamodb", ctx.region, f"table/{name}/stream/*")],
+        )
+    ]
+
+
 def _bucket_statements(ctx: StackContext, function: Function) -> list[Statement]:
     statements = []
     for bucket, mode in sorted(function.access.buckets.items()):
@@ -447,6 +475,7 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
     return [
         *_queue_statements(function),
         *_table_statements(ctx, function),
+        *_stream_statements(ctx, function),
         *_bucket_statements(ctx, function),
         *_database_statements(ctx, function),
         *_monitoring_statements(ctx, function),
@@ -466,6 +495,9 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
 def _triggers(ctx: StackContext, function: Function) -> Iterator[Sourced]:
     if function.trigger_queue:
         trigger = _queue_trigger(function, function.trigger_queue)
+        yield from sourced([trigger], "functions", function.index, "trigger")
+    if function.trigger_table and ctx.phase is Phase.PRIMARY:
+        trigger = _stream_trigger(function, function.trigger_table)
         yield from sourced([trigger], "functions", function.index, "trigger")
     if function.schedule:
         yield from sourced(_schedule(ctx, function), "functions", function.index, "schedule")
@@ -488,6 +520,31 @@ def _queue_trigger(function: Function, queue: str) -> awslambda.EventSourceMappi
         FunctionResponseTypes=["ReportBatchItemFailures"],
         Enabled=True,
         **batching,
+    )
+
+
+def _stream_trigger(function: Function, table: str) -> awslambda.EventSourceMapping:
+    """The table's stream in the primary stack, where the global table is (its StreamArn is
+    this region's replica's). One consumer, not one per region: every replica's stream carries
+    every change, replicated ones included, so a consumer per region would see each change
+    once per region."""
+    return awslambda.EventSourceMapping(
+        f"{ids.function(function.name)}StreamTrigger",
+        FunctionName=Ref(ids.function(function.name)),
+        EventSourceArn=GetAtt(ids.table(table), "StreamArn"),
+        # From the oldest record kept (24 hours), so nothing written before the mapping
+        # existed, or while it was failing, is skipped.
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=function.batch_size,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=STREAM_RETRIES,
+        DestinationConfig=awslambda.DestinationConfig(
+            OnFailure=awslambda.OnFailure(
+                Destination=GetAtt(ids.function_dead_letter_queue(function.name), "Arn")
+            )
+        ),
+        Enabled=True,
     )
 
 

@@ -78,6 +78,7 @@ _YAML_KEYS: dict[tuple[type, str], Path] = {
     (Spec, "buckets"): ("storage", "buckets"),
     (Function, "trigger_queue"): ("trigger", "queue"),
     (Function, "trigger_alarm"): ("trigger", "alarm"),
+    (Function, "trigger_table"): ("trigger", "table"),
 }
 # Bookkeeping fields of the model that are not spec text.
 _NOT_SPEC = frozenset({"file", "files", "source_map", "index"})
