@@ -238,6 +238,13 @@ class Dns:
     health_check: HealthCheck
     hosted_zone_id: str | None = None
     """An existing hosted zone for `zone`; None: the global stack creates one."""
+    routing: str = "failover"
+    """"failover" (active-passive, the primary then the secondaries in order) or "latency"
+    (active-active: the healthy region nearest each client)."""
+
+    @property
+    def latency(self) -> bool:
+        return self.routing == "latency"
 
     @property
     def fqdn(self) -> str:
@@ -599,6 +606,7 @@ def _dns(raw: dict[str, Any]) -> Dns:
             failure_threshold=check.get("failure_threshold", 3),
         ),
         hosted_zone_id=raw.get("hosted_zone_id"),
+        routing=raw.get("routing", "failover"),
     )
 
 

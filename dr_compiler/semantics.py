@@ -3,7 +3,8 @@
 Each check names the spec line and says what to write instead: schedule expressions field by
 field (dr_compiler/schedules.py), VPC CIDRs that cannot hold the subnets the compiler carves
 (dr_compiler/subnets.py), DNS names longer than DNS allows, and hosted zone names Route 53
-refuses to create, and function environments that collide or outgrow Lambda's 4 KB.
+refuses to create, latency routing where a region could not serve, and function environments
+that collide or outgrow Lambda's 4 KB.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def semantic_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator[P
             yield problem(("network", "cidrs", region), reason)
     if "dns" in data:
         yield from _dns(data["dns"], problem)
+        yield from _latency_routing(data, problem)
     regions = [data["regions"]["primary"], *data["regions"]["secondaries"]]
     for index, function in enumerate(data.get("functions", [])):
         yield from _environment(function, ("functions", index), regions, problem)
@@ -127,4 +129,27 @@ def _environment(
             f"each secret's ARN); Lambda allows {ENVIRONMENT_BYTES} bytes for all of a "
             "function's variables, the compiler's own included: move large values to a "
             "bucket or a parameter",
+        )
+
+
+def _latency_routing(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
+    """Latency routing sends clients to every region at once (active-active), so every region
+    must serve writes: a secondary Aurora cluster is read-only and reaches the writer only by
+    global write forwarding (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding.html).
+    The Region switch plan's DNS step is compiled for the failover records."""
+    if data["dns"].get("routing") != "latency":
+        return
+    database = data.get("database")
+    if database is not None and not database.get("write_forwarding", True):
+        yield problem(
+            ("dns", "routing"),
+            "latency routing sends clients to every region, and a secondary Aurora cluster "
+            "is read-only without write forwarding: set database.write_forwarding: true or "
+            "routing: failover",
+        )
+    if data.get("failover", {}).get("orchestrator") == "region_switch":
+        yield problem(
+            ("dns", "routing"),
+            "the Region switch plan's DNS step moves the failover records; with latency "
+            "routing use failover.orchestrator: lambda",
         )
