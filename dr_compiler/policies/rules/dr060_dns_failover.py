@@ -186,7 +186,9 @@ RULE = Rule(
         "Compile with dr_compiler: the global stack gets one PRIMARY record for the primary "
         "region's load balancer with its health check, and one SECONDARY record for the "
         "standby, under dns.record.dns.zone. In a hand-written template give both records "
-        "the same Name and Type and the PRIMARY a HealthCheckId of an AWS::Route53::HealthCheck."
+        "the same Name and Type and the PRIMARY a HealthCheckId of an AWS::Route53::HealthCheck. "
+        "With dns.routing: latency the compiler writes a latency record per region instead; "
+        "give each one the HealthCheckId of its region's health check."
     ),
     docs="https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html",
     bad_example=(
