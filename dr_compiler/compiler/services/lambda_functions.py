@@ -293,14 +293,15 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
     return variables
 
 
-def _secret_arn(ctx: StackContext, secret: SecretRef, *, suffix: str = "") -> Sub:
+def _secret_arn(ctx: StackContext, secret: SecretRef, *, in_policy: bool = False) -> Sub:
     """The ARN of a spec secret in this region. A parameter's ARN carries its name without
-    the leading '/' (`parameter/app/key`); a secret's name is followed by Secrets Manager's
-    `-` and six random characters, which GetSecretValue resolves from the partial ARN and a
-    policy matches with `suffix` `-??????`
+    the leading '/' (`parameter/app/key`). A secret's ARN ends in its name, `-` and six
+    random characters: GetSecretValue resolves the partial ARN without them, and a policy
+    (`in_policy`) matches them with `-??????`
     (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html)."""
     if secret.service == "ssm":
         return naming.arn("ssm", ctx.region, f"parameter/{secret.name.lstrip('/')}")
+    suffix = "-??????" if in_policy else ""
     return naming.arn("secretsmanager", ctx.region, f"secret:{secret.name}{suffix}")
 
 
@@ -459,9 +460,9 @@ def _secret_statements(ctx: StackContext, function: Function) -> list[Statement]
     callers in the account, and the app's own key is `UseRegionKey` below."""
     return [
         iam.allow(
-            f"ReadSecret{_env_token(secret.variable).title().replace('_', '')}",
+            f"ReadSecret{secret.variable.title().replace('_', '')}",
             _SECRET_ACTIONS[secret.service],
-            [_secret_arn(ctx, secret, suffix="-??????")],
+            [_secret_arn(ctx, secret, in_policy=True)],
         )
         for secret in sorted(function.secrets, key=lambda s: s.variable)
     ]
