@@ -90,8 +90,10 @@ def test_literal_secrets_in_function_environment_fail_where_they_are_written() -
     spec = HERE / "bad_environment.yaml"
     findings = spec_findings("DR010", spec)
     assert summary(findings) == {
-        ("DR010", "payment-api", f"{spec}:11:22"),
-        ("DR010", "payment-api", f"{spec}:12:27"),
+        ("DR010", "payment-api", f"{spec}:12:22"),
+        ("DR010", "payment-api", f"{spec}:13:27"),
+        # Written as secrets.<variable>.secretsmanager, found there.
+        ("DR010", "payment-api", f"{spec}:16:40"),
     }
     assert {f.message for f in findings} == {
         "functions[0].environment.UPLOAD_KEY_ID holds what looks like an AWS access key id: a "
@@ -99,6 +101,9 @@ def test_literal_secrets_in_function_environment_fail_where_they_are_written() -
         "functions[0].environment.PROVIDER_API_TOKEN is a literal credential: environment "
         "variables are readable by anyone allowed lambda:GetFunctionConfiguration; name it in "
         "the function's `secrets`; keep the secret in Secrets Manager",
+        "functions[0].secrets.LEGACY_DSN_ARN.secretsmanager holds what looks like a password "
+        "in a connection string: a spec is committed and reviewed in plain text; keep the "
+        "secret in Secrets Manager",
     }
 
 
