@@ -147,6 +147,8 @@ class Table:
     index: int
     ttl_attribute: str | None = None
     indexes: tuple[TableIndex, ...] = ()
+    stream: str = "new_and_old_images"
+    """The stream's view type, lowercase (StreamViewType in lowercase)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,18 @@ class Access:
 
 
 @dataclass(frozen=True)
+class SecretRef:
+    """A secret a function reads at run time: `variable` holds the ARN of the secret or
+    parameter in the function's own region, never its value."""
+
+    variable: str
+    service: str
+    """"secretsmanager" or "ssm"."""
+    name: str
+    """The secret's name or the parameter's full name (starting with '/')."""
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     source: str
@@ -186,6 +200,11 @@ class Function:
     access: Access
     reserved_concurrency: int | None
     index: int
+    trigger_table: str | None = None
+    """A table whose stream invokes the function (in the primary region)."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """Literal environment variables the spec sets (never secrets: DR010)."""
+    secrets: tuple[SecretRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +241,13 @@ class Dns:
     health_check: HealthCheck
     hosted_zone_id: str | None = None
     """An existing hosted zone for `zone`; None: the global stack creates one."""
+    routing: str = "failover"
+    """"failover" (active-passive, the primary then the secondaries in order) or "latency"
+    (active-active: the healthy region nearest each client)."""
+
+    @property
+    def latency(self) -> bool:
+        return self.routing == "latency"
 
     @property
     def fqdn(self) -> str:
@@ -505,6 +531,7 @@ def _table(raw: dict[str, Any], index: int) -> Table:
         consistency=raw.get("consistency", "eventual"),
         index=index,
         ttl_attribute=raw.get("ttl_attribute"),
+        stream=raw.get("stream", "new_and_old_images"),
         indexes=tuple(
             TableIndex(
                 i["name"],
@@ -554,7 +581,16 @@ def _function(raw: dict[str, Any], index: int) -> Function:
         ),
         reserved_concurrency=raw.get("reserved_concurrency"),
         index=index,
+        trigger_table=trigger.get("table"),
+        environment=dict(raw.get("environment", {})),
+        secrets=tuple(_secret(variable, ref) for variable, ref in raw.get("secrets", {}).items()),
     )
+
+
+def _secret(variable: str, raw: dict[str, str]) -> SecretRef:
+    if "ssm" in raw:
+        return SecretRef(variable, "ssm", raw["ssm"])
+    return SecretRef(variable, "secretsmanager", raw["secretsmanager"])
 
 
 def _api(raw: dict[str, Any]) -> Api:
@@ -583,6 +619,7 @@ def _dns(raw: dict[str, Any]) -> Dns:
             failure_threshold=check.get("failure_threshold", 3),
         ),
         hosted_zone_id=raw.get("hosted_zone_id"),
+        routing=raw.get("routing", "failover"),
     )
 
 

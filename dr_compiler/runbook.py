@@ -158,7 +158,23 @@ def _api_database_fact(database: Database) -> str:
     )
 
 
+def _stream_facts(spec: Spec) -> list[str]:
+    """Stream consumers run in the primary only (lambda_functions._stream_trigger)."""
+    return [
+        f"{function.name} consumes table {function.trigger_table}'s stream in "
+        f"{spec.regions.primary} only: changes made while that region is down reach its "
+        "stream when replication resumes (records are kept 24 hours), so they are handled "
+        "late, not lost, and not twice"
+        for function in spec.functions
+        if function.trigger_table is not None
+    ]
+
+
 def _compiled_facts(spec: Spec) -> list[str]:
+    return _service_facts(spec) + _stream_facts(spec)
+
+
+def _service_facts(spec: Spec) -> list[str]:
     backups = "every region has a backup plan for its own data stores, copied to the other regions"
     if spec.dns is None:
         return [
@@ -453,7 +469,11 @@ def _dns_failover_steps(spec: Spec) -> list[Step]:
         Step(
             "Force the failover by hand (only if the primary still looks healthy)",
             "Invert the primary's health check: Route 53 then treats the primary as unhealthy "
-            "and answers with the next region in the failover chain.",
+            + (
+                "and leaves it out of its latency answers."
+                if spec.dns.latency
+                else "and answers with the next region in the failover chain."
+            ),
             (
                 _health_check_id_command(spec),
                 'aws route53 update-health-check --health-check-id "$HC_ID" --inverted',

@@ -107,6 +107,12 @@ def _describe(error: ValidationError, path: YamlPath, source_map: SourceMap) -> 
     # A validator's errors always carry the failing subschema, instance and keyword value; the
     # stubs also allow a schema of `true`/`false` and the "unset" of a hand-made error.
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        # A key of a map that names things (environment variables): point at the key.
+        return Problem(
+            source_map.locate_key((*path, error.instance)),
+            f"{where}: {error.instance!r} is not a valid name: {schema['description']}",
+        )
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         instance = error.instance if isinstance(error.instance, Mapping) else {}
@@ -252,6 +258,14 @@ def _name_problems(data: dict[str, Any], problem: Any) -> Iterator[Problem]:
         if queue is not None:
             yield from must_exist((*base, "trigger", "queue"), queue, "queues")
             yield from _fifo_batch_problems(data, function, base, problem)
+        table = function.get("trigger", {}).get("table")
+        if table is not None:
+            yield from must_exist((*base, "trigger", "table"), table, "tables")
+            if queue is not None:
+                yield problem(
+                    (*base, "trigger", "table"),
+                    "a function has one event source: a queue or a table stream, not both",
+                )
         for section in ("queues", "tables", "buckets"):
             for name in function.get("access", {}).get(section, {}):
                 yield from must_exist((*base, "access", section, name), name, section)

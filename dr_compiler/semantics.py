@@ -3,7 +3,9 @@
 Each check names the spec line and says what to write instead: schedule expressions field by
 field (dr_compiler/schedules.py), VPC CIDRs that cannot hold the subnets the compiler carves
 (dr_compiler/subnets.py), DNS names longer than DNS allows, hosted zone names Route 53
-refuses to create, and database secret rotation on StackSets that cannot deploy it.
+refuses to create, database secret rotation on StackSets that cannot deploy it, latency
+routing where a region could not serve, and function environments that collide or
+outgrow Lambda's 4 KB.
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ def semantic_problems(data: dict[str, Any], source_map: SourceMap) -> Iterator[P
             yield problem(("network", "cidrs", region), reason)
     if "dns" in data:
         yield from _dns(data["dns"], problem)
+        yield from _latency_routing(data, problem)
     if "database" in data:
         yield from _rotation(data, problem)
+    regions = [data["regions"]["primary"], *data["regions"]["secondaries"]]
+    for index, function in enumerate(data.get("functions", [])):
+        yield from _environment(function, ("functions", index), regions, problem)
 
 
 def _schedules(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
@@ -123,4 +129,71 @@ def _rotation(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
             ("deployment", "permission_model"),
             f"a production spec rotates its database secret every {days} days by default; "
             + remedy,
+        )
+
+
+ENVIRONMENT_BYTES = 4096
+"""Lambda's quota: 4 KB for all of a function's environment variables together
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+# The longest ARN prefix a spec secret's variable can hold, before the region and the
+# resource: the longest partition (aws-us-gov), the longer service, a 12-digit account.
+_ARN_PREFIX_BYTES = len("arn:aws-us-gov:secretsmanager::123456789012:")
+
+
+def _secret_arn_bytes(reference: dict[str, str], regions: list[str]) -> int:
+    """At most how long the ARN the compiler writes for `reference` is (see
+    lambda_functions._secret_arn): `parameter/<name>` or `secret:<name>`."""
+    resource = (
+        f"parameter{reference['ssm']}"
+        if "ssm" in reference
+        else f"secret:{reference['secretsmanager']}"
+    )
+    return _ARN_PREFIX_BYTES + max(map(len, regions)) + len(resource.encode())
+
+
+def _environment(
+    function: dict[str, Any], base: YamlPath, regions: list[str], problem: ProblemAt
+) -> Iterator[Problem]:
+    """Names the spec's variables share, and the bytes they take. The compiler's own
+    variables (APP, TABLE_..., DB_...) come on top; the schema keeps their names apart."""
+    environment: dict[str, str] = function.get("environment", {})
+    secrets: dict[str, dict[str, str]] = function.get("secrets", {})
+    for name in sorted(set(environment) & set(secrets)):
+        yield problem(
+            (*base, "secrets", name),
+            f"{name} is also in environment: a variable holds either a literal or a secret's ARN",
+        )
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in environment.items())
+    for name, reference in secrets.items():
+        size += len(name.encode()) + _secret_arn_bytes(reference, regions)
+    if size > ENVIRONMENT_BYTES:
+        yield problem(
+            (*base, "environment" if environment else "secrets"),
+            f"the variables this function sets take up to {size} bytes (names, values and "
+            f"each secret's ARN); Lambda allows {ENVIRONMENT_BYTES} bytes for all of a "
+            "function's variables, the compiler's own included: move large values to a "
+            "bucket or a parameter",
+        )
+
+
+def _latency_routing(data: dict[str, Any], problem: ProblemAt) -> Iterator[Problem]:
+    """Latency routing sends clients to every region at once (active-active), so every region
+    must serve writes: a secondary Aurora cluster is read-only and reaches the writer only by
+    global write forwarding (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding.html).
+    The Region switch plan's DNS step is compiled for the failover records."""
+    if data["dns"].get("routing") != "latency":
+        return
+    database = data.get("database")
+    if database is not None and not database.get("write_forwarding", True):
+        yield problem(
+            ("dns", "routing"),
+            "latency routing sends clients to every region, and a secondary Aurora cluster "
+            "is read-only without write forwarding: set database.write_forwarding: true or "
+            "routing: failover",
+        )
+    if data.get("failover", {}).get("orchestrator") == "region_switch":
+        yield problem(
+            ("dns", "routing"),
+            "the Region switch plan's DNS step moves the failover records; with latency "
+            "routing use failover.orchestrator: lambda",
         )

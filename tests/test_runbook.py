@@ -209,3 +209,29 @@ def test_without_rotation_the_runbook_has_no_rotation_steps() -> None:
         title for title, _, _ in steps(markdown) if "otate" in title or "password" in title
     ] == []
     assert "does not rotate" not in markdown
+
+
+def test_a_stream_consumer_is_said_to_run_in_the_primary_only() -> None:
+    spec = load_model(PROD_SPEC)
+    processor = dataclasses.replace(
+        spec.function("payment-processor"), trigger_queue=None, trigger_table="transactions"
+    )
+    functions = tuple(processor if f.name == processor.name else f for f in spec.functions)
+    runbook = render_runbook(dataclasses.replace(spec, functions=functions))
+    assert (
+        "payment-processor consumes table transactions's stream in us-east-1 only: changes "
+        "made while that region is down reach its stream when replication resumes (records "
+        "are kept 24 hours), so they are handled late, not lost, and not twice."
+    ) in runbook
+    assert "consumes table" not in render_runbook(spec)
+
+
+def test_forcing_dns_by_hand_says_how_latency_routing_answers() -> None:
+    orders = load_model(PROD_SPEC.parent / "orders" / "prod.yaml")
+    failover = render_runbook(orders)
+    latency = render_runbook(
+        dataclasses.replace(orders, dns=dataclasses.replace(orders.dns, routing="latency"))
+    )
+    assert "answers with the next region in the failover chain." in failover
+    assert "and leaves it out of its latency answers." in latency
+    assert "failover chain" not in latency

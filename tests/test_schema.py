@@ -101,6 +101,41 @@ CASES = [
     ("tag value too long", _with(("metadata", "tags", "Owner"), "x" * 257), False),
     ("aws: tag prefix reserved", _with(("metadata", "tags"), {"aws:x": "y"}), False),
     ("TLS 1.0 policy", _with(("api", "ssl_policy"), "ELBSecurityPolicy-2016-08"), False),
+    ("environment literal", _with(("functions", 0, "environment"), {"LOG_LEVEL": "INFO"}), True),
+    ("environment number", _with(("functions", 0, "environment"), {"RETRIES": 3}), False),
+    ("environment name of one letter", _with(("functions", 0, "environment"), {"X": "1"}), False),
+    (
+        "environment name Lambda reserves",
+        _with(("functions", 0, "environment"), {"TZ": "UTC"}),
+        False,
+    ),
+    ("environment name with a dash", _with(("functions", 0, "environment"), {"A-B": "1"}), False),
+    (
+        "secret in Secrets Manager and in SSM",
+        _with(
+            ("functions", 0, "secrets"),
+            {"PROVIDER_ARN": {"secretsmanager": "payments/provider"}, "RATES_ARN": {"ssm": "/a/b"}},
+        ),
+        True,
+    ),
+    (
+        "secret with both services",
+        _with(("functions", 0, "secrets"), {"S_ARN": {"ssm": "/a", "secretsmanager": "a"}}),
+        False,
+    ),
+    (
+        "SSM parameter name not from the root",
+        _with(("functions", 0, "secrets"), {"S_ARN": {"ssm": "a/b"}}),
+        False,
+    ),
+    (
+        "secret given by ARN",
+        _with(
+            ("functions", 0, "secrets"),
+            {"S_ARN": {"secretsmanager": "arn:aws:secretsmanager:us-east-1:1:secret:a"}},
+        ),
+        False,
+    ),
     (
         "waiver reason too short",
         _with(

@@ -25,6 +25,24 @@ def problems(tmp_path: Path, yaml_text: str) -> list[str]:
     return [f"{p.location.line}:{p.location.column}: {p.message}" for p in found]
 
 
+# Three functions: the API and failover functions the clean spec names, and a worker whose
+# environment and secrets a case adds (its `environment:` is on line 9).
+WORKER = (
+    "functions:\n"
+    "  - {name: payment-api, source: functions/payment_api, handler: handler.main}\n"
+    "  - {name: failover-trigger, source: functions/failover_trigger, handler: handler.main}\n"
+    "  - name: worker\n"
+    "    source: functions/payment_processor\n"
+    "    handler: handler.main\n"
+)
+ENV_NAME_RULE = (
+    "An environment variable name: a letter, then letters, digits or '_', two characters at "
+    "least; not one Lambda reserves (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, TZ, ...) or the "
+    "compiler sets (APP, ENVIRONMENT, PRIMARY_REGION, HEALTH_URL, GLOBAL_CLUSTER_ID, "
+    "ALERT_TOPIC_ARN, METRIC_NAMESPACE, PRIMARY_API_ADDRESS, ALLOW_DATA_LOSS, FAILOVER_AHEAD, "
+    "TABLE_*, QUEUE_*, BUCKET_*, DB_*)."
+)
+
 CASES = {
     "cron with five fields": (
         "backup:\n  schedule: cron(0 * * * ?)\n",
@@ -103,6 +121,29 @@ CASES = {
     "ACU above the Serverless v2 ceiling": (
         "database:\n  serverless_v2: {min_acu: 0.5, max_acu: 512}\n",
         "3:42: database.serverless_v2.max_acu: 512 is greater than the maximum of 256",
+    ),
+    "function environment over Lambda's 4 KB": (
+        WORKER + "    environment:\n      RULES: " + "x" * 4010 + "\n"
+        "    secrets:\n      RATES_ARN: {ssm: /payments/rates}\n",
+        # 5 + 4010 bytes of RULES, 9 of its name + 77 of the parameter's longest ARN.
+        "9:7: functions[2].environment: the variables this function sets take up to 4101 bytes "
+        "(names, values and each secret's ARN); Lambda allows 4096 bytes for all of a "
+        "function's variables, the compiler's own included: move large values to a bucket or "
+        "a parameter",
+    ),
+    "variable both literal and secret": (
+        WORKER + "    environment:\n      RATES_ARN: x\n"
+        "    secrets:\n      RATES_ARN: {ssm: /payments/rates}\n",
+        "11:18: functions[2].secrets.RATES_ARN: RATES_ARN is also in environment: a variable "
+        "holds either a literal or a secret's ARN",
+    ),
+    "variable name Lambda reserves": (
+        WORKER + "    environment:\n      AWS_REGION: eu-west-1\n",
+        f"9:7: functions[2].environment: 'AWS_REGION' is not a valid name: {ENV_NAME_RULE}",
+    ),
+    "variable name the compiler sets": (
+        WORKER + "    secrets:\n      TABLE_RATES: {ssm: /payments/rates}\n",
+        f"9:7: functions[2].secrets: 'TABLE_RATES' is not a valid name: {ENV_NAME_RULE}",
     ),
     "max ACU below min ACU": (
         "database:\n  serverless_v2: {min_acu: 8, max_acu: 4}\n",

@@ -345,12 +345,17 @@ def _failover_edges(spec: Spec) -> Iterator[Edge]:
     if spec.dns is None:
         return
     primary, target = spec.regions.primary, spec.regions.failover_target
-    yield Edge(DNS_NODE, store_id("alb", primary), DNS, "PRIMARY")
     secondaries = spec.regions.secondaries
-    # DNS reaches every secondary, in order, through the failover chain (route53.py).
-    for place, region in enumerate(secondaries, 1):
-        label = "SECONDARY" if len(secondaries) == 1 else f"SECONDARY {place}"
-        yield Edge(DNS_NODE, store_id("alb", region), DNS, label)
+    if spec.dns.latency:
+        # Active-active: a latency record per region (route53.py), no order among them.
+        for region in spec.regions.all:
+            yield Edge(DNS_NODE, store_id("alb", region), DNS, "latency")
+    else:
+        yield Edge(DNS_NODE, store_id("alb", primary), DNS, "PRIMARY")
+        # DNS reaches every secondary, in order, through the failover chain (route53.py).
+        for place, region in enumerate(secondaries, 1):
+            label = "SECONDARY" if len(secondaries) == 1 else f"SECONDARY {place}"
+            yield Edge(DNS_NODE, store_id("alb", region), DNS, label)
     if spec.failover.region_switch:
         yield from _plan_edges(spec)
         return

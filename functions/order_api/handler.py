@@ -6,7 +6,8 @@ by the client's order id, so a retried request never creates a second order, the
 for fulfilment. GET /health answers 200 only when this region's table answers, which is what
 the Route 53 health check of this region's load balancer reads.
 
-Environment: TABLE_ORDERS, QUEUE_FULFILMENT_URL, AWS_REGION (set by Lambda).
+Environment: TABLE_ORDERS, QUEUE_FULFILMENT_URL, AWS_REGION (set by Lambda), and from the
+spec's `environment`, MAX_QUANTITY (the most items of one order; 1000 when unset).
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3})
 ORDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 SKU = re.compile(r"^[A-Z0-9-]{1,64}$")
-MAX_QUANTITY = 1000
+DEFAULT_MAX_QUANTITY = 1000
+
+
+def max_quantity() -> int:
+    """The spec's limit (functions[].environment.MAX_QUANTITY), else the default."""
+    return int(os.environ.get("MAX_QUANTITY", DEFAULT_MAX_QUANTITY))
 
 
 def log(level: str, message: str, **fields: Any) -> None:
@@ -82,8 +88,9 @@ def parse_order(body: str) -> dict[str, Any] | str:
         return "sku: 1-64 upper-case letters, digits or '-'"
     if not isinstance(quantity, int) or isinstance(quantity, bool):
         return "quantity: an integer"
-    if not 1 <= quantity <= MAX_QUANTITY:
-        return f"quantity: 1 to {MAX_QUANTITY}"
+    limit = max_quantity()
+    if not 1 <= quantity <= limit:
+        return f"quantity: 1 to {limit}"
     return {"order_id": order["order_id"], "sku": order["sku"], "quantity": quantity}
 
 

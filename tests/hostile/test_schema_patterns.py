@@ -53,6 +53,10 @@ SAMPLES: dict[str, list[str]] = {
         "arn:aws:acm:us-east-1:111111111111:certificate/2c3d4e5f-6a7b"
     ],
     r"^functions/[a-z0-9_]+/?$": ["functions/payment_api", "functions/payment_api/"],
+    r"^[A-Za-z][A-Za-z0-9_]+$": ["LOG_LEVEL", "Carrier_Url2"],
+    r"^(TABLE|QUEUE|BUCKET|DB)_[A-Za-z0-9_]*$": ["TABLE_ORDERS", "DB_"],
+    r"^[A-Za-z0-9/_+=.@-]{1,512}$": ["payments/provider-token", "orders+eu@prod"],
+    r"^/[A-Za-z0-9_./-]{1,1010}$": ["/orders/shipping/rates"],
 }
 """Each pattern of the schema with values it accepts: a new pattern needs samples here."""
 
@@ -188,6 +192,7 @@ def test_a_trailing_newline_or_escape_is_refused_at_its_value(
 REFERENCE_FIELDS = {
     "/properties/extends",
     "/properties/functions/items/properties/trigger/properties/queue",
+    "/properties/functions/items/properties/trigger/properties/table",
     "/properties/api/properties/function",
     "/properties/failover/properties/function",
 }

@@ -8,6 +8,13 @@ the replica's region); the alias lives in that secondary's BASE stack, hence the
 
 The assembler's tagger skips GlobalTable (tags are per replica), so replicas are tagged here.
 
+Every table has a stream of the spec's view type (`stream`, default NEW_AND_OLD_IMAGES).
+AWS::DynamoDB::GlobalTable StreamSpecification: "You must specify a value for this property
+for a [...] resource configured for MREC with more than one entry in Replicas", and the value
+can change only while the table has one replica (MRSC tables need none and may change it)
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-streamspecification.html).
+Keeping one on every table keeps DR041 simple and lets a function consume it.
+
 Multi-Region strong consistency (consistency: strong) has constraints the spec policies must
 enforce before this point: exactly three replicas (or two replicas and a witness) within one
 region set (US: us-east-1, us-east-2, us-west-2), and the mode cannot change once created.
@@ -102,7 +109,7 @@ def _global_table(ctx: StackContext, table: Table) -> GlobalTable:
         ],
         KeySchema=_key_schema(keys),
         **_extras(table),
-        StreamSpecification=StreamSpecification(StreamViewType="NEW_AND_OLD_IMAGES"),
+        StreamSpecification=StreamSpecification(StreamViewType=table.stream.upper()),
         SSESpecification=GlobalTableSSESpecification(SSEEnabled=True, SSEType="KMS"),
         Replicas=[_replica(ctx, region) for region in ctx.spec.regions.all],
         **ctx.data_policies(blocks.dynamodb.GLOBAL_TABLE),

@@ -4,7 +4,8 @@ Per function: a KMS-encrypted log group, an execution role with its own customer
 policy (writing its own log group, network interfaces for VPC functions, and exactly what its
 `access` asks for, DR071/DR081), a
 failure queue for async invocations (DR071), the function itself (private subnets only,
-DR050), and its trigger: an SQS event source mapping, an EventBridge schedule, or (first
+DR050), and its trigger: an SQS event source mapping, a table stream's event source mapping
+(primary stack only, see `_stream_trigger`), an EventBridge schedule, or (first
 secondary only) the permission for the global failover topic to invoke it. The API function
 also gets the permission that lets its ALB target group invoke it.
 
@@ -15,7 +16,16 @@ GLOBAL_CLUSTER_ID/DB_CLUSTER_ARN/DB_WRITER_ENDPOINT/DB_READER_ENDPOINT/DB_PORT/D
 ALERT_TOPIC_ARN, METRIC_NAMESPACE from `access`;
 PRIMARY_API_ADDRESS for the health monitor (the primary load balancer it probes); and
 ALLOW_DATA_LOSS and FAILOVER_AHEAD (the secondaries before this one in line) for the
-alarm-triggered failover function.
+alarm-triggered failover function. Then the spec's own `environment` (literals) and `secrets`:
+each secret's variable holds the ARN of the secret or parameter in the function's own region
+and the role may read exactly that one, so the value is fetched at run time
+(GetSecretValue / GetParameter) and never written into the template. A CloudFormation dynamic
+reference would not do: a resolved `{{resolve:secretsmanager:...}}` "may show up in the service
+whose resource it's being used in" (here the function configuration, readable by anyone allowed
+lambda:GetFunctionConfiguration) and a rotated secret reaches the function only at the next
+stack update (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html);
+`ssm-secure` works only in the properties its page lists, and Lambda's Environment is not one
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html).
 
 `database: connect` gives GLOBAL_CLUSTER_ID, DB_CLUSTER_ARN and this region's own cluster
 endpoints, DB_WRITER_ENDPOINT and (with database.write_forwarding) DB_READER_ENDPOINT (GetAtt
@@ -34,8 +44,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from awacs import cloudwatch, dynamodb, ec2, kms, logs, rds, s3, secretsmanager, sns, sqs
-from awacs.aws import Condition, Statement, StringEquals
+from awacs import cloudwatch, dynamodb, ec2, kms, logs, rds, s3, secretsmanager, sns, sqs, ssm
+from awacs.aws import Action, Condition, Statement, StringEquals
 from troposphere import AWSHelperFn, AWSObject, GetAtt, Output, Ref, Sub, awslambda
 from troposphere.events import Rule, Target
 from troposphere.logs import LogGroup
@@ -54,7 +64,7 @@ from dr_compiler.compiler.context import (
 from dr_compiler.compiler.services import failover
 from dr_compiler.compiler.services.alb import API_INVOKE_PERMISSION
 from dr_compiler.compiler.services.sqs import DEAD_LETTER_RETENTION_SECONDS, tls_only_policy
-from dr_compiler.model import Api, Function
+from dr_compiler.model import Api, Function, SecretRef
 
 # Lambda refuses an SQS batch above 10 without a batching window (the API's rule).
 UNBATCHED_MAX = 10
@@ -77,6 +87,19 @@ _QUEUE_ACTIONS = {
     ],
 }
 _RDS_PROMOTE = [rds.FailoverGlobalCluster, rds.SwitchoverGlobalCluster]
+# What Lambda needs to read a table's stream for the function (the DynamoDB guide's policy,
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
+_STREAM_READ = [
+    dynamodb.DescribeStream,
+    dynamodb.GetRecords,
+    dynamodb.GetShardIterator,
+    dynamodb.ListStreams,
+]
+# A failing stream batch is retried this many times, split in two each time, before Lambda
+# records it in the failure queue and moves on: without a bound, one bad record holds its shard
+# until it expires (CreateEventSourceMapping MaximumRetryAttempts, default -1: "infinite",
+# https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+STREAM_RETRIES = 3
 
 
 def build(ctx: StackContext) -> Iterator[AWSObject | Output | Sourced | Inbound]:
@@ -297,7 +320,23 @@ def environment(ctx: StackContext, function: Function) -> dict[str, str | AWSHel
     if function.trigger_alarm:
         variables["ALLOW_DATA_LOSS"] = str(spec.failover.allow_data_loss).lower()
         variables["FAILOVER_AHEAD"] = ",".join(_secondaries_ahead(ctx))
+    # The schema keeps the spec's names apart from the compiler's.
+    variables.update(sorted(function.environment.items()))
+    for secret in function.secrets:
+        variables[secret.variable] = _secret_arn(ctx, secret)
     return variables
+
+
+def _secret_arn(ctx: StackContext, secret: SecretRef, *, in_policy: bool = False) -> Sub:
+    """The ARN of a spec secret in this region. A parameter's ARN carries its name without
+    the leading '/' (`parameter/app/key`). A secret's ARN ends in its name, `-` and six
+    random characters: GetSecretValue resolves the partial ARN without them, and a policy
+    (`in_policy`) matches them with `-??????`
+    (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html)."""
+    if secret.service == "ssm":
+        return naming.arn("ssm", ctx.region, f"parameter/{secret.name.lstrip('/')}")
+    suffix = "-??????" if in_policy else ""
+    return naming.arn("secretsmanager", ctx.region, f"secret:{secret.name}{suffix}")
 
 
 def _secondaries_ahead(ctx: StackContext) -> tuple[str, ...]:
@@ -348,6 +387,20 @@ def _table_statements(ctx: StackContext, function: Function) -> list[Statement]:
             _table_arns(ctx, table),
         )
         for table, mode in sorted(function.access.tables.items())
+    ]
+
+
+def _stream_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    """Reading the trigger table's stream, where the mapping is (the primary stack)."""
+    if function.trigger_table is None or ctx.phase is not Phase.PRIMARY:
+        return []
+    name = naming.table_name(ctx.spec, function.trigger_table)
+    return [
+        iam.allow(
+            f"ReadStream{ids.table(function.trigger_table)}",
+            _STREAM_READ,
+            [naming.arn("dynamodb", ctx.region, f"table/{name}/stream/*")],
+        )
     ]
 
 
@@ -429,6 +482,26 @@ def _monitoring_statements(ctx: StackContext, function: Function) -> list[Statem
     return statements
 
 
+_SECRET_ACTIONS: dict[str, list[Action]] = {
+    "secretsmanager": [secretsmanager.GetSecretValue],
+    "ssm": [ssm.GetParameter],
+}
+
+
+def _secret_statements(ctx: StackContext, function: Function) -> list[Statement]:
+    """Reading exactly the spec's secrets, each in this region. Decrypting needs no key
+    statement: the AWS managed keys (aws/secretsmanager, aws/ssm) allow their service's
+    callers in the account, and the app's own key is `UseRegionKey` below."""
+    return [
+        iam.allow(
+            f"ReadSecret{secret.variable.title().replace('_', '')}",
+            _SECRET_ACTIONS[secret.service],
+            [_secret_arn(ctx, secret, in_policy=True)],
+        )
+        for secret in sorted(function.secrets, key=lambda s: s.variable)
+    ]
+
+
 def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
     """The statements of the function's `access`: exactly what it needs,
     plus sending to its own failure queue and using the region's key. The key covers the
@@ -437,9 +510,11 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
     return [
         *_queue_statements(function),
         *_table_statements(ctx, function),
+        *_stream_statements(ctx, function),
         *_bucket_statements(ctx, function),
         *_database_statements(ctx, function),
         *_monitoring_statements(ctx, function),
+        *_secret_statements(ctx, function),
         iam.allow(
             "SendFailedEvents",
             [sqs.SendMessage],
@@ -455,6 +530,9 @@ def access_statements(ctx: StackContext, function: Function) -> list[Statement]:
 def _triggers(ctx: StackContext, function: Function) -> Iterator[Sourced]:
     if function.trigger_queue:
         trigger = _queue_trigger(function, function.trigger_queue)
+        yield from sourced([trigger], "functions", function.index, "trigger")
+    if function.trigger_table and ctx.phase is Phase.PRIMARY:
+        trigger = _stream_trigger(function, function.trigger_table)
         yield from sourced([trigger], "functions", function.index, "trigger")
     if function.schedule:
         yield from sourced(_schedule(ctx, function), "functions", function.index, "schedule")
@@ -477,6 +555,31 @@ def _queue_trigger(function: Function, queue: str) -> awslambda.EventSourceMappi
         FunctionResponseTypes=["ReportBatchItemFailures"],
         Enabled=True,
         **batching,
+    )
+
+
+def _stream_trigger(function: Function, table: str) -> awslambda.EventSourceMapping:
+    """The table's stream in the primary stack, where the global table is (its StreamArn is
+    this region's replica's). One consumer, not one per region: every replica's stream carries
+    every change, replicated ones included, so a consumer per region would see each change
+    once per region."""
+    return awslambda.EventSourceMapping(
+        f"{ids.function(function.name)}StreamTrigger",
+        FunctionName=Ref(ids.function(function.name)),
+        EventSourceArn=GetAtt(ids.table(table), "StreamArn"),
+        # From the oldest record kept (24 hours), so nothing written before the mapping
+        # existed, or while it was failing, is skipped.
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=function.batch_size,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=STREAM_RETRIES,
+        DestinationConfig=awslambda.DestinationConfig(
+            OnFailure=awslambda.OnFailure(
+                Destination=GetAtt(ids.function_dead_letter_queue(function.name), "Arn")
+            )
+        ),
+        Enabled=True,
     )
 
 

@@ -129,6 +129,8 @@ def _function_services(function: Function) -> set[str]:
         services.add("sns")
     if access.metrics:
         services.add("monitoring")
+    # The spec's secrets: "secretsmanager" or "ssm", each the service's endpoint name.
+    services |= {secret.service for secret in function.secrets}
     # No "logs": Lambda ships function logs itself, outside the function's network.
     return services
 

@@ -18,6 +18,16 @@ whose PRIMARY is the first secondary and whose SECONDARY is the next link, and s
 last link's SECONDARY is the last secondary. DNS therefore answers with the first healthy
 region in `regions.primary, regions.secondaries` order. With one secondary there is no link.
 
+With `dns.routing: latency` (active-active) there is no chain: one latency record per region
+under the API name, each with the region's health check. Route 53 answers with the healthy
+record of lowest latency to the client and leaves out a record whose health check fails
+("Latency-based routing" and "How Amazon Route 53 chooses records when health checking is
+configured",
+https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-latency.html,
+https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-how-route-53-chooses-records.html):
+losing a region is the same detection (its health check) and traffic shift (the TTL) as a
+failover, without a PRIMARY or SECONDARY.
+
 The global stack also owns the failover topic: the primary region's health-check alarm
 notifies it (see alarms.py), and it invokes the failover function of the first secondary.
 """
@@ -107,7 +117,10 @@ def build(ctx: StackContext) -> Iterator[Item]:
             Value=Ref(ids.health_check(region)),
             Description=f"Route53 health check of the {region} load balancer",
         )
-    yield from _failover_records(spec)
+    if _dns(spec).latency:
+        yield from _latency_records(spec)
+    else:
+        yield from _failover_records(spec)
     if not spec.failover.region_switch:
         # The plan orchestrates instead (region_switch.py): nothing here invokes a function.
         yield from _failover_topic(ctx)
@@ -184,12 +197,37 @@ def dns_order(spec: Spec) -> tuple[str, ...]:
     return spec.regions.all
 
 
-def _failover_records(spec: Spec) -> Iterator[Item]:
+def _alias_zone_inbounds(spec: Spec) -> Iterator[Item]:
+    """Alias records name each load balancer's canonical hosted zone."""
     if _dns(spec).ttl_seconds is None:
         for region in dns_order(spec):
             yield _load_balancer_inbound(
                 spec, region, ids.LOAD_BALANCER_ZONE_OUTPUT, "Canonical hosted zone id"
             )
+
+
+def latency_record_id(region: str) -> str:
+    return f"LatencyRecord{ids.pascal(region)}"
+
+
+def _latency_records(spec: Spec) -> Iterator[Item]:
+    yield from _alias_zone_inbounds(spec)
+    records = [
+        _answer(
+            spec,
+            latency_record_id(region),
+            region,
+            Name=f"{_dns(spec).fqdn}.",
+            SetIdentifier=f"latency-{region}",
+            Region=region,
+        )
+        for region in spec.regions.all
+    ]
+    yield from sourced(records, "dns", "routing")
+
+
+def _failover_records(spec: Spec) -> Iterator[Item]:
+    yield from _alias_zone_inbounds(spec)
     order = dns_order(spec)
     last = len(order) - 2  # the link whose SECONDARY is the last region
     for link in range(last + 1):
@@ -245,11 +283,22 @@ def _chain_record(spec: Spec, logical_id: str, link: int) -> RecordSetType:
 
 
 def _record(spec: Spec, logical_id: str, failover: str, region: str, link: int) -> RecordSetType:
+    return _answer(
+        spec,
+        logical_id,
+        region,
+        Name=f"{chain_name(spec, link)}.",
+        SetIdentifier=set_identifier(failover, region),
+        Failover=failover,
+    )
+
+
+def _answer(spec: Spec, logical_id: str, region: str, **routing: str) -> RecordSetType:
+    """A record answering with `region`'s load balancer while its health check passes;
+    `routing` says under which name and routing policy."""
     common = {
         "HostedZoneId": zone_id(spec),
-        "Name": f"{chain_name(spec, link)}.",
-        "SetIdentifier": set_identifier(failover, region),
-        "Failover": failover,
+        **routing,
         "HealthCheckId": Ref(ids.health_check(region)),
     }
     if _dns(spec).ttl_seconds is not None:

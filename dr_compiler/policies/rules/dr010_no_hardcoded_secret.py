@@ -18,7 +18,7 @@ from typing import Any
 
 from dr_compiler.credentials import names_a_credential
 from dr_compiler.loader import format_path
-from dr_compiler.model import Bucket, Function, Queue, Spec, Table
+from dr_compiler.model import Bucket, Function, Queue, SecretRef, Spec, Table
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 Path = tuple[str | int, ...]
@@ -78,19 +78,41 @@ _YAML_KEYS: dict[tuple[type, str], Path] = {
     (Spec, "buckets"): ("storage", "buckets"),
     (Function, "trigger_queue"): ("trigger", "queue"),
     (Function, "trigger_alarm"): ("trigger", "alarm"),
+    (Function, "trigger_table"): ("trigger", "table"),
 }
 # Bookkeeping fields of the model that are not spec text.
 _NOT_SPEC = frozenset({"file", "files", "source_map", "index"})
 # Spec items a finding names (the waivable resource) when a secret is inside one.
 _NAMED = (Bucket, Function, Queue, Table)
-# Maps whose keys are free text and whose values are free text: a key hint counts there.
-_FREE_TEXT_MAPS = frozenset({("metadata", "tags")})
+# Maps whose keys and values are free text, where a credential-like key makes its value a
+# literal credential, with who can read the value: (path with "*" for any index, reader).
+_FREE_TEXT_MAPS: tuple[tuple[Path, str], ...] = (
+    (("metadata", "tags"), "tags are readable by anyone who can describe a resource"),
+    (
+        ("functions", "*", "environment"),
+        "environment variables are readable by anyone allowed lambda:GetFunctionConfiguration;"
+        " name it in the function's `secrets`",
+    ),
+)
+
+
+def _free_text_reader(parent: Path) -> str | None:
+    """Who can read a value of the free-text map at `parent`, or None if it is not one."""
+    for pattern, reader in _FREE_TEXT_MAPS:
+        if len(parent) == len(pattern) and all(
+            want in ("*", have) for want, have in zip(pattern, parent, strict=True)
+        ):
+            return reader
+    return None
 
 
 def _strings(value: Any, path: Path, owner: str | None) -> Iterator[tuple[Path, str, str | None]]:
     """(YAML path, string, name of the enclosing named item) of every string under `value`."""
     if isinstance(value, str):
         yield path, value, owner
+    elif isinstance(value, SecretRef):
+        # Written as a map: secrets.<variable>.<service>.
+        yield (*path[:-1], value.variable, value.service), value.name, owner
     elif dataclasses.is_dataclass(value):
         owner = value.name if isinstance(value, _NAMED) else owner
         for field in dataclasses.fields(value):
@@ -121,13 +143,15 @@ def check_spec(spec: Spec) -> Iterator[Violation]:
                 _resource(path, owner),
                 path=path,
             )
-        elif path[:-1] in _FREE_TEXT_MAPS and names_a_credential(str(path[-1])) and text:
-            yield Violation(
-                f"{where} is a literal credential: tags are readable by anyone who can describe "
-                "a resource; keep the secret in Secrets Manager",
-                _resource(path, owner),
-                path=path,
-            )
+        elif text and names_a_credential(str(path[-1])):
+            reader = _free_text_reader(path[:-1])
+            if reader is not None:
+                yield Violation(
+                    f"{where} is a literal credential: {reader}; keep the secret in "
+                    "Secrets Manager",
+                    _resource(path, owner),
+                    path=path,
+                )
 
 
 # ---------------------------------------------------------------------------------------------

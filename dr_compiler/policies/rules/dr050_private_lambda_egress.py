@@ -33,6 +33,7 @@ _ENDPOINT_OF_PREFIX = {
     "dynamodb": "dynamodb",
     "s3": "s3",
     "secretsmanager": "secretsmanager",
+    "ssm": "ssm",
     "rds": "rds",
     "sns": "sns",
     "cloudwatch": "monitoring",

@@ -6,6 +6,10 @@ trailing dot ignored) and Type. Each group has exactly one PRIMARY record, whose
 HealthCheckId references an AWS::Route53::HealthCheck of the same template, and exactly one
 SECONDARY record. With a spec, the spec's API name (dns.record + dns.zone) must have such a
 group.
+
+Latency records (a Region property, `dns.routing: latency`) have no PRIMARY or SECONDARY:
+Route 53 leaves out a record whose health check fails, so each one needs a HealthCheckId of a
+health check of the template; with a spec, the API name has one for every region.
 """
 
 from __future__ import annotations
@@ -48,10 +52,11 @@ def _records(template: TemplateDoc) -> Iterator[Record]:
                 yield Record(logical_id, ("RecordSets", index), record)
 
 
-def _groups(template: TemplateDoc) -> dict[tuple[str, str], list[Record]]:
+def _groups(template: TemplateDoc, policy: str = "Failover") -> dict[tuple[str, str], list[Record]]:
+    """Records of one routing policy (the property that marks it) by name and type."""
     groups: dict[tuple[str, str], list[Record]] = {}
     for record in _records(template):
-        if "Failover" not in record.props:
+        if policy not in record.props:
             continue
         name = rendered_name(record.props.get("Name"), template.region) or "?"
         key = (normalized(name), str(record.props.get("Type")))
@@ -87,39 +92,75 @@ def _group(
             yield _violation(
                 template, extra, f"failover record {name} {kind} has more than one {role} record"
             )
-    checks = {lid for lid, _ in template.resources(HEALTH_CHECK)}
     for record in primaries:
-        health_check = record.props.get("HealthCheckId")
-        if health_check is None:
-            yield _violation(
-                template,
-                record,
-                f"PRIMARY failover record {name} {kind} has no HealthCheckId: Route53 never "
-                "fails over from it",
-                "HealthCheckId",
-            )
-        elif not referenced_ids(health_check) & checks:
-            yield _violation(
-                template,
-                record,
-                f"PRIMARY failover record {name} {kind} HealthCheckId does not reference an "
-                f"{HEALTH_CHECK} of {template.file}",
-                "HealthCheckId",
-            )
+        yield from _health_checked(
+            template,
+            record,
+            f"PRIMARY failover record {name} {kind}",
+            "Route53 never fails over from it",
+        )
+
+
+def _health_checked(
+    template: TemplateDoc, record: Record, what: str, consequence: str
+) -> Iterator[Violation]:
+    health_check = record.props.get("HealthCheckId")
+    if health_check is None:
+        yield _violation(
+            template, record, f"{what} has no HealthCheckId: {consequence}", "HealthCheckId"
+        )
+    elif not referenced_ids(health_check) & {lid for lid, _ in template.resources(HEALTH_CHECK)}:
+        yield _violation(
+            template,
+            record,
+            f"{what} HealthCheckId does not reference an {HEALTH_CHECK} of {template.file}",
+            "HealthCheckId",
+        )
+
+
+def _latency_group(
+    template: TemplateDoc, key: tuple[str, str], records: list[Record]
+) -> Iterator[Violation]:
+    name, kind = key
+    for record in records:
+        region = record.props.get("Region")
+        yield from _health_checked(
+            template,
+            record,
+            f"latency record {name} {kind} for {region}",
+            f"Route53 keeps answering with {region} while it is down",
+        )
 
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     names: set[str] = set()
+    latency_regions: dict[str, set[str]] = {}
     global_templates = list(templates.by_phase("global"))
     for template in global_templates:
         groups = _groups(template)
         names |= {name for name, _ in groups}
         for key, records in sorted(groups.items()):
             yield from _group(template, key, records)
+        for key, records in sorted(_groups(template, "Region").items()):
+            latency_regions.setdefault(key[0], set()).update(
+                str(r.props.get("Region")) for r in records
+            )
+            yield from _latency_group(template, key, records)
     spec = templates.spec
-    if spec is None or spec.dns is None:
+    if spec is None or spec.dns is None or not global_templates:
         return
-    if global_templates and normalized(spec.dns.fqdn) not in names:
+    fqdn = normalized(spec.dns.fqdn)
+    if spec.dns.latency:
+        for region in spec.regions.all:
+            if region not in latency_regions.get(fqdn, set()):
+                yield Violation(
+                    f"no latency record for {region} under {spec.dns.fqdn} in the global "
+                    f"template: DNS never sends clients to {region}",
+                    spec.dns.fqdn,
+                    path=("dns", "routing"),
+                )
+        return
+    if fqdn not in names:
         yield Violation(
             f"no failover records for {spec.dns.fqdn} in the global template: DNS never "
             "moves the API to a secondary region",
@@ -146,7 +187,9 @@ RULE = Rule(
         "Compile with dr_compiler: the global stack gets one PRIMARY record for the primary "
         "region's load balancer with its health check, and one SECONDARY record for the "
         "standby, under dns.record.dns.zone. In a hand-written template give both records "
-        "the same Name and Type and the PRIMARY a HealthCheckId of an AWS::Route53::HealthCheck."
+        "the same Name and Type and the PRIMARY a HealthCheckId of an AWS::Route53::HealthCheck. "
+        "With dns.routing: latency the compiler writes a latency record per region instead; "
+        "give each one the HealthCheckId of its region's health check."
     ),
     docs="https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html",
     bad_example=(

@@ -112,6 +112,7 @@ def _api(spec: Spec) -> Iterator[Violation]:
         for role, present in (
             (f"is triggered by queue {function.trigger_queue}", function.trigger_queue),
             (f"is triggered by alarm {function.trigger_alarm}", function.trigger_alarm),
+            (f"is triggered by table {function.trigger_table}", function.trigger_table),
             (f"runs on schedule {function.schedule}", function.schedule),
             ("is the failover function", function.name == spec.failover.function),
         )

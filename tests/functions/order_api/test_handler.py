@@ -92,6 +92,19 @@ def test_an_invalid_order_is_refused_and_nothing_is_stored(
     assert queued() == []
 
 
+def test_the_quantity_limit_comes_from_the_spec_environment(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_QUANTITY", "5")
+    refused = post(api, {"order_id": "o-6", "sku": "SKU-1", "quantity": 6})
+    assert (refused["statusCode"], json.loads(refused["body"])) == (
+        400,
+        {"error": "quantity: 1 to 5"},
+    )
+    assert post(api, {"order_id": "o-5", "sku": "SKU-1", "quantity": 5})["statusCode"] == 201
+    assert [q["body"]["order_id"] for q in queued()] == ["o-5"]
+
+
 def test_health_answers_from_this_regions_table(
     api: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:

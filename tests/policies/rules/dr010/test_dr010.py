@@ -4,7 +4,8 @@ import io
 from pathlib import Path
 
 from dr_compiler import cli
-from tests.policies.ruletest import spec_findings, summary, template_findings
+from dr_compiler.pipeline import compile_with_packages, load_model, template_set
+from tests.policies.ruletest import set_findings, spec_findings, summary, template_findings
 
 HERE = Path(__file__).parent
 
@@ -83,3 +84,38 @@ def test_credential_named_tag_keys_fail_where_they_are_written() -> None:
         ("DR010", "metadata.tags.SecretKeyId", f"{spec}:8:18"),
         ("DR010", "metadata.tags.ApiKey1", f"{spec}:9:14"),
     }
+
+
+def test_literal_secrets_in_function_environment_fail_where_they_are_written() -> None:
+    spec = HERE / "bad_environment.yaml"
+    findings = spec_findings("DR010", spec)
+    assert summary(findings) == {
+        ("DR010", "payment-api", f"{spec}:12:22"),
+        ("DR010", "payment-api", f"{spec}:13:27"),
+        # Written as secrets.<variable>.secretsmanager, found there.
+        ("DR010", "payment-api", f"{spec}:16:40"),
+    }
+    assert {f.message for f in findings} == {
+        "functions[0].environment.UPLOAD_KEY_ID holds what looks like an AWS access key id: a "
+        "spec is committed and reviewed in plain text; keep the secret in Secrets Manager",
+        "functions[0].environment.PROVIDER_API_TOKEN is a literal credential: environment "
+        "variables are readable by anyone allowed lambda:GetFunctionConfiguration; name it in "
+        "the function's `secrets`; keep the secret in Secrets Manager",
+        "functions[0].secrets.LEGACY_DSN_ARN.secretsmanager holds what looks like a password "
+        "in a connection string: a spec is committed and reviewed in plain text; keep the "
+        "secret in Secrets Manager",
+    }
+
+
+def test_secret_references_in_function_environment_pass_at_both_levels() -> None:
+    spec = HERE / "good_environment.yaml"
+    assert spec_findings("DR010", spec) == []
+    compiled, _ = compile_with_packages(load_model(spec))
+    variables = compiled.stack("us-east-1").template["Resources"]["PaymentApiFunction"][
+        "Properties"
+    ]["Environment"]["Variables"]
+    assert variables["PROVIDER_TOKEN_ARN"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:us-east-1:${AWS::AccountId}:"
+        "secret:payments/provider-token"
+    }
+    assert set_findings("DR010", template_set(compiled)) == []

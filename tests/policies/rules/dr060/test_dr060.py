@@ -49,3 +49,36 @@ def test_a_global_template_without_failover_for_the_spec_api_name_fails_at_the_r
 
 def test_health_checked_primary_and_secondary_pairs_pass() -> None:
     assert template_findings("DR060", HERE / "good.us-east-1.global.json", spec_file=SPEC) == []
+
+
+LATENCY_SPEC = HERE / "latency.yaml"
+LATENCY_BAD = "latency_bad.us-east-1.global.json"
+
+
+def test_latency_records_without_health_checks_or_regions_fail() -> None:
+    findings = template_findings("DR060", HERE / LATENCY_BAD, spec_file=LATENCY_SPEC)
+    assert summary(findings) == {
+        # No health check: Route 53 keeps answering with the region it cannot see is down.
+        ("DR060", "LatencyRecordUsEast1", f"{LATENCY_BAD}: LatencyRecordUsEast1.HealthCheckId"),
+        # A "health check" that is the hosted zone.
+        ("DR060", "LatencyRecordEuWest1", f"{LATENCY_BAD}: LatencyRecordEuWest1.HealthCheckId"),
+        # The spec's secondary has no record: nothing sends clients there.
+        ("DR060", "api.payments.acmecorp.net", f"{LATENCY_SPEC}:6:12"),
+    }
+    assert sorted(f.message for f in findings) == [
+        "latency record api.payments.acmecorp.net A for eu-west-1 HealthCheckId does not "
+        f"reference an AWS::Route53::HealthCheck of {LATENCY_BAD}",
+        "latency record api.payments.acmecorp.net A for us-east-1 has no HealthCheckId: "
+        "Route53 keeps answering with us-east-1 while it is down",
+        "no latency record for us-west-2 under api.payments.acmecorp.net in the global "
+        "template: DNS never sends clients to us-west-2",
+    ]
+
+
+def test_a_health_checked_latency_record_per_region_passes() -> None:
+    good = HERE / "latency_good.us-east-1.global.json"
+    assert template_findings("DR060", good, spec_file=LATENCY_SPEC) == []
+    # Failover routing expected instead: the latency records are not a failover pair.
+    assert {f.resource for f in template_findings("DR060", good, spec_file=SPEC)} == {
+        "api.payments.acmecorp.net"
+    }
