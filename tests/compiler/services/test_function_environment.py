@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from dr_compiler.pipeline import BuildResult, build
+from tests.compiler.roles import policy_statements
 
 REPO = Path(__file__).resolve().parents[3]
 WORKER_ONLY = REPO / "tests" / "fixtures" / "worker-only.yaml"
@@ -79,8 +80,8 @@ def test_variables_hold_literals_and_each_regions_secret_arns(
 def test_role_reads_exactly_the_named_secrets_in_its_region(
     built: BuildResult, stack: str, region: str
 ) -> None:
-    (policy,) = _resources(built, stack)["OrderWorkerRole"]["Properties"]["Policies"]
-    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    resources = _resources(built, stack)
+    statements = {s["Sid"]: s for s in policy_statements(resources, "OrderWorkerRole")}
     assert statements["ReadSecretCarrierSecretArn"] == {
         "Sid": "ReadSecretCarrierSecretArn",
         "Effect": "Allow",

@@ -13,6 +13,7 @@ import yaml
 
 from dr_compiler.cli import run
 from dr_compiler.pipeline import BuildResult, build
+from tests.compiler.roles import policy_statements
 
 REPO = Path(__file__).resolve().parents[3]
 WORKER_ONLY = REPO / "tests" / "fixtures" / "worker-only.yaml"
@@ -79,8 +80,8 @@ def test_the_stream_invokes_the_function_in_the_primary_stack_only(built: BuildR
 
 
 def _statements(result: BuildResult, stack: str) -> dict[str, Any]:
-    (policy,) = _resources(result, stack)["OrderWorkerRole"]["Properties"]["Policies"]
-    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    resources = _resources(result, stack)
+    return {s["Sid"]: s for s in policy_statements(resources, "OrderWorkerRole")}
 
 
 def test_only_the_primary_role_reads_the_stream(built: BuildResult) -> None:
