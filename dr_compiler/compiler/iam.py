@@ -24,6 +24,8 @@ from troposphere import AWSObject, Ref, Sub
 from troposphere.iam import ManagedPolicy, Role
 
 from dr_compiler.compiler import ids
+from dr_compiler.compiler.plain import plain
+from dr_compiler.policies.cfn_roles import MANAGED_POLICY_MAX_CHARACTERS, managed_policy_length
 
 
 def policy(statements: Sequence[Statement]) -> Policy:
@@ -60,16 +62,44 @@ def role_with_policy(role_id: str, statements: Sequence[Statement], **role: Any)
     depend on the role, and a function could start before its permissions exist.
     Unnamed: CloudFormation names it after the stack and logical id, unique per account
     across every region's stack (IAM is global).
+
+    IAM refuses a managed policy over 6,144 characters (DR081 says where that comes from):
+    statements that would not fit in one go on in a second policy (`<Role>Policy2`), and so
+    on, in their order; a role may have 10 managed policies attached by default
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
     """
-    policy_id = ids.role_policy(role_id)
-    return [
-        ManagedPolicy(
-            policy_id,
-            Description=f"What {role_id} may do",
-            PolicyDocument=policy(statements),
-        ),
-        Role(role_id, ManagedPolicyArns=[Ref(policy_id)], **role),
-    ]
+    policy_ids = []
+    resources: list[AWSObject] = []
+    for number, chunk in enumerate(_fitting_chunks(statements), 1):
+        policy_id = ids.role_policy(role_id) + (str(number) if number > 1 else "")
+        policy_ids.append(policy_id)
+        resources.append(
+            ManagedPolicy(
+                policy_id,
+                Description=f"What {role_id} may do" + (f" (part {number})" if number > 1 else ""),
+                PolicyDocument=policy(chunk),
+            )
+        )
+    return [*resources, Role(role_id, ManagedPolicyArns=[Ref(p) for p in policy_ids], **role)]
+
+
+def _fitting_chunks(statements: Sequence[Statement]) -> list[list[Statement]]:
+    """`statements` in order, cut where a policy document would outgrow IAM's limit (the
+    estimate DR081 checks the templates with, so what the compiler splits DR081 passes)."""
+    if _length(list(statements)) <= MANAGED_POLICY_MAX_CHARACTERS:
+        return [list(statements)]  # nearly every role: one estimate, not one per statement
+    chunks: list[list[Statement]] = [[]]
+    for statement in statements:
+        candidate = [*chunks[-1], statement]
+        if chunks[-1] and _length(candidate) > MANAGED_POLICY_MAX_CHARACTERS:
+            chunks.append([statement])
+        else:
+            chunks[-1] = candidate
+    return chunks
+
+
+def _length(statements: list[Statement]) -> int:
+    return managed_policy_length(plain(policy(statements)))
 
 
 def service_trust(service: str) -> Policy:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, iam_statements, referenced_ids, text_of
 from dr_compiler.policies.cfn_imports import local_target
+from dr_compiler.policies.cfn_names import name_text, rendered
 from dr_compiler.policies.rule import TemplateDoc
 
 Statement = tuple[str, tuple[str | int, ...], Mapping[str, Any]]
@@ -77,3 +80,42 @@ def _attached(template: TemplateDoc, policy_id: str, role_id: str, attached: set
     return policy_id in attached or role_id in referenced_ids(
         resource.get("Properties", {}).get("Roles")
     )
+
+
+# IAM refuses a customer managed policy document over 6,144 characters, white space not
+# counted ("IAM and AWS STS quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); a role's inline
+# policies could hold 10,240, so holding a role's statements in one managed policy lowers the
+# limit its `access` must fit.
+MANAGED_POLICY_MAX_CHARACTERS = 6_144
+# The estimate renders pseudo parameters at their longest (the template's region is known)
+# and any other intrinsic (Ref, Fn::GetAtt, an Fn::Sub variable) as an ARN of ARN_BOUND
+# characters, above what the compiler's resources render to (names bounded by DR002).
+ARN_BOUND = 256
+# A region name no longer than any region's (ap-southeast-7 and the like have 14 characters),
+# for an estimate made before the template's region is known.
+REGION_BOUND = "x" * 20
+_PSEUDO_LONGEST = {"${AWS::AccountId}": "0" * 12, "${AWS::Partition}": "aws-us-gov"}
+
+
+def _rendered(value: Any, region: str) -> Any:
+    """`value` with each intrinsic replaced by the longest text it can render to."""
+    if isinstance(value, list):
+        return [_rendered(item, region) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    if not any(key == "Ref" or key.startswith("Fn::") for key in value):
+        return {key: _rendered(inner, region) for key, inner in value.items()}
+    text = name_text(value)
+    if text is None:
+        return "x" * ARN_BOUND
+    text = rendered(text, region)
+    for pseudo, longest in _PSEUDO_LONGEST.items():
+        text = text.replace(pseudo, longest)
+    return re.sub(r"\$\{[^}]*\}", "x" * ARN_BOUND, text)
+
+
+def managed_policy_length(document: Any, region: str = REGION_BOUND) -> int:
+    """The characters IAM counts in a policy document, estimated from above (the compiler
+    splits a role's statements by it, DR081 checks every template by it)."""
+    return len(json.dumps(_rendered(document, region), separators=(",", ":")))

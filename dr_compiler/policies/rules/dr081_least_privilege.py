@@ -5,15 +5,19 @@ managed policy but those a service is documented with (a second allow-list)."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dr_compiler import blocks
 from dr_compiler.policies.cfn import as_list, iam_statements
-from dr_compiler.policies.cfn_names import name_text, rendered
-from dr_compiler.policies.cfn_roles import actions, allows, aws_managed_policy, wildcard_actions
+from dr_compiler.policies.cfn_roles import (
+    MANAGED_POLICY_MAX_CHARACTERS,
+    actions,
+    allows,
+    aws_managed_policy,
+    managed_policy_length,
+    wildcard_actions,
+)
 from dr_compiler.policies.rule import (
     Level,
     Rule,
@@ -81,41 +85,6 @@ AWS_MANAGED_ALLOWED: dict[str, str] = {
     "AWSBackupServiceRolePolicyForS3Backup": "AWS Backup's service role policy for S3",
     "AWSBackupServiceRolePolicyForS3Restore": "AWS Backup's service role policy for S3",
 }
-
-
-# IAM refuses a customer managed policy document over 6,144 characters, white space not
-# counted ("IAM and AWS STS quotas",
-# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); a role's inline
-# policies could hold 10,240, so holding a role's statements in one managed policy lowers the
-# limit its `access` must fit.
-MANAGED_POLICY_MAX_CHARACTERS = 6_144
-# The estimate renders pseudo parameters at their longest (the template's region is known)
-# and any other intrinsic (Ref, Fn::GetAtt, an Fn::Sub variable) as an ARN of ARN_BOUND
-# characters, above what the compiler's resources render to (names bounded by DR002).
-ARN_BOUND = 256
-_PSEUDO_LONGEST = {"${AWS::AccountId}": "0" * 12, "${AWS::Partition}": "aws-us-gov"}
-
-
-def _rendered(value: Any, region: str) -> Any:
-    """`value` with each intrinsic replaced by the longest text it can render to."""
-    if isinstance(value, list):
-        return [_rendered(item, region) for item in value]
-    if not isinstance(value, Mapping):
-        return value
-    if not any(key == "Ref" or key.startswith("Fn::") for key in value):
-        return {key: _rendered(inner, region) for key, inner in value.items()}
-    text = name_text(value)
-    if text is None:
-        return "x" * ARN_BOUND
-    text = rendered(text, region)
-    for pseudo, longest in _PSEUDO_LONGEST.items():
-        text = text.replace(pseudo, longest)
-    return re.sub(r"\$\{[^}]*\}", "x" * ARN_BOUND, text)
-
-
-def managed_policy_length(document: Any, region: str) -> int:
-    """The characters IAM counts in a policy document, estimated from above."""
-    return len(json.dumps(_rendered(document, region), separators=(",", ":")))
 
 
 def _size_violations(template: TemplateDoc) -> Iterator[Violation]:
