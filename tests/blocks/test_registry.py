@@ -133,17 +133,6 @@ def test_every_compiled_resource_type_is_described() -> None:
     assert sorted(compiled - set(RESOURCE_KINDS)) == []
 
 
-# The one kept kind the compiler does not keep yet: the SNS subscription dead-letter queue
-# (compiler/services/sns.py subscription_dead_letter) sets no policy, so a production stack
-# deletion drops the failover alerts SNS could not deliver. Keeping it changes templates_out,
-# so it is left to a change of its own; the test fails once it is fixed, to drop these
-# entries. Only the builds with an automatic failover function subscribed to the topic have it.
-NOT_KEPT = {
-    "dev": {"FailoverTopicDeadLetterQueue"},
-    "prod": {"FailoverTopicDeadLetterQueue"},
-}
-
-
 def expected_policies(kind: ResourceKind, keeps_data: bool) -> tuple[str, str]:
     if kind.keeps not in (Keeps.DATA, Keeps.SNAPSHOT, Keeps.MESSAGES) or not keeps_data:
         return ("Delete", "Delete")
@@ -173,4 +162,4 @@ def test_compiled_resources_carry_their_kinds_policy(folder: str) -> None:
             if policies != expected:
                 astray.add(logical_id)
     assert {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup"} <= checked
-    assert astray == NOT_KEPT.get(folder, set())
+    assert astray == set()

@@ -16,6 +16,7 @@ from troposphere import AWSObject, GetAtt, Output, Ref
 from troposphere.sns import SubscriptionResource, Topic
 from troposphere.sqs import Queue, QueuePolicy
 
+from dr_compiler import blocks
 from dr_compiler.compiler import iam, ids
 from dr_compiler.compiler.context import Phase, StackContext, sourced
 from dr_compiler.compiler.naming import alert_topic_name
@@ -48,6 +49,9 @@ def subscription_dead_letter(ctx: StackContext, name: str, topic: Any) -> list[A
             QueueName=ctx.name(name),
             KmsMasterKeyId=ctx.key_arn,
             MessageRetentionPeriod=SUBSCRIPTION_DEAD_LETTER_RETENTION_SECONDS,
+            # Kept like every queue of the stack: a production stack deletion must not drop
+            # the failover alerts SNS could not deliver.
+            **ctx.data_policies(blocks.sqs.QUEUE),
         ),
         QueuePolicy(
             f"{queue_id}Policy",
