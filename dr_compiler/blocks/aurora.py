@@ -3,7 +3,14 @@ master credentials' secret (which outlives the cluster: a kept snapshot restores
 
 from __future__ import annotations
 
-from dr_compiler.blocks.descriptor import SNAPSHOT, BackupTarget, Block, Keeps, ResourceKind
+from dr_compiler.blocks.descriptor import (
+    SNAPSHOT,
+    BackupTarget,
+    Block,
+    CloudWatchMetric,
+    Keeps,
+    ResourceKind,
+)
 
 GLOBAL_CLUSTER = ResourceKind(
     "AWS::RDS::GlobalCluster",
@@ -34,6 +41,12 @@ SECRET_TARGET_ATTACHMENT = ResourceKind(
     "AWS::SecretsManager::SecretTargetAttachment", "secret attachment"
 )
 ROTATION_SCHEDULE = ResourceKind("AWS::SecretsManager::RotationSchedule", "rotation schedule")
+
+# Aurora publishes the lag only for a secondary cluster of a global database
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html).
+REPLICATION_LAG = CloudWatchMetric(
+    "AWS/RDS", "AuroraGlobalDBReplicationLag", ("DBClusterIdentifier",)
+)
 
 BLOCK = Block(
     "Aurora global database",
