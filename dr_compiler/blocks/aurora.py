@@ -12,6 +12,10 @@ from dr_compiler.blocks.descriptor import (
     ResourceKind,
 )
 
+# RDS cluster ARN: arn:aws:rds:region:account:cluster:name
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+DB_CLUSTER_BACKUP = BackupTarget("DBClusterArn", "DBClusterIdentifier", "rds", "cluster:{}")
+
 GLOBAL_CLUSTER = ResourceKind(
     "AWS::RDS::GlobalCluster",
     "Aurora global cluster",
@@ -24,9 +28,7 @@ DB_CLUSTER = ResourceKind(
     name_properties=("DBClusterIdentifier",),
     keeps=Keeps.SNAPSHOT,
     unset_deletion_policy=SNAPSHOT,
-    # RDS cluster ARN: arn:aws:rds:region:account:cluster:name
-    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
-    backup=BackupTarget("DBClusterArn", "DBClusterIdentifier", "rds", "cluster:{}"),
+    backup=DB_CLUSTER_BACKUP,
 )
 DB_INSTANCE = ResourceKind(
     "AWS::RDS::DBInstance", "Aurora instance", name_properties=("DBInstanceIdentifier",)

@@ -3,10 +3,12 @@ report order: `estimate`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
 from dr_compiler.loader import format_path
-from dr_compiler.model import Backup, Bucket, Spec, Table
+from dr_compiler.model import Backup, Bucket, Database, Spec, Table
 from dr_compiler.objectives.aws import (
     AURORA_REPLICATION_LAG,
     AURORA_SWITCHOVER,
@@ -45,28 +47,25 @@ def _estimate(
     )
 
 
-def _database(spec: Spec) -> ComponentEstimate:
-    assert spec.database is not None, "estimate() adds the database only when the spec has one"
+def _database(spec: Spec, component: str, database: Database) -> ComponentEstimate:
     lag = Figure(
         name="replication lag",
         seconds=AURORA_REPLICATION_LAG.seconds,
         source_url=AURORA_REPLICATION_LAG.url,
-        spec_inputs={"database.engine": spec.database.engine},
+        spec_inputs={"database.engine": database.engine},
         arithmetic="typically under 1 s",
         # Whoever promotes after a regional loss (the function or a person), the writes not
         # yet replicated are lost; only a switchover, which needs a healthy primary, is 0.
         note=f"{AURORA_REPLICATION_LAG.says}; {AURORA_SWITCHOVER.says}",
     )
     path = surviving_path(spec)
-    return _estimate(
-        spec, "database", "database", (lag,), path.steps, notes=(f"path: {path.name}",)
-    )
+    return _estimate(spec, component, "database", (lag,), path.steps, notes=(f"path: {path.name}",))
 
 
-def _table(spec: Spec, table: Table) -> ComponentEstimate:
+def _table(spec: Spec, component: str, table: Table) -> ComponentEstimate:
     rpo = _table_rpo(spec, table)
     label = f"table {table.name}"
-    return _estimate(spec, "tables", label, (rpo,), _dns_steps(spec))
+    return _estimate(spec, component, label, (rpo,), _dns_steps(spec))
 
 
 def _table_rpo(spec: Spec, table: Table) -> Figure:
@@ -115,9 +114,9 @@ def _table_rpo(spec: Spec, table: Table) -> Figure:
     )
 
 
-def _bucket(spec: Spec, bucket: Bucket) -> ComponentEstimate:
+def _bucket(spec: Spec, component: str, bucket: Bucket) -> ComponentEstimate:
     rto = _dns_steps(spec)
-    return _estimate(spec, "buckets", f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
+    return _estimate(spec, component, f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
 
 
 def _bucket_rpo(bucket: Bucket) -> Figure:
@@ -336,12 +335,26 @@ def _monitor_schedules(spec: Spec) -> list[Figure]:
     return figures
 
 
+STORE_ESTIMATORS: Mapping[str, Callable[[Spec, str, Any], ComponentEstimate]] = {
+    blocks.aurora.BLOCK.name: _database,
+    blocks.dynamodb.BLOCK.name: _table,
+    blocks.s3.BLOCK.name: _bucket,
+}
+"""The estimate of one store of each block judged under an objective component of its own
+(blocks.JUDGED_STORES), given that component."""
+
+
+def _store_estimates(spec: Spec) -> Iterator[ComponentEstimate]:
+    for block in blocks.JUDGED_STORES:
+        assert block.component is not None, "JUDGED_STORES have a component"
+        for store in block.instances(spec):
+            yield STORE_ESTIMATORS[block.name](spec, block.component, store)
+
+
 def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
-    """Every component's estimate, in report order."""
+    """Every component's estimate, in report order: the stores first (blocks order)."""
     return (
-        *((_database(spec),) if spec.database is not None else ()),
-        *(_table(spec, table) for table in spec.tables),
-        *(_bucket(spec, bucket) for bucket in spec.buckets),
+        *_store_estimates(spec),
         _backups(spec),
         *((_dns(spec),) if spec.dns is not None else ()),
         *_failover(spec),
