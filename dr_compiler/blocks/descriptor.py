@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Type hints only: at run time the blocks import nothing outside their package.
-    from dr_compiler.model import Spec
+    from dr_compiler.model import Objective, Spec
 
 # CloudFormation DeletionPolicy / UpdateReplacePolicy values
 # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html,
@@ -114,6 +114,12 @@ class Block:
     @property
     def primary(self) -> ResourceKind:
         return self.resources[0]
+
+    def objective(self, spec: Spec) -> Objective:
+        """The spec's objective for this block: its component's own, else the spec-wide one."""
+        if self.component is None:
+            raise ValueError(f"{self.name} is judged under no objective component")
+        return spec.objectives.for_component(self.component)
 
     def instances(self, spec: Spec) -> tuple[Any, ...]:
         """The components of this kind a spec declares: its collection's items, the one

@@ -4,9 +4,12 @@ for each store block (a new store kind without one fails here, not in a user's b
 
 from __future__ import annotations
 
+import pytest
+
 from dr_compiler import blocks
 from dr_compiler.blocks.descriptor import Keeps
 from dr_compiler.compiler.services.backup import STORE_ARNS
+from dr_compiler.model import Objective
 from dr_compiler.objectives.estimators import STORE_ESTIMATORS
 from dr_compiler.pipeline import load_model
 from dr_compiler.topology.build import STORE_NODES
@@ -46,3 +49,12 @@ def test_instances_are_the_specs_components_of_a_block() -> None:
     assert blocks.s3.BLOCK.instances(prod) == prod.buckets != ()
     assert blocks.sqs.BLOCK.instances(orders) == orders.queues != ()
     assert blocks.kms.BLOCK.instances(prod) == ()
+
+
+def test_a_blocks_objective_is_its_components_else_the_specs() -> None:
+    prod = load_model(PROD_SPEC)
+    assert blocks.s3.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=900)
+    assert blocks.backup.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=3600)
+    assert blocks.aurora.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=5)
+    with pytest.raises(ValueError, match="^queue is judged under no objective component$"):
+        blocks.sqs.BLOCK.objective(prod)

@@ -24,7 +24,7 @@ LAG_PATH = ("monitoring", "alarms", "replication_lag_ms")
 
 
 def rpo_ms(spec: Spec) -> int:
-    return spec.objectives.for_component("database").rpo_seconds * 1000
+    return blocks.aurora.BLOCK.objective(spec).rpo_seconds * 1000
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
