@@ -56,5 +56,5 @@ def test_a_blocks_objective_is_its_components_else_the_specs() -> None:
     assert blocks.s3.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=900)
     assert blocks.backup.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=3600)
     assert blocks.aurora.BLOCK.objective(prod) == Objective(rto_seconds=300, rpo_seconds=5)
-    with pytest.raises(ValueError, match="^queue is judged under no objective component$"):
+    with pytest.raises(ValueError, match=r"^queue is judged under no objective component$"):
         blocks.sqs.BLOCK.objective(prod)
