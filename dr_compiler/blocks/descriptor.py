@@ -62,7 +62,7 @@ class BackupTarget:
 class CloudWatchMetric:
     """A metric AWS publishes about resources of a kind: its namespace, its name and the
     dimensions that select one resource. The compiler's alarms and dashboard and the alarm
-    rules (DR031, DR032, DR064) read the same constant."""
+    rules (DR031, DR032, DR062, DR064) read the same constant."""
 
     namespace: str
     name: str
