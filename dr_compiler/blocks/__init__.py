@@ -57,6 +57,21 @@ BLOCKS: tuple[Block, ...] = (
     stack_set.BLOCK,
 )
 
+STORES: tuple[Block, ...] = (aurora.BLOCK, dynamodb.BLOCK, s3.BLOCK, sqs.BLOCK)
+"""The data stores a spec declares (its database, tables, buckets and queues), in BLOCKS
+order: every region holds its own copy, replica or instance of each. What handles every
+store (the backup selection, the objectives, the diagram) iterates these, `block.instances`
+of each, and keys its per-store function by block name; tests/blocks/test_consumers.py
+checks that each covers every store."""
+
+BACKED_UP: tuple[Block, ...] = tuple(
+    block for block in STORES if any(kind.backup is not None for kind in block.resources)
+)
+"""The stores whose resources AWS Backup selects (their kind has a `BackupTarget`, DR043)."""
+
+JUDGED_STORES: tuple[Block, ...] = tuple(block for block in STORES if block.component)
+"""The stores with an objective component of their own: one estimate per instance."""
+
 RESOURCE_KINDS: MappingProxyType[str, ResourceKind] = MappingProxyType(
     {kind.type: kind for block in BLOCKS for kind in block.resources}
 )

@@ -3,7 +3,18 @@ master credentials' secret (which outlives the cluster: a kept snapshot restores
 
 from __future__ import annotations
 
-from dr_compiler.blocks.descriptor import SNAPSHOT, BackupTarget, Block, Keeps, ResourceKind
+from dr_compiler.blocks.descriptor import (
+    SNAPSHOT,
+    BackupTarget,
+    Block,
+    CloudWatchMetric,
+    Keeps,
+    ResourceKind,
+)
+
+# RDS cluster ARN: arn:aws:rds:region:account:cluster:name
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+DB_CLUSTER_BACKUP = BackupTarget("DBClusterArn", "DBClusterIdentifier", "rds", "cluster:{}")
 
 GLOBAL_CLUSTER = ResourceKind(
     "AWS::RDS::GlobalCluster",
@@ -17,9 +28,7 @@ DB_CLUSTER = ResourceKind(
     name_properties=("DBClusterIdentifier",),
     keeps=Keeps.SNAPSHOT,
     unset_deletion_policy=SNAPSHOT,
-    # RDS cluster ARN: arn:aws:rds:region:account:cluster:name
-    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
-    backup=BackupTarget("DBClusterArn", "DBClusterIdentifier", "rds", "cluster:{}"),
+    backup=DB_CLUSTER_BACKUP,
 )
 DB_INSTANCE = ResourceKind(
     "AWS::RDS::DBInstance", "Aurora instance", name_properties=("DBInstanceIdentifier",)
@@ -34,6 +43,12 @@ SECRET_TARGET_ATTACHMENT = ResourceKind(
     "AWS::SecretsManager::SecretTargetAttachment", "secret attachment"
 )
 ROTATION_SCHEDULE = ResourceKind("AWS::SecretsManager::RotationSchedule", "rotation schedule")
+
+# Aurora publishes the lag only for a secondary cluster of a global database
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html).
+REPLICATION_LAG = CloudWatchMetric(
+    "AWS/RDS", "AuroraGlobalDBReplicationLag", ("DBClusterIdentifier",)
+)
 
 BLOCK = Block(
     "Aurora global database",

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type hints only: at run time the blocks import nothing outside their package.
+    from dr_compiler.model import Objective, Spec
 
 # CloudFormation DeletionPolicy / UpdateReplacePolicy values
 # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html,
@@ -51,6 +56,17 @@ class BackupTarget:
     name_property: str
     service: str
     resource: str
+
+
+@dataclass(frozen=True)
+class CloudWatchMetric:
+    """A metric AWS publishes about resources of a kind: its namespace, its name and the
+    dimensions that select one resource. The compiler's alarms and dashboard and the alarm
+    rules (DR031, DR032, DR062, DR064) read the same constant."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -98,3 +114,19 @@ class Block:
     @property
     def primary(self) -> ResourceKind:
         return self.resources[0]
+
+    def objective(self, spec: Spec) -> Objective:
+        """The spec's objective for this block: its component's own, else the spec-wide one."""
+        if self.component is None:
+            raise ValueError(f"{self.name} is judged under no objective component")
+        return spec.objectives.for_component(self.component)
+
+    def instances(self, spec: Spec) -> tuple[Any, ...]:
+        """The components of this kind a spec declares: its collection's items, the one
+        optional section (when present), or none without a spec collection."""
+        if self.spec_collection is None:
+            return ()
+        found = getattr(spec, self.spec_collection)
+        if found is None:
+            return ()
+        return found if isinstance(found, tuple) else (found,)

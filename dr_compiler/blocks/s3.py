@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dr_compiler.blocks.descriptor import BackupTarget, Block, Keeps, ResourceKind
+from dr_compiler.blocks.descriptor import BackupTarget, Block, CloudWatchMetric, Keeps, ResourceKind
 
 BUCKET = ResourceKind(
     "AWS::S3::Bucket",
@@ -14,5 +14,13 @@ BUCKET = ResourceKind(
     backup=BackupTarget("Arn", "BucketName", "s3", "{}"),
 )
 BUCKET_POLICY = ResourceKind("AWS::S3::BucketPolicy", "bucket policy")
+
+# Replication metrics, published per replication rule with exactly these dimensions
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html#s3-cloudwatch-replication-metrics).
+REPLICATION_DIMENSIONS = ("SourceBucket", "DestinationBucket", "RuleId")
+REPLICATION_FAILURES = CloudWatchMetric(
+    "AWS/S3", "OperationsFailedReplication", REPLICATION_DIMENSIONS
+)
+REPLICATION_LATENCY = CloudWatchMetric("AWS/S3", "ReplicationLatency", REPLICATION_DIMENSIONS)
 
 BLOCK = Block("bucket", (BUCKET, BUCKET_POLICY), spec_collection="buckets", component="buckets")

@@ -3,10 +3,13 @@ report order: `estimate`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from dr_compiler import blocks
+from dr_compiler.blocks.descriptor import Block
 from dr_compiler.loader import format_path
-from dr_compiler.model import Backup, Bucket, Spec, Table
+from dr_compiler.model import Backup, Bucket, Database, Spec, Table
 from dr_compiler.objectives.aws import (
     AURORA_REPLICATION_LAG,
     AURORA_SWITCHOVER,
@@ -27,17 +30,18 @@ from dr_compiler.schedules import EVENTBRIDGE_SCHEDULES_URL, UnsupportedSchedule
 
 def _estimate(
     spec: Spec,
-    component: str,
+    block: Block,
     label: str,
     rpo: tuple[Figure, ...],
     rto: tuple[Figure, ...],
     notes: tuple[str, ...] = (),
     not_counted: tuple[Figure, ...] = (),
 ) -> ComponentEstimate:
+    assert block.component is not None, f"{block.name} is judged under no component"
     return ComponentEstimate(
-        component=component,
+        component=block.component,
         label=label,
-        objective=spec.objectives.for_component(component),
+        objective=block.objective(spec),
         rpo=rpo,
         rto_steps=rto,
         notes=notes,
@@ -45,13 +49,12 @@ def _estimate(
     )
 
 
-def _database(spec: Spec) -> ComponentEstimate:
-    assert spec.database is not None, "estimate() adds the database only when the spec has one"
+def _database(spec: Spec, database: Database) -> ComponentEstimate:
     lag = Figure(
         name="replication lag",
         seconds=AURORA_REPLICATION_LAG.seconds,
         source_url=AURORA_REPLICATION_LAG.url,
-        spec_inputs={"database.engine": spec.database.engine},
+        spec_inputs={"database.engine": database.engine},
         arithmetic="typically under 1 s",
         # Whoever promotes after a regional loss (the function or a person), the writes not
         # yet replicated are lost; only a switchover, which needs a healthy primary, is 0.
@@ -59,14 +62,14 @@ def _database(spec: Spec) -> ComponentEstimate:
     )
     path = surviving_path(spec)
     return _estimate(
-        spec, "database", "database", (lag,), path.steps, notes=(f"path: {path.name}",)
+        spec, blocks.aurora.BLOCK, "database", (lag,), path.steps, notes=(f"path: {path.name}",)
     )
 
 
 def _table(spec: Spec, table: Table) -> ComponentEstimate:
     rpo = _table_rpo(spec, table)
     label = f"table {table.name}"
-    return _estimate(spec, "tables", label, (rpo,), _dns_steps(spec))
+    return _estimate(spec, blocks.dynamodb.BLOCK, label, (rpo,), _dns_steps(spec))
 
 
 def _table_rpo(spec: Spec, table: Table) -> Figure:
@@ -117,7 +120,7 @@ def _table_rpo(spec: Spec, table: Table) -> Figure:
 
 def _bucket(spec: Spec, bucket: Bucket) -> ComponentEstimate:
     rto = _dns_steps(spec)
-    return _estimate(spec, "buckets", f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
+    return _estimate(spec, blocks.s3.BLOCK, f"bucket {bucket.name}", (_bucket_rpo(bucket),), rto)
 
 
 def _bucket_rpo(bucket: Bucket) -> Figure:
@@ -182,7 +185,7 @@ def _backups(spec: Spec) -> ComponentEstimate:
         "data size: no RTO is estimated",
         *_isolated_copy_note(backup),
     )
-    return _estimate(spec, "backups", "backups", (rpo,), (), notes=notes)
+    return _estimate(spec, blocks.backup.BLOCK, "backups", (rpo,), (), notes=notes)
 
 
 def _isolated_copy_note(backup: Backup) -> tuple[str, ...]:
@@ -223,7 +226,7 @@ def _backup_period(expression: str, inputs: dict[str, Any]) -> Figure:
 
 
 def _dns(spec: Spec) -> ComponentEstimate:
-    return _estimate(spec, "dns", "dns", (), _dns_steps(spec))
+    return _estimate(spec, blocks.route53.BLOCK, "dns", (), _dns_steps(spec))
 
 
 def _dns_steps(spec: Spec) -> tuple[Figure, ...]:
@@ -273,7 +276,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
     estimates = [
         _estimate(
             spec,
-            "failover",
+            blocks.region_switch.BLOCK,
             "failover",
             (loss,),
             (*surviving.steps, *_dns_steps(spec)[1:]),
@@ -290,7 +293,7 @@ def _failover(spec: Spec) -> tuple[ComponentEstimate, ...]:
         estimates.append(
             _estimate(
                 spec,
-                "failover",
+                blocks.region_switch.BLOCK,
                 "failover (fastest path)",
                 (loss,),
                 (*fastest.steps, *_dns_steps(spec)[1:]),
@@ -336,12 +339,25 @@ def _monitor_schedules(spec: Spec) -> list[Figure]:
     return figures
 
 
+STORE_ESTIMATORS: Mapping[str, Callable[[Spec, Any], ComponentEstimate]] = {
+    blocks.aurora.BLOCK.name: _database,
+    blocks.dynamodb.BLOCK.name: _table,
+    blocks.s3.BLOCK.name: _bucket,
+}
+"""The estimate of one store of each block judged under an objective component of its own
+(blocks.JUDGED_STORES)."""
+
+
+def _store_estimates(spec: Spec) -> Iterator[ComponentEstimate]:
+    for block in blocks.JUDGED_STORES:
+        for store in block.instances(spec):
+            yield STORE_ESTIMATORS[block.name](spec, store)
+
+
 def estimate(spec: Spec) -> tuple[ComponentEstimate, ...]:
-    """Every component's estimate, in report order."""
+    """Every component's estimate, in report order: the stores first (blocks order)."""
     return (
-        *((_database(spec),) if spec.database is not None else ()),
-        *(_table(spec, table) for table in spec.tables),
-        *(_bucket(spec, bucket) for bucket in spec.buckets),
+        *_store_estimates(spec),
         _backups(spec),
         *((_dns(spec),) if spec.dns is not None else ()),
         *_failover(spec),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dr_compiler import blocks
 from dr_compiler.model import Spec
 from dr_compiler.objectives.aws import REGION_SWITCH_URL
 from dr_compiler.objectives.figures import Figure
@@ -54,7 +55,7 @@ def plan_steps(spec: Spec) -> tuple[PlanStep, ...]:
 def plan_objective_minutes(spec: Spec) -> int:
     """The plan's RecoveryTimeObjectiveMinutes: the failover objective in whole minutes,
     rounded up (the property takes 1 to 10080 minutes)."""
-    return max(1, math.ceil(spec.objectives.for_component("failover").rto_seconds / 60))
+    return max(1, math.ceil(blocks.region_switch.BLOCK.objective(spec).rto_seconds / 60))
 
 
 def plan_workflow_text(spec: Spec) -> str:

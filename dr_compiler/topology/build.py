@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-from dr_compiler.model import Function, Spec
+from dr_compiler import blocks
+from dr_compiler.model import Bucket, Database, Function, Queue, Spec, Table
 from dr_compiler.objectives.aws import ROUTE53_METRICS_REGION
 from dr_compiler.objectives.plan import plan_steps
 from dr_compiler.objectives.text import fmt_seconds
@@ -108,41 +110,9 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
             region,
             "alb",
         )
-    if spec.database is not None:
-        engine = "PostgreSQL" if "postgres" in spec.database.engine else "MySQL"
-        yield Node(
-            store_id("aurora", region),
-            "database",
-            f"Aurora {engine} {spec.database.engine_version}",
-            "writer cluster" if primary else "secondary cluster (reads)",
-            vid,
-            region,
-            "database",
-        )
-    for table in spec.tables:
-        yield Node(
-            store_id("table", region, table.name),
-            "table",
-            f"DynamoDB {table.name}",
-            f"replica ({table.consistency} consistency)",
-            rid,
-            region,
-            f"table:{table.name}",
-        )
-    for bucket in spec.buckets:
-        detail = "source" if primary else "replica"
-        if not bucket.replicated:
-            detail = "not replicated"
-        yield Node(
-            store_id("bucket", region, bucket.name),
-            "bucket",
-            f"S3 {bucket.name}",
-            detail,
-            rid,
-            region,
-            f"bucket:{bucket.name}",
-        )
-    yield from _queue_nodes(spec, region)
+    for block in blocks.STORES:
+        for store in block.instances(spec):
+            yield from STORE_NODES[block.name](spec, region, store)
     yield from _scheduled_nodes(spec, region)
     yield Node(
         store_id("vault", region),
@@ -165,32 +135,80 @@ def _region_nodes(spec: Spec, region: str) -> Iterator[Node]:
     )
 
 
-def _queue_nodes(spec: Spec, region: str) -> Iterator[Node]:
-    """Each queue, the functions it invokes right below it, then its dead-letter queue
+def _database_nodes(spec: Spec, region: str, database: Database) -> Iterator[Node]:
+    engine = "PostgreSQL" if "postgres" in database.engine else "MySQL"
+    yield Node(
+        store_id("aurora", region),
+        "database",
+        f"Aurora {engine} {database.engine_version}",
+        "writer cluster" if region == spec.regions.primary else "secondary cluster (reads)",
+        vpc_id(region),
+        region,
+        "database",
+    )
+
+
+def _table_nodes(spec: Spec, region: str, table: Table) -> Iterator[Node]:
+    yield Node(
+        store_id("table", region, table.name),
+        "table",
+        f"DynamoDB {table.name}",
+        f"replica ({table.consistency} consistency)",
+        region_id(region),
+        region,
+        f"table:{table.name}",
+    )
+
+
+def _bucket_nodes(spec: Spec, region: str, bucket: Bucket) -> Iterator[Node]:
+    detail = "source" if region == spec.regions.primary else "replica"
+    if not bucket.replicated:
+        detail = "not replicated"
+    yield Node(
+        store_id("bucket", region, bucket.name),
+        "bucket",
+        f"S3 {bucket.name}",
+        detail,
+        region_id(region),
+        region,
+        f"bucket:{bucket.name}",
+    )
+
+
+def _queue_nodes(spec: Spec, region: str, queue: Queue) -> Iterator[Node]:
+    """The queue, the functions it invokes right below it, then its dead-letter queue
     (sqs.py: every queue has one; lambda_functions.py: the event source mapping)."""
     rid = region_id(region)
-    for queue in spec.queues:
-        fifo = " (FIFO)" if queue.fifo else ""
-        yield Node(
-            store_id("queue", region, queue.name),
-            "queue",
-            f"SQS {queue.name}{fifo}",
-            f"visibility {queue.visibility_timeout_seconds} s",
-            rid,
-            region,
-            f"queue:{queue.name}",
-        )
-        for function in _consumers(spec, queue.name):
-            yield _worker_node(function, region, f"batches of {function.batch_size}")
-        yield Node(
-            store_id("dlq", region, queue.name),
-            "queue",
-            f"SQS {queue.name} DLQ",
-            "dead letters",
-            rid,
-            region,
-            f"dlq:{queue.name}",
-        )
+    fifo = " (FIFO)" if queue.fifo else ""
+    yield Node(
+        store_id("queue", region, queue.name),
+        "queue",
+        f"SQS {queue.name}{fifo}",
+        f"visibility {queue.visibility_timeout_seconds} s",
+        rid,
+        region,
+        f"queue:{queue.name}",
+    )
+    for function in _consumers(spec, queue.name):
+        yield _worker_node(function, region, f"batches of {function.batch_size}")
+    yield Node(
+        store_id("dlq", region, queue.name),
+        "queue",
+        f"SQS {queue.name} DLQ",
+        "dead letters",
+        rid,
+        region,
+        f"dlq:{queue.name}",
+    )
+
+
+STORE_NODES: Mapping[str, Callable[[Spec, str, Any], Iterator[Node]]] = {
+    blocks.aurora.BLOCK.name: _database_nodes,
+    blocks.dynamodb.BLOCK.name: _table_nodes,
+    blocks.s3.BLOCK.name: _bucket_nodes,
+    blocks.sqs.BLOCK.name: _queue_nodes,
+}
+"""A region's nodes of one store of each block (blocks.STORES), drawn in blocks order."""
 
 
 def _scheduled_nodes(spec: Spec, region: str) -> Iterator[Node]:

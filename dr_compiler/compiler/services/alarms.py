@@ -33,12 +33,14 @@ alarm reads the name with GetAtt QueueName instead of repeating that builder's n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeAlias
 
 from troposphere import AWSHelperFn, GetAtt, Ref
 from troposphere.cloudwatch import Alarm, MetricDimension
 
+from dr_compiler import blocks
+from dr_compiler.blocks.descriptor import CloudWatchMetric
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import (
@@ -65,14 +67,19 @@ def health_check_alarm(region: str) -> str:
     return f"HealthCheck{ids.pascal(region)}Alarm"
 
 
-def replication_dimensions(spec: Spec, bucket: str, region: str) -> dict[str, str]:
-    """Dimensions of S3's replication metrics for a bucket's rule replicating to `region`
-    (bucket names contain `${AWS::AccountId}`)."""
-    return {
-        "SourceBucket": bucket_name(spec, bucket, spec.regions.primary),
-        "DestinationBucket": bucket_name(spec, bucket, region),
-        "RuleId": ids.replication_rule(region),
-    }
+def replication_dimensions(spec: Spec, bucket: str, region: str) -> tuple[str, str, str]:
+    """Values of S3's replication metric dimensions (`blocks.s3.REPLICATION_DIMENSIONS`) for
+    a bucket's rule replicating to `region` (bucket names contain `${AWS::AccountId}`)."""
+    return (
+        bucket_name(spec, bucket, spec.regions.primary),
+        bucket_name(spec, bucket, region),
+        ids.replication_rule(region),
+    )
+
+
+def api_health_metric(spec: Spec) -> CloudWatchMetric:
+    """The health monitor's view of the API from each region (1 healthy, 0 not)."""
+    return CloudWatchMetric(metric_namespace(spec), PRIMARY_API_HEALTH_METRIC, ("Region",))
 
 
 def publishes_health_metrics(spec: Spec) -> bool:
@@ -105,9 +112,8 @@ def _alarm(
     *,
     name: str,
     description: str,
-    namespace: str,
-    metric: str,
-    dimensions: Mapping[str, DimensionValue],
+    metric: CloudWatchMetric,
+    dimensions: Sequence[DimensionValue],
     statistic: str,
     comparison: str,
     threshold: float,
@@ -117,7 +123,8 @@ def _alarm(
     evidence: tuple[int, int] | None = None,
     insufficient_data_actions: bool = False,
 ) -> Alarm:
-    """`evidence` is (M, N) for an alarm that needs M failing datapoints out of N."""
+    """`dimensions` are the values of the metric's dimensions, in its order; `evidence` is
+    (M, N) for an alarm that needs M failing datapoints out of N."""
     alert = ctx.ref(ids.ALERT_TOPIC)
     alarms = ctx.spec.monitoring.alarms
     extra: dict[str, object] = {}
@@ -129,9 +136,12 @@ def _alarm(
         logical_id,
         AlarmName=name,
         AlarmDescription=description,
-        Namespace=namespace,
-        MetricName=metric,
-        Dimensions=[MetricDimension(Name=k, Value=v) for k, v in dimensions.items()],
+        Namespace=metric.namespace,
+        MetricName=metric.name,
+        Dimensions=[
+            MetricDimension(Name=k, Value=v)
+            for k, v in zip(metric.dimensions, dimensions, strict=True)
+        ],
         Statistic=statistic,
         ComparisonOperator=comparison,
         Threshold=threshold,
@@ -166,9 +176,8 @@ def _function_alarms(ctx: StackContext) -> Iterator[Sourced]:
             f"{ids.pascal(name)}ErrorsAlarm",
             name=ctx.name(name, "errors"),
             description=f"{name} in {ctx.region}: {threshold} or more invocation errors per period",
-            namespace="AWS/Lambda",
-            metric="Errors",
-            dimensions={"FunctionName": function_name(ctx.spec, name)},
+            metric=blocks.lambda_functions.ERRORS,
+            dimensions=[function_name(ctx.spec, name)],
             statistic="Sum",
             comparison="GreaterThanOrEqualToThreshold",
             threshold=threshold,
@@ -190,9 +199,8 @@ def _queue_depth_alarm(
         logical_id,
         name=name,
         description=f"{owner} in {ctx.region}: {threshold} or more {held}",
-        namespace="AWS/SQS",
-        metric="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": queue},
+        metric=blocks.sqs.VISIBLE_MESSAGES,
+        dimensions=[queue],
         statistic="Maximum",
         comparison="GreaterThanOrEqualToThreshold",
         threshold=threshold,
@@ -251,9 +259,8 @@ def _custom_alarms(ctx: StackContext) -> Iterator[Sourced]:
             name=ctx.name(f"alarm-{custom.name}", regional=True),
             description=f"{custom.namespace} {custom.metric} {custom.statistic} "
             f"{custom.comparison} {custom.threshold:g} (monitoring.custom_alarms)",
-            namespace=custom.namespace,
-            metric=custom.metric,
-            dimensions=custom.dimensions,
+            metric=CloudWatchMetric(custom.namespace, custom.metric, tuple(custom.dimensions)),
+            dimensions=tuple(custom.dimensions.values()),
             statistic=custom.statistic,
             comparison=custom.comparison,
             threshold=custom.threshold,
@@ -274,9 +281,8 @@ def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:
             f"The health monitor in {ctx.region} cannot reach the API ({ctx.spec.dns.fqdn}) "
             "or is not reporting"
         ),
-        namespace=metric_namespace(ctx.spec),
-        metric=PRIMARY_API_HEALTH_METRIC,
-        dimensions={"Region": ctx.region},
+        metric=api_health_metric(ctx.spec),
+        dimensions=[ctx.region],
         statistic="Minimum",
         comparison="LessThanThreshold",
         threshold=1,
@@ -305,12 +311,8 @@ def _replication_failure_alarms(ctx: StackContext) -> Iterator[Sourced]:
                 f"{ids.pascal(bucket.name)}ReplicationFailures{ids.pascal(region)}Alarm",
                 name=ctx.name(bucket.name, "replication-failures", region),
                 description=f"Objects of {bucket.name} failed to replicate to {region}",
-                namespace="AWS/S3",
-                metric="OperationsFailedReplication",
-                dimensions={
-                    key: cfn(value)
-                    for key, value in replication_dimensions(spec, bucket.name, region).items()
-                },
+                metric=blocks.s3.REPLICATION_FAILURES,
+                dimensions=[cfn(v) for v in replication_dimensions(spec, bucket.name, region)],
                 statistic="Sum",
                 comparison="GreaterThanOrEqualToThreshold",
                 threshold=1,
@@ -333,9 +335,8 @@ def _replication_lag_alarm(ctx: StackContext) -> Iterator[Sourced]:
             f"Aurora global replication lag of {cluster} above {threshold} ms "
             f"(RPO {spec.objectives.rpo_seconds} s)"
         ),
-        namespace="AWS/RDS",
-        metric="AuroraGlobalDBReplicationLag",
-        dimensions={"DBClusterIdentifier": cluster},
+        metric=blocks.aurora.REPLICATION_LAG,
+        dimensions=[cluster],
         statistic="Maximum",
         comparison="GreaterThanThreshold",
         threshold=threshold,
@@ -364,9 +365,8 @@ def _health_check_alarms(ctx: StackContext, dns: Dns) -> Iterator[Sourced]:
                 f"({dns.health_check.protocol} {dns.health_check.path}) is failing"
                 + ("; starts the automatic failover" if automatic else "")
             ),
-            namespace="AWS/Route53",
-            metric="HealthCheckStatus",
-            dimensions={"HealthCheckId": Ref(ids.health_check(region))},
+            metric=blocks.route53.HEALTH_CHECK_STATUS,
+            dimensions=[Ref(ids.health_check(region))],
             statistic="Minimum",
             comparison="LessThanThreshold",
             threshold=1,
@@ -395,9 +395,8 @@ def _failover_trigger_alarm(ctx: StackContext) -> Iterator[Sourced]:
             f"API in {datapoints} of the last {periods} minutes; starts {starts} to "
             f"{ctx.region}"
         ),
-        namespace=metric_namespace(spec),
-        metric=PRIMARY_API_HEALTH_METRIC,
-        dimensions={"Region": ctx.region},
+        metric=api_health_metric(spec),
+        dimensions=[ctx.region],
         statistic="Minimum",
         comparison="LessThanThreshold",
         threshold=1,

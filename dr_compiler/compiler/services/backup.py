@@ -47,7 +47,7 @@ template, deployed with that account's own credentials (`dr-compiler bootstrap
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -82,7 +82,7 @@ from dr_compiler.compiler.naming import (
 from dr_compiler.compiler.services import access_logs
 from dr_compiler.compiler.suppressions import suppressions, write_metadata
 from dr_compiler.compiler.tagging import apply_tags, spec_tags
-from dr_compiler.model import Spec
+from dr_compiler.model import Bucket, Database, Spec, Table
 
 BACKUP_SELECTION = "BackupSelection"
 VAULT_OUTPUT = "BackupVaultArn"
@@ -217,24 +217,46 @@ def _selection(ctx: StackContext) -> BackupSelection:
 
 
 def _data_store_arns(ctx: StackContext) -> list[AWSHelperFn]:
-    """Every data store of this region: its cluster, each table (replica), each bucket.
-    Table and bucket ARNs are computed: in a secondary, the global table that owns the
-    replica lives in the primary stack, and the buckets in the base stack."""
+    """Every data store of this region AWS Backup selects (blocks.BACKED_UP): its cluster,
+    each table (replica), each bucket; and the access-log bucket."""
     spec = ctx.spec
     return [
-        *((GetAtt(ids.DB_CLUSTER, "DBClusterArn"),) if spec.database is not None else ()),
-        *(_table_arn(ctx, table.name) for table in spec.tables),
-        *(bucket_arn(spec, bucket.name, ctx.region) for bucket in spec.buckets),
+        *(
+            STORE_ARNS[block.name](ctx, store)
+            for block in blocks.BACKED_UP
+            for store in block.instances(spec)
+        ),
         # Audit logs are backed up promptly to media that is difficult to modify (PCI DSS
         # v4.0 10.3.3): the vault's recovery points.
         *((log_bucket_arn(spec, ctx.region),) if access_logs.has_log_bucket(spec) else ()),
     ]
 
 
-def _table_arn(ctx: StackContext, table: str) -> AWSHelperFn:
+def _cluster_arn(ctx: StackContext, database: Database) -> AWSHelperFn:
+    return GetAtt(ids.DB_CLUSTER, blocks.aurora.DB_CLUSTER_BACKUP.arn_attribute)
+
+
+def _table_arn(ctx: StackContext, table: Table) -> AWSHelperFn:
+    """In a secondary the global table that owns the replica lives in the primary stack: its
+    ARN is computed."""
+    target = blocks.dynamodb.GLOBAL_TABLE_BACKUP
     if ctx.phase is Phase.PRIMARY:
-        return GetAtt(ids.table(table), "Arn")
-    return arn("dynamodb", ctx.region, f"table/{table_name(ctx.spec, table)}")
+        return GetAtt(ids.table(table.name), target.arn_attribute)
+    name = table_name(ctx.spec, table.name)
+    return arn(target.service, ctx.region, target.resource.format(name))
+
+
+def _bucket_arn(ctx: StackContext, bucket: Bucket) -> AWSHelperFn:
+    """Computed: the buckets live in the base stack."""
+    return bucket_arn(ctx.spec, bucket.name, ctx.region)
+
+
+STORE_ARNS: Mapping[str, Callable[[StackContext, Any], AWSHelperFn]] = {
+    blocks.aurora.BLOCK.name: _cluster_arn,
+    blocks.dynamodb.BLOCK.name: _table_arn,
+    blocks.s3.BLOCK.name: _bucket_arn,
+}
+"""The ARN the selection names a store of each backed-up block by."""
 
 
 # The backup account's template (backup.isolated_copy)

@@ -14,11 +14,13 @@ with `${AWS::AccountId}` make it an Fn::Sub; nothing else in the body contains `
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from troposphere.cloudwatch import Dashboard
 
+from dr_compiler import blocks
+from dr_compiler.blocks.descriptor import CloudWatchMetric
 from dr_compiler.compiler.context import GLOBAL_REGION, Phase, Sourced, StackContext, sourced
 from dr_compiler.compiler.naming import (
     arn_text,
@@ -27,10 +29,9 @@ from dr_compiler.compiler.naming import (
     dead_letter_queue_name,
     function_name,
     health_check_name,
-    metric_namespace,
 )
 from dr_compiler.compiler.services.alarms import (
-    PRIMARY_API_HEALTH_METRIC,
+    api_health_metric,
     publishes_health_metrics,
     replication_dimensions,
 )
@@ -67,6 +68,13 @@ def dashboard_body(spec: Spec) -> str:
     ]
     placed = [_place(widget, index) for index, widget in enumerate(widgets)]
     return json.dumps({"widgets": placed}, sort_keys=True, separators=(",", ":"))
+
+
+def _metric_line(metric: CloudWatchMetric, values: Sequence[str], *options: Any) -> list[Any]:
+    """One line of a metric widget: namespace, metric name, each dimension and its value,
+    then the line's options."""
+    dimensions = [token for pair in zip(metric.dimensions, values, strict=True) for token in pair]
+    return [metric.namespace, metric.name, *dimensions, *options]
 
 
 def _place(widget: Widget, index: int) -> Widget:
@@ -120,7 +128,7 @@ def _replication_lag_widgets(spec: Spec) -> Iterator[Widget]:
             f"Aurora replication lag (ms) {region}",
             region,
             "Maximum",
-            [["AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", cluster]],
+            [_metric_line(blocks.aurora.REPLICATION_LAG, [cluster])],
             annotations={"horizontal": [{"label": "alarm threshold", "value": threshold}]},
         )
 
@@ -132,13 +140,9 @@ def _lambda_error_widgets(spec: Spec) -> Iterator[Widget]:
             region,
             "Sum",
             [
-                [
-                    "AWS/Lambda",
-                    "Errors",
-                    "FunctionName",
-                    function_name(spec, f.name),
-                    {"label": f.name},
-                ]
+                _metric_line(
+                    blocks.lambda_functions.ERRORS, [function_name(spec, f.name)], {"label": f.name}
+                )
                 for f in spec.functions
             ],
         )
@@ -153,13 +157,11 @@ def _dead_letter_queue_widgets(spec: Spec) -> Iterator[Widget]:
             region,
             "Maximum",
             [
-                [
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    "QueueName",
-                    dead_letter_queue_name(spec, q.name),
+                _metric_line(
+                    blocks.sqs.VISIBLE_MESSAGES,
+                    [dead_letter_queue_name(spec, q.name)],
                     {"label": q.name},
-                ]
+                )
                 for q in spec.queues
             ],
         )
@@ -176,19 +178,15 @@ def _s3_replication_widgets(spec: Spec) -> Iterator[Widget]:
             continue
         failures = []
         for region in spec.regions.secondaries:
-            dimensions = [
-                token
-                for pair in replication_dimensions(spec, bucket.name, region).items()
-                for token in pair
-            ]
+            dimensions = replication_dimensions(spec, bucket.name, region)
             yield _metric_widget(
                 f"S3 replication latency (s) {bucket.name} to {region}",
                 region,
                 "Maximum",
-                [["AWS/S3", "ReplicationLatency", *dimensions]],
+                [_metric_line(blocks.s3.REPLICATION_LATENCY, dimensions)],
             )
             failures.append(
-                ["AWS/S3", "OperationsFailedReplication", *dimensions, {"label": region}]
+                _metric_line(blocks.s3.REPLICATION_FAILURES, dimensions, {"label": region})
             )
         yield _metric_widget(f"S3 replication failures {bucket.name}", primary, "Sum", failures)
 
@@ -197,19 +195,13 @@ def _api_health_widgets(spec: Spec) -> Iterator[Widget]:
     """The health monitor's view of the API from each region (1 healthy, 0 not)."""
     if not publishes_health_metrics(spec):
         return
-    namespace = metric_namespace(spec)
+    metric = api_health_metric(spec)
     yield _metric_widget(
         "API health seen from each region",
         spec.regions.primary,
         "Minimum",
         [
-            [
-                namespace,
-                PRIMARY_API_HEALTH_METRIC,
-                "Region",
-                region,
-                {"label": region, "region": region},
-            ]
+            _metric_line(metric, [region], {"label": region, "region": region})
             for region in spec.regions.all
         ],
     )

@@ -17,14 +17,14 @@ from dr_compiler.model import Spec
 from dr_compiler.policies.cfn import alarm_metrics
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateSet, Violation
 
-ROUTE53_NAMESPACE = "AWS/Route53"
+ROUTE53_NAMESPACE = blocks.route53.HEALTH_CHECK_STATUS.namespace
 ROUTE53_METRICS_REGION = "us-east-1"
-REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
+REPLICATION_LAG_METRIC = blocks.aurora.REPLICATION_LAG.name
 LAG_PATH = ("monitoring", "alarms", "replication_lag_ms")
 
 
 def rpo_ms(spec: Spec) -> int:
-    return spec.objectives.for_component("database").rpo_seconds * 1000
+    return blocks.aurora.BLOCK.objective(spec).rpo_seconds * 1000
 
 
 def check_spec(spec: Spec) -> Iterator[Violation]:
@@ -53,7 +53,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
         namespaces = {namespace for namespace, _, _ in metrics}
         if ROUTE53_NAMESPACE in namespaces and template.region != ROUTE53_METRICS_REGION:
             yield Violation(
-                f"alarm {logical_id} watches an AWS/Route53 metric from {template.region}: "
+                f"alarm {logical_id} watches an {ROUTE53_NAMESPACE} metric from {template.region}: "
                 f"Route53 health-check metrics exist only in {ROUTE53_METRICS_REGION}",
                 logical_id,
                 template=template,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dr_compiler import blocks
+from dr_compiler.blocks.descriptor import CloudWatchMetric
 from dr_compiler.policies.cfn import alarm_metrics, as_list, get_att
 from dr_compiler.policies.cfn_imports import local_target
 from dr_compiler.policies.cfn_names import rendered_name, resource_name
@@ -90,11 +91,11 @@ def _metrics_by_region(templates: TemplateSet) -> dict[str, list[Metric]]:
 
 
 def _watched(
-    metrics: list[Metric], namespace: str, metric: str, dimensions: Mapping[str, Target]
+    metrics: list[Metric], metric: CloudWatchMetric, dimensions: Mapping[str, Target]
 ) -> bool:
     return any(
-        m.namespace == namespace
-        and m.name == metric
+        m.namespace == metric.namespace
+        and m.name == metric.name
         and all(
             key in m.dimensions and target.designated_by(m.template, m.dimensions[key])
             for key, target in dimensions.items()
@@ -107,20 +108,23 @@ def _shown(name: str | None) -> str:
     return f" ({name})" if name else ""
 
 
+def _no_alarm(metric: CloudWatchMetric) -> str:
+    """ "no AWS/SQS ApproximateNumberOfMessagesVisible alarm on its QueueName"."""
+    return f"no {metric.namespace} {metric.name} alarm on its {metric.dimensions[0]}"
+
+
 def _secondary_clusters(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     if template.phase != "attach":
         return
     for logical_id, _ in template.resources(blocks.aurora.DB_CLUSTER.type):
         name = resource_name(template, logical_id, "DBClusterIdentifier")
         target = Target(template, name, logical_id)
-        if not _watched(
-            metrics, "AWS/RDS", "AuroraGlobalDBReplicationLag", {"DBClusterIdentifier": target}
-        ):
+        lag = blocks.aurora.REPLICATION_LAG
+        if not _watched(metrics, lag, {"DBClusterIdentifier": target}):
             yield resource_violation(
                 template,
                 logical_id,
-                f"secondary Aurora cluster {logical_id}{_shown(name)} has no AWS/RDS "
-                "AuroraGlobalDBReplicationLag alarm on its DBClusterIdentifier",
+                f"secondary Aurora cluster {logical_id}{_shown(name)} has {_no_alarm(lag)}",
             )
 
 
@@ -128,12 +132,12 @@ def _functions(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violati
     for logical_id, _ in template.resources(blocks.lambda_functions.FUNCTION.type):
         name = resource_name(template, logical_id, "FunctionName")
         target = Target(template, name, logical_id)
-        if not _watched(metrics, "AWS/Lambda", "Errors", {"FunctionName": target}):
+        errors = blocks.lambda_functions.ERRORS
+        if not _watched(metrics, errors, {"FunctionName": target}):
             yield resource_violation(
                 template,
                 logical_id,
-                f"Lambda function {logical_id}{_shown(name)} has no AWS/Lambda Errors alarm "
-                "on its FunctionName",
+                f"Lambda function {logical_id}{_shown(name)} has {_no_alarm(errors)}",
             )
 
 
@@ -176,9 +180,7 @@ def _dead_letter_queues(template: TemplateDoc, metrics: list[Metric]) -> Iterato
             continue
         reported.add(key)
         target = Target(template, name, dlq_id, "QueueName")
-        if _watched(
-            metrics, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": target}
-        ):
+        if _watched(metrics, blocks.sqs.VISIBLE_MESSAGES, {"QueueName": target}):
             continue
         # A queue of another stack is reported where this template points at it.
         where, path = (
@@ -187,8 +189,8 @@ def _dead_letter_queues(template: TemplateDoc, metrics: list[Metric]) -> Iterato
         yield resource_violation(
             template,
             where,
-            f"dead-letter queue {dlq_id or name or arn} of {source_id} has no AWS/SQS "
-            "ApproximateNumberOfMessagesVisible alarm on its QueueName",
+            f"dead-letter queue {dlq_id or name or arn} of {source_id} has "
+            f"{_no_alarm(blocks.sqs.VISIBLE_MESSAGES)}",
             *path,
         )
 
@@ -224,12 +226,13 @@ def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Viola
                 dimensions["DestinationBucket"] = Target(template, destination)
             if isinstance(rule.get("Id"), str):
                 dimensions["RuleId"] = Target(template, rule["Id"])
-            if not _watched(metrics, "AWS/S3", "OperationsFailedReplication", dimensions):
+            failures = blocks.s3.REPLICATION_FAILURES
+            if not _watched(metrics, failures, dimensions):
                 yield resource_violation(
                     template,
                     logical_id,
                     f"bucket {logical_id} replication rule {rule.get('Id', index)} reports "
-                    "replication metrics but no AWS/S3 OperationsFailedReplication alarm "
+                    f"replication metrics but no {failures.namespace} {failures.name} alarm "
                     f"watches it (dimensions {', '.join(dimensions)})",
                     "ReplicationConfiguration",
                     "Rules",
@@ -240,12 +243,10 @@ def _replication(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Viola
 def _health_checks(template: TemplateDoc, metrics: list[Metric]) -> Iterator[Violation]:
     for logical_id, _ in template.resources(blocks.route53.HEALTH_CHECK.type):
         target = Target(template, None, logical_id)
-        if not _watched(metrics, "AWS/Route53", "HealthCheckStatus", {"HealthCheckId": target}):
+        status = blocks.route53.HEALTH_CHECK_STATUS
+        if not _watched(metrics, status, {"HealthCheckId": target}):
             yield resource_violation(
-                template,
-                logical_id,
-                f"health check {logical_id} has no AWS/Route53 HealthCheckStatus alarm on its "
-                "HealthCheckId",
+                template, logical_id, f"health check {logical_id} has {_no_alarm(status)}"
             )
 
 

@@ -44,7 +44,10 @@ def _alarms_notifying(template: TemplateDoc, topic_id: str) -> Iterator[tuple[st
         if topic_id not in local_topics(template, props.get("AlarmActions")):
             continue
         namespaces = {namespace for namespace, _, _ in alarm_metrics(props)}
-        regional = "AWS/Route53" not in namespaces or template.region == ROUTE53_METRICS_REGION
+        regional = (
+            blocks.route53.HEALTH_CHECK_STATUS.namespace not in namespaces
+            or template.region == ROUTE53_METRICS_REGION
+        )
         yield logical_id, regional
 
 

@@ -44,7 +44,7 @@ from dr_compiler.policies.rule import (
     resource_violation,
 )
 
-LAG_METRIC = "AuroraGlobalDBReplicationLag"
+LAG_METRIC = blocks.aurora.REPLICATION_LAG
 WORKLOAD_PHASES = ("primary", "attach")
 
 
@@ -55,13 +55,13 @@ def _lag_alarms(template: TemplateDoc) -> Iterator[tuple[str, Mapping[str, Any],
         clusters: set[str] = set()
         lag = False
         for _, metric, dimensions in alarm_metrics(props):
-            if metric != LAG_METRIC:
+            if metric != LAG_METRIC.name:
                 continue
             lag = True
             for dimension in as_list(dimensions):
                 if (
                     isinstance(dimension, Mapping)
-                    and dimension.get("Name") == "DBClusterIdentifier"
+                    and dimension.get("Name") in LAG_METRIC.dimensions
                 ):
                     clusters.add(name_text(dimension.get("Value")) or "")
         if lag:

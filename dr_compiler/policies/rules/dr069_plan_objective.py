@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dr_compiler import blocks
 from dr_compiler.objectives.plan import plan_objective_minutes
 from dr_compiler.policies.cfn_plans import plans
 from dr_compiler.policies.rule import (
@@ -30,7 +31,7 @@ def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     if spec is None:
         return
     wanted = plan_objective_minutes(spec)
-    seconds = spec.objectives.for_component("failover").rto_seconds
+    seconds = blocks.region_switch.BLOCK.objective(spec).rto_seconds
     for template, logical_id, props in plans(templates):
         declared = props.get("RecoveryTimeObjectiveMinutes")
         if declared != wanted:
