@@ -7,6 +7,7 @@ the server, as it would at any endpoint.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import urllib.request
@@ -144,9 +145,8 @@ def build(spec: Path, out_base: Path) -> None:
     adapt_build(out_base / "dev")
 
 
-@pytest.fixture
-def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A moto server with empty state, and the environment that points boto3 at it."""
+@contextlib.contextmanager
+def _moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -172,22 +172,46 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def deployment(moto_server: str, tmp_path: Path) -> Deployment:
-    """A fresh moto server with a built (not yet bootstrapped) spec."""
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server with empty state, and the environment that points boto3 at it."""
+    with _moto_server(monkeypatch) as endpoint:
+        yield endpoint
+
+
+def _deployment(folder: Path) -> Deployment:
     certificates = {
         region: client("acm", region).request_certificate(DomainName=DOMAIN)["CertificateArn"]
         for region in REGIONS
     }
-    spec = tmp_path / "moto.yaml"
+    spec = folder / "moto.yaml"
     write_spec(spec, certificates)
-    build(spec, tmp_path / "build")
-    return Deployment(spec, tmp_path / "build" / "dev")
+    build(spec, folder / "build")
+    return Deployment(spec, folder / "build" / "dev")
+
+
+def _deploy(deployment: Deployment) -> Deployment:
+    assert deployment.bootstrap().code == 0
+    result = deployment.deploy()
+    assert result.code == 0, result.out + result.err
+    return deployment
+
+
+@pytest.fixture(scope="module")
+def deployed_for_reading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """One deployment shared by a module's tests that only read it (each costs a moto
+    server, a build, a bootstrap and a deploy: about 3 s); a test that deploys again or
+    changes anything takes `deployed`, its own."""
+    with pytest.MonkeyPatch.context() as monkeypatch, _moto_server(monkeypatch):
+        yield _deploy(_deployment(tmp_path_factory.mktemp("deployed")))
+
+
+@pytest.fixture
+def deployment(moto_server: str, tmp_path: Path) -> Deployment:
+    """A fresh moto server with a built (not yet bootstrapped) spec."""
+    return _deployment(tmp_path)
 
 
 @pytest.fixture
 def deployed(deployment: Deployment) -> Deployment:
     """`deployment`, bootstrapped and deployed."""
-    assert deployment.bootstrap().code == 0
-    result = deployment.deploy()
-    assert result.code == 0, result.out + result.err
-    return deployment
+    return _deploy(deployment)

@@ -59,18 +59,6 @@ def test_status_lists_every_instance_and_what_is_not_deployed(deployment: Deploy
     ]
 
 
-@pytest.mark.e2e
-def test_drift_detection_names_the_call_moto_does_not_implement(deployed: Deployment) -> None:
-    # moto 5.2 has no DetectStackSetDrift: it answers with an HTML error page. The command
-    # must say which call failed, in one line, with exit code 2.
-    result = deployed.cli("status", str(deployed.spec), "--drift")
-
-    assert result.code == 2
-    assert result.err.splitlines()[-1].startswith(
-        "error: dr-compiler: cloudformation:DetectStackSetDrift: unreadable response"
-    )
-
-
 def test_many_instances_are_summed_up_and_the_unhealthy_listed() -> None:
     rows = [
         InstanceStatus(
