@@ -29,6 +29,7 @@ const logs = require('aws-cdk-lib/aws-logs');
 const rds = require('aws-cdk-lib/aws-rds');
 const route53 = require('aws-cdk-lib/aws-route53');
 const s3 = require('aws-cdk-lib/aws-s3');
+const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
 const sns = require('aws-cdk-lib/aws-sns');
 const subscriptions = require('aws-cdk-lib/aws-sns-subscriptions');
 const sqs = require('aws-cdk-lib/aws-sqs');
@@ -289,6 +290,16 @@ function addDatabase(stack, region, base) {
       storageEncrypted: true, deletionProtection: true,
     });
     cfnCluster.globalClusterIdentifier = global.ref;
+    // Secrets Manager hosted rotation every 30 days, in the private subnets with the Lambda
+    // security group, as ours compiles it (the template gets the SecretsManager transform).
+    cluster.secret.addRotationSchedule('DatabaseSecretRotation', {
+      automaticallyAfter: Duration.days(30),
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        vpc: base.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [base.lambdaSg],
+      }),
+    });
   } else {
     // A secondary cluster takes its master credentials from the global database: no secret.
     cfnCluster.globalClusterIdentifier = GLOBAL_CLUSTER_ID;
