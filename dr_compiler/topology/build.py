@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from dr_compiler import blocks
-from dr_compiler.model import Bucket, Database, Function, Queue, Spec, Table
+from dr_compiler.model import Bucket, Database, Dns, Function, Queue, Spec, Table
 from dr_compiler.objectives.aws import ROUTE53_METRICS_REGION
 from dr_compiler.objectives.plan import plan_steps
 from dr_compiler.objectives.text import fmt_seconds
@@ -56,7 +56,7 @@ def build_graph(spec: Spec) -> Graph:
     if spec.dns is not None:
         # No public API: no DNS to move and nothing automatic to start a failover.
         nodes += [
-            Node(DNS_NODE, "dns", "Route 53 failover", spec.dns.fqdn, parent=GLOBAL),
+            Node(DNS_NODE, "dns", f"Route 53 {_routing(spec.dns)}", spec.dns.fqdn, parent=GLOBAL),
             _orchestrator_node(spec),
         ]
     for region in spec.regions.all:
@@ -357,6 +357,10 @@ def _period_text(schedule: str) -> str:
     if seconds % 60 == 0:
         return f"{int(seconds // 60)} min"
     return fmt_seconds(seconds)
+
+
+def _routing(dns: Dns) -> str:
+    return "latency routing" if dns.latency else "failover"
 
 
 def _failover_edges(spec: Spec) -> Iterator[Edge]:

@@ -31,7 +31,7 @@ EDGE_NAMES = {
     STORAGE_REPLICATION: "S3 replication",
     BACKUP_COPY: "backup copy",
     PEERING: "VPC peering",
-    DNS: "DNS failover routing",
+    DNS: "DNS routing",
     FAILOVER: "automatic failover path",
     PROBE: "probe of the primary API",
     TRIGGER: "queue invokes its function",

@@ -85,6 +85,8 @@ def test_diagram_draws_every_region_as_a_latency_answer(built: BuildResult) -> N
     graph = build_graph(built.compiled.spec)
     answers = {(e.target, e.label) for e in graph.edges if e.source == "dns" and e.kind == "dns"}
     assert answers == {("alb_us_east_1", "latency"), ("alb_us_west_2", "latency")}
+    (dns,) = (n for n in graph.nodes if n.id == "dns")
+    assert dns.title == "Route 53 latency routing"
 
 
 @pytest.mark.parametrize(
