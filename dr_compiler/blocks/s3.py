@@ -14,5 +14,13 @@ BUCKET = ResourceKind(
     backup=BackupTarget("Arn", "BucketName", "s3", "{}"),
 )
 BUCKET_POLICY = ResourceKind("AWS::S3::BucketPolicy", "bucket policy")
+REVERSE_REPLICATION = ResourceKind("Custom::BucketReplication", "reverse bucket replication")
+"""A secondary's bucket replicating back to the primary's, written by a function from the
+secondary's attach stack (compiler/services/reverse_replication.py)."""
 
-BLOCK = Block("bucket", (BUCKET, BUCKET_POLICY), spec_collection="buckets", component="buckets")
+BLOCK = Block(
+    "bucket",
+    (BUCKET, BUCKET_POLICY, REVERSE_REPLICATION),
+    spec_collection="buckets",
+    component="buckets",
+)

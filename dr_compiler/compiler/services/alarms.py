@@ -50,7 +50,7 @@ from dr_compiler.compiler.naming import (
     health_check_name,
     metric_namespace,
 )
-from dr_compiler.compiler.services import bucket_emptier, failover, sns
+from dr_compiler.compiler.services import bucket_emptier, failover, reverse_replication, sns
 from dr_compiler.model import Dns, Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
@@ -155,6 +155,8 @@ def _functions_here(ctx: StackContext) -> list[tuple[str, tuple[str | int, ...]]
         found += [(f.name, ("functions", f.index)) for f in ctx.spec.functions]
     if bucket_emptier.deployed_in(ctx):
         found.append((bucket_emptier.FUNCTION, ("lifecycle", "force_destroy")))
+    if reverse_replication.deployed_in(ctx):
+        found.append((reverse_replication.FUNCTION, ("storage", "buckets")))
     return found
 
 
