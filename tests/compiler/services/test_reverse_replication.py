@@ -126,3 +126,20 @@ def test_outside_production_the_runbook_configures_it(
     compiled: CompiledSpec = request.getfixturevalue(fixture)
     assert of_type(compiled, "Custom::BucketReplication") == {}
     assert "ReverseReplicationFunction" not in resources(compiled, ATTACH)
+
+
+def test_failures_of_the_reverse_rule_raise_an_alarm_where_s3_publishes_them(
+    compiled_prod: CompiledSpec,
+) -> None:
+    attach = resources(compiled_prod, ATTACH)
+    alarm = attach["DocumentsReplicationFailuresUsEast1Alarm"]["Properties"]
+    assert alarm["MetricName"] == "OperationsFailedReplication"
+    assert alarm["Dimensions"] == [
+        {"Name": "SourceBucket", "Value": {"Fn::Sub": SECONDARY_BUCKET}},
+        {
+            "Name": "DestinationBucket",
+            "Value": {"Fn::Sub": "payments-documents-${AWS::AccountId}-us-east-1-prod"},
+        },
+        {"Name": "RuleId", "Value": attach[REVERSE]["Properties"]["RuleId"]},
+    ]
+    assert alarm["AlarmActions"] == [{"Fn::ImportValue": "payments-us-west-2-base-prod-AlertTopic"}]
