@@ -12,17 +12,19 @@ primary's bucket. Each secondary's attach stack, which deploys after the primary
 PutBucketReplication on the secondary's bucket with the base stack's reverse replication
 role (services/s3.py), and DeleteBucketReplication when the stack goes.
 
-The base stack's Bucket has no ReplicationConfiguration property, and CloudFormation
-updates a resource only for the properties that changed in the template ("Update behaviors
-of stack resources",
-https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html),
-so a later update of the base stack does not remove what the custom resource wrote. No
-source states in so many words what the S3 bucket handler does with a replication
-configuration it never set; the handler's own update path is not public for AWS::S3::Bucket.
+The base stack's Bucket has no ReplicationConfiguration property. CloudFormation updates
+only the resources whose template changed ("Resources that haven't changed run without
+disruption", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html),
+so base stack updates that leave the bucket alone keep what the custom resource wrote. No
+source found says whether the S3 bucket handler, updating other properties of the bucket,
+removes a replication configuration the template never set (the handler is not public); if
+it did, nothing here would rewrite it until this resource's properties change. The
+runbook's check after a failover (get-bucket-replication) is what catches that.
 
-Replicas are not replicated again, so the two directions do not loop; with replica
-modification sync on in both directions, metadata changes made to either copy reach the
-other (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-for-metadata-changes.html).
+S3 documents two-way replication as exactly this pair of rules, one per direction, with
+replica modification sync on each so metadata changes made to either copy reach the other
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/mrap-create-two-way-replication-rules.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-for-metadata-changes.html).
 """
 
 from __future__ import annotations
