@@ -388,6 +388,15 @@ class Spec:
         return next((f for f in self.functions if f.name == self.failover.function), None)
 
     @property
+    def reverse_replicated_buckets(self) -> tuple[Bucket, ...]:
+        """Buckets whose secondary copies replicate back to the primary all the time, so
+        writes made in a secondary during a failover reach the primary at failback: compiled
+        in production (a custom resource per secondary); elsewhere the runbook sets it up."""
+        if not (self.metadata.production and self.regions.secondaries):
+            return ()
+        return tuple(b for b in self.buckets if b.replicated)
+
+    @property
     def rotation_days(self) -> int:
         """Days between rotations of the database secret; 0: no database, or rotation off."""
         return self.database.rotation_days if self.database is not None else 0

@@ -1,6 +1,6 @@
 """The one place that knows where files outside the package live.
 
-`schemas/` and the compiler's own function (`functions/bucket_emptier`) sit beside the
+`schemas/` and the compiler's own functions (`functions/bucket_emptier`) sit beside the
 package in a checkout, which an editable install keeps; a wheel installs them as data files
 under `<prefix>/share/dr-compiler/` (setup.cfg, [options.data_files]). Function sources of a
 spec resolve against the spec's project root: the nearest ancestor of the spec file that
@@ -10,11 +10,12 @@ holds `.git`, `pyproject.toml` or `setup.cfg`, else the current directory.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dr_compiler.model import Metadata
+    from dr_compiler.model import Metadata, Spec
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_NAME = "dr-spec.schema.json"
@@ -35,6 +36,42 @@ BUCKET_EMPTIER_FUNCTION = "bucket-emptier"
 BUCKET_EMPTIER_HANDLER = "handler.main"
 """The compiler's own function (emptying buckets before a destroy): its name and handler live
 here, beside its source, so rules (DR070) read them without loading the compiler."""
+REVERSE_REPLICATION_FUNCTION = "reverse-replication"
+REVERSE_REPLICATION_HANDLER = "handler.replication"
+"""The compiler's function behind the reverse replication of production buckets; its code
+shares the bucket emptier's package (and its CloudFormation response code)."""
+
+
+@dataclass(frozen=True)
+class CompilerFunction:
+    """A function the compiler deploys on its own account, from BUCKET_EMPTIER_SOURCE."""
+
+    name: str
+    handler: str
+    path: tuple[str | int, ...]
+    """The spec path that asks for it."""
+
+
+def compiler_functions(spec: Spec) -> tuple[CompilerFunction, ...]:
+    """The compiler's own functions this spec deploys."""
+    found = []
+    if spec.force_destroy:
+        found.append(
+            CompilerFunction(
+                BUCKET_EMPTIER_FUNCTION, BUCKET_EMPTIER_HANDLER, ("lifecycle", "force_destroy")
+            )
+        )
+    if spec.reverse_replicated_buckets:
+        found.append(
+            CompilerFunction(
+                REVERSE_REPLICATION_FUNCTION,
+                REVERSE_REPLICATION_HANDLER,
+                ("storage", "buckets"),
+            )
+        )
+    return tuple(found)
+
+
 """The compiler's own function behind force_destroy: it ships with the compiler, not with
 the spec's project."""
 

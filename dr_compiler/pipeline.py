@@ -19,6 +19,7 @@ from dr_compiler.model import Spec, build_model
 from dr_compiler.packaging import FunctionPackage, package_function
 from dr_compiler.paths import (
     BUCKET_EMPTIER_SOURCE,
+    compiler_functions,
     display_path,
     output_dir,
     project_root_for,
@@ -31,8 +32,6 @@ from dr_compiler.schema import validate
 
 if TYPE_CHECKING:
     from dr_compiler.compiler.stage import CompiledSpec
-
-BUCKET_EMPTIER = "bucket-emptier"
 
 
 def load_model(path: str | Path, today: date | None = None) -> Spec:
@@ -62,8 +61,7 @@ def function_sources(spec: Spec) -> dict[str, Path]:
     """Function name -> source folder of every function the templates deploy."""
     root = project_root_for(spec.file)
     sources = {f.name: root / f.source for f in spec.functions}
-    if spec.force_destroy:
-        sources[BUCKET_EMPTIER] = BUCKET_EMPTIER_SOURCE
+    sources.update((f.name, BUCKET_EMPTIER_SOURCE) for f in compiler_functions(spec))
     return sources
 
 

@@ -27,14 +27,16 @@ command and the spec line it comes from:
   have replicated to the promoted cluster: the step after the promotion checks, and resets
   the promoted cluster's master password to the secret's (ModifyDBCluster
   MasterUserPassword, valid for Aurora clusters);
-- bucket replication back to the primary: the role is compiled into each secondary's base
-  stack, but the configuration names a destination that must already exist with versioning
-  on (https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
+- bucket replication back to the primary outside production: the role is compiled into each
+  secondary's base stack, but the configuration names a destination that must already exist
+  with versioning on (https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
   the primary's bucket, which deploys after that base stack (the same ordering that puts the
-  replica buckets before the primary's, DESIGN "Stacks, regions and StackSets"); it also only
-  makes sense once the old primary region answers again;
+  replica buckets before the primary's, DESIGN "Stacks, regions and StackSets"). Production
+  compiles it (a custom resource in each secondary's attach stack,
+  compiler/services/reverse_replication.py), so the runbook only checks it, and before
+  failback waits for it to drain; objects whose replication FAILED need S3 Batch Replication;
 - failback: a managed switchover back once the old primary has rejoined as a secondary, and
-  undoing the reverse replication.
+  undoing the runbook's own reverse replication.
 
 With `failover.orchestrator: region_switch` the ARC Region switch plan replaces the manual
 promotion and switchover commands: the runbook starts (or follows) the plan's execution in
@@ -53,6 +55,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dr_compiler.compiler.ids import replication_rule
 from dr_compiler.compiler.naming import (
     bucket_name,
     db_cluster_identifier,
@@ -414,7 +417,73 @@ def _password_check_steps(spec: Spec, target: str) -> list[Step]:
 
 
 def _bucket_steps_after(spec: Spec, target: str) -> list[Step]:
-    return [_reverse_replication(spec, b, target) for b in spec.buckets if b.replicated]
+    compiled = spec.reverse_replicated_buckets
+    return [
+        _check_reverse_replication(spec, b, target)
+        if b in compiled
+        else _reverse_replication(spec, b, target)
+        for b in spec.buckets
+        if b.replicated
+    ]
+
+
+def _check_reverse_replication(spec: Spec, bucket: Bucket, target: str) -> Step:
+    primary = spec.regions.primary
+    source = _account_text(bucket_name(spec, bucket.name, target))
+    return Step(
+        f"Check that bucket {bucket.name} replicates back to {primary}",
+        f"Objects written in {target} after the failover exist only there until they reach "
+        f"{primary}. The reverse replication is compiled ({target}'s attach stack writes it); "
+        f"its rule {replication_rule(primary)} must be listed and Enabled. While {primary} "
+        "is down, S3 keeps those objects PENDING and replicates them when it answers again.",
+        (
+            f'aws s3api get-bucket-replication --region {target} --bucket "{source}" '
+            "--query 'ReplicationConfiguration.Rules[].[ID,Status]'",
+        ),
+        ("storage", "buckets", bucket.index, "replication"),
+    )
+
+
+def _drain_reverse_replication(spec: Spec, target: str) -> list[Step]:
+    """Before failback: what was written in `target` has reached the primary."""
+    return [_drain_step(spec, b, target) for b in spec.reverse_replicated_buckets]
+
+
+def _drain_step(spec: Spec, bucket: Bucket, target: str) -> Step:
+    primary = spec.regions.primary
+    dimensions = " ".join(
+        f"Name={key},Value={_account_text(value)}"
+        for key, value in (
+            ("SourceBucket", bucket_name(spec, bucket.name, target)),
+            ("DestinationBucket", bucket_name(spec, bucket.name, primary)),
+            ("RuleId", replication_rule(primary)),
+        )
+    )
+    window = '--start-time "$(date -u -d \'-1 hour\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)"'
+    return Step(
+        f"Wait until bucket {bucket.name} has replicated back to {primary}",
+        f"Before sending writes back to {primary}: {target}'s pending replication operations "
+        "must be down to 0. Objects whose replication FAILED (a permission or KMS problem, "
+        "never an unavailable region) are not retried by S3; replicate them with S3 Batch "
+        "Replication, whose manifest can select the FAILED ones "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html, "
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html).",
+        tuple(
+            f"aws cloudwatch get-metric-statistics --region {target} --namespace AWS/S3 "
+            f"--metric-name {metric} --dimensions {dimensions} --statistics {statistic} "
+            f"--period 300 {window}"
+            for metric, statistic in (
+                ("OperationsPendingReplication", "Maximum"),
+                ("OperationsFailedReplication", "Sum"),
+            )
+        ),
+        ("storage", "buckets", bucket.index, "replication"),
+    )
+
+
+def _account_text(name: str) -> str:
+    """A computed name as the runbook's shell text: the account id from $ACCOUNT_ID."""
+    return name.replace("${AWS::AccountId}", ACCOUNT)
 
 
 def _health_check_id_command(spec: Spec) -> str:
@@ -502,14 +571,19 @@ def _dns_failback_steps(spec: Spec) -> list[Step]:
             )
         ]
     )
-    return steps + _stop_reverse_replication(spec, spec.regions.failover_target)
+    target = spec.regions.failover_target
+    return (
+        _drain_reverse_replication(spec, target) + steps + _stop_reverse_replication(spec, target)
+    )
 
 
 def _stop_reverse_replication(spec: Spec, target: str) -> list[Step]:
+    """The runbook's own reverse rules go at failback; a compiled one stays for the next
+    failover."""
     primary = spec.regions.primary
     steps = []
     for bucket in spec.buckets:
-        if bucket.replicated:
+        if bucket.replicated and bucket not in spec.reverse_replicated_buckets:
             name = bucket_name(spec, bucket.name, target).replace("${AWS::AccountId}", ACCOUNT)
             steps.append(
                 Step(
@@ -632,4 +706,6 @@ def _failback_steps(spec: Spec, target: str) -> list[Step]:
                 ("database", "rotation_days"),
             )
         )
-    return steps + _stop_reverse_replication(spec, target)
+    return (
+        _drain_reverse_replication(spec, target) + steps + _stop_reverse_replication(spec, target)
+    )

@@ -51,24 +51,24 @@ def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> No
             f"specs/base.yaml:{base_line('credentials: generated')}",
         ),
         (
-            "5. Replicate bucket documents back to us-east-1 once it answers again",
+            "5. Check that bucket documents replicates back to us-east-1",
             f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
         ),
         (
-            "6. Switch the writer back to us-east-1",
+            "6. Wait until bucket documents has replicated back to us-east-1",
+            f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
+        ),
+        (
+            "7. Switch the writer back to us-east-1",
             f"specs/base.yaml:{base_line('primary: us-east-1')}",
         ),
         (
-            "7. Replicate the database secret from us-east-1 again",
+            "8. Replicate the database secret from us-east-1 again",
             f"specs/base.yaml:{base_line('credentials: generated')}",
         ),
         (
-            "8. Rotate the database secret in us-east-1 now",
+            "9. Rotate the database secret in us-east-1 now",
             f"specs/base.yaml:{base_line('rotation_days: 30')}",
-        ),
-        (
-            "9. Stop replicating bucket documents back from us-west-2",
-            f"specs/base.yaml:{base_line('replication: {rtc: true}')}",
         ),
     ]
     commands = {title: lines for title, _, lines in found}
@@ -81,11 +81,26 @@ def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> No
         "aws secretsmanager stop-replication-to-replica --region us-west-2 "
         "--secret-id payments-db-credentials-prod"
     ]
-    replication = "\n".join(
-        commands["5. Replicate bucket documents back to us-east-1 once it answers again"]
+    # Production compiles the reverse replication: the runbook checks it, waits for it to
+    # drain before failback, and never deletes it.
+    assert commands["5. Check that bucket documents replicates back to us-east-1"] == [
+        "aws s3api get-bucket-replication --region us-west-2 "
+        '--bucket "payments-documents-${ACCOUNT_ID}-us-west-2-prod" '
+        "--query 'ReplicationConfiguration.Rules[].[ID,Status]'"
+    ]
+    dimensions = (
+        "--dimensions Name=SourceBucket,Value=payments-documents-${ACCOUNT_ID}-us-west-2-prod "
+        "Name=DestinationBucket,Value=payments-documents-${ACCOUNT_ID}-us-east-1-prod "
+        "Name=RuleId,Value=replicate-to-us-east-1"
     )
-    assert '"Role": "arn:aws:iam::${ACCOUNT_ID}:role/payments-replication-us-west-2-prod"' in (
-        replication
+    pending, failed = commands["6. Wait until bucket documents has replicated back to us-east-1"]
+    assert pending.startswith(
+        "aws cloudwatch get-metric-statistics --region us-west-2 --namespace AWS/S3 "
+        f"--metric-name OperationsPendingReplication {dimensions} --statistics Maximum "
+    )
+    assert failed.startswith(
+        "aws cloudwatch get-metric-statistics --region us-west-2 --namespace AWS/S3 "
+        f"--metric-name OperationsFailedReplication {dimensions} --statistics Sum "
     )
     assert commands["3. Check that the promoted cluster in us-west-2 takes the secret's password"][
         1
@@ -96,7 +111,7 @@ def test_prod_runbook_lists_every_manual_step_with_command_and_spec_line() -> No
         "payments-db-credentials-prod --query SecretString --output text | python3 -c "
         '\'import json, sys; print(json.load(sys.stdin)["password"])\')"'
     )
-    assert commands["8. Rotate the database secret in us-east-1 now"] == [
+    assert commands["9. Rotate the database secret in us-east-1 now"] == [
         "aws secretsmanager rotate-secret --region us-east-1 "
         "--secret-id payments-db-credentials-prod"
     ]
@@ -235,3 +250,27 @@ def test_forcing_dns_by_hand_says_how_latency_routing_answers() -> None:
     assert "answers with the next region in the failover chain." in failover
     assert "and leaves it out of its latency answers." in latency
     assert "failover chain" not in latency
+
+
+def test_outside_production_the_runbook_writes_and_removes_the_reverse_replication() -> None:
+    spec = load_model(PROD_SPEC)
+    staging = dataclasses.replace(
+        spec, metadata=dataclasses.replace(spec.metadata, production=False)
+    )
+    assert staging.reverse_replicated_buckets == ()
+    commands = {title: lines for title, _, lines in steps(render_runbook(staging))}
+    replication = "\n".join(
+        commands["5. Replicate bucket documents back to us-east-1 once it answers again"]
+    )
+    assert replication.startswith(
+        "aws s3api put-bucket-replication --region us-west-2 "
+        '--bucket "payments-documents-${ACCOUNT_ID}-us-west-2-prod"'
+    )
+    assert '"Role": "arn:aws:iam::${ACCOUNT_ID}:role/payments-replication-us-west-2-prod"' in (
+        replication
+    )
+    assert commands["9. Stop replicating bucket documents back from us-west-2"] == [
+        "aws s3api delete-bucket-replication --region us-west-2 "
+        '--bucket "payments-documents-${ACCOUNT_ID}-us-west-2-prod"'
+    ]
+    assert not any("get-metric-statistics" in line for lines in commands.values() for line in lines)

@@ -14,6 +14,9 @@ BUCKET = ResourceKind(
     backup=BackupTarget("Arn", "BucketName", "s3", "{}"),
 )
 BUCKET_POLICY = ResourceKind("AWS::S3::BucketPolicy", "bucket policy")
+REVERSE_REPLICATION = ResourceKind("Custom::BucketReplication", "reverse bucket replication")
+"""A secondary's bucket replicating back to the primary's, written by a function from the
+secondary's attach stack (compiler/services/reverse_replication.py)."""
 
 # Replication metrics, published per replication rule with exactly these dimensions
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html#s3-cloudwatch-replication-metrics).
@@ -23,4 +26,9 @@ REPLICATION_FAILURES = CloudWatchMetric(
 )
 REPLICATION_LATENCY = CloudWatchMetric("AWS/S3", "ReplicationLatency", REPLICATION_DIMENSIONS)
 
-BLOCK = Block("bucket", (BUCKET, BUCKET_POLICY), spec_collection="buckets", component="buckets")
+BLOCK = Block(
+    "bucket",
+    (BUCKET, BUCKET_POLICY, REVERSE_REPLICATION),
+    spec_collection="buckets",
+    component="buckets",
+)

@@ -31,6 +31,7 @@ from typing import Any
 from dr_compiler import blocks
 from dr_compiler.compiler import ids
 from dr_compiler.model import Spec
+from dr_compiler.paths import compiler_functions
 from dr_compiler.policies.cfn_roles import aws_managed_policies
 from dr_compiler.policies.registry import rule
 from dr_compiler.policies.rule import Scanner, ScannerCheck, Suppression
@@ -139,6 +140,11 @@ def _service_managed_policies(_spec: Spec, resources: Resources, logical_id: str
     return bool(managed) and managed <= AWS_MANAGED_ALLOWED.keys()
 
 
+def _compiler_function(spec: Spec, _resources: Resources, logical_id: str) -> bool:
+    """A custom-resource function of the compiler's own, not one of the spec's."""
+    return logical_id in {ids.function(f.name) for f in compiler_functions(spec)}
+
+
 def _not_production(spec: Spec, _resources: Resources, _logical_id: str) -> bool:
     return not spec.metadata.production
 
@@ -158,12 +164,26 @@ DECISIONS: tuple[Decision, ...] = (
             _check(Scanner.CHECKOV, "CKV_AWS_117", _LAMBDA),
             _check(Scanner.GUARD, "lambda_inside_vpc_check", _LAMBDA),
         ),
-        lambda _spec, resources, logical_id: (
+        lambda spec, resources, logical_id: (
             "VpcConfig" not in resources[logical_id].get("Properties", {})
+            and not _compiler_function(spec, resources, logical_id)
         ),
         "the spec places this function outside the VPC (vpc: false), as for the health "
         "monitor and the failover trigger, so that no NAT gateway or VPC endpoint is on the "
         "failover path; it calls only AWS APIs (DR050)",
+    ),
+    Decision(
+        "custom-resource-functions",
+        (
+            _check(Scanner.CHECKOV, "CKV_AWS_115", _LAMBDA),
+            _check(Scanner.CHECKOV, "CKV_AWS_117", _LAMBDA),
+            _check(Scanner.GUARD, "lambda_inside_vpc_check", _LAMBDA),
+        ),
+        _compiler_function,
+        "a custom-resource function of the compiler (bucket emptier, reverse replication), "
+        "invoked by CloudFormation only during stack operations, so no concurrency is "
+        "reserved; outside the VPC it reaches S3 and CloudFormation's presigned response URL "
+        "from any stack, including a base stack whose egress is endpoints only",
     ),
     Decision(
         "imported-from-base-stack",
@@ -234,8 +254,9 @@ DECISIONS: tuple[Decision, ...] = (
     Decision(
         "functions-unreserved",
         (_check(Scanner.CHECKOV, "CKV_AWS_115", _LAMBDA),),
-        lambda _spec, resources, logical_id: (
+        lambda spec, resources, logical_id: (
             "ReservedConcurrentExecutions" not in resources[logical_id].get("Properties", {})
+            and not _compiler_function(spec, resources, logical_id)
         ),
         "the spec reserves no concurrency for this function (functions[].reserved_concurrency, "
         "set for the failover path's functions): it scales on the account's unreserved pool "

@@ -1,14 +1,24 @@
-"""CloudFormation custom resource that empties a versioned bucket before it is deleted.
+"""The compiler's CloudFormation custom resources on its buckets; two entry points.
 
-CloudFormation cannot delete a non-empty bucket, so with force_destroy every bucket gets one
-of these. On Delete it removes every object version and delete marker; Create and Update
-only check their input.
+`main`, the bucket emptier: CloudFormation cannot delete a non-empty bucket, so with
+force_destroy every bucket gets one of these. On Delete it removes every object version and
+delete marker; Create and Update only check their input. Resource properties: BucketName.
 
-A custom resource that never answers leaves the stack waiting for an hour, so this function
-ALWAYS answers the ResponseURL: on success, on any exception, and — through a timer armed
-from the remaining invocation time — a few seconds before the Lambda timeout.
+`replication`, the reverse replication of a production secondary's bucket back to the
+primary's (PutBucketReplication on Create and Update, DeleteBucketReplication on Delete).
+S3 refuses a replication configuration whose destination bucket does not exist yet
+("The destination bucket must have versioning enabled", PutBucketReplication example,
+https://docs.aws.amazon.com/AmazonS3/latest/API/example_s3_PutBucketReplication_section.html),
+and the primary's bucket deploys after the secondary's, so a Bucket property cannot carry
+it: the secondary's attach stack, which deploys after the primary, does. Resource
+properties: see `replication_request`.
 
-Resource properties: BucketName. Environment: AWS_REGION (set by Lambda).
+Both share one package so the response code below exists once. A custom resource that
+never answers leaves the stack waiting for an hour, so every entry point ALWAYS answers the
+ResponseURL: on success, on any exception, and — through a timer armed from the remaining
+invocation time — a few seconds before the Lambda timeout.
+
+Environment: AWS_REGION (set by Lambda).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -35,6 +45,10 @@ RESPONSE_ATTEMPTS = 3
 RESPONSE_TIMEOUT_SECONDS = 5.0
 MAX_REASON = 1024  # the whole response body must stay under CloudFormation's 4 KiB
 MISSING_BUCKET_CODES = ("NoSuchBucket", "404")
+# Deleting a configuration that is already gone (or whose bucket is) is done: a stack
+# deletion after the bucket went, or a retried Delete, must still succeed.
+NO_REPLICATION_CODES = (*MISSING_BUCKET_CODES, "ReplicationConfigurationNotFoundError")
+ENABLED = {"Status": "Enabled"}
 
 
 def log(level: str, message: str, **fields: Any) -> None:
@@ -116,21 +130,60 @@ def put_response(url: str, body: bytes) -> None:
 
 
 def main(event: dict[str, Any], context: Any) -> None:
-    # The presigned ResponseURL is a credential for answering this request: keep it out of logs.
-    log("INFO", "request", event={k: v for k, v in event.items() if k != "ResponseURL"})
+    """The bucket emptier."""
     bucket = (event.get("ResourceProperties") or {}).get("BucketName")
     # Update and Delete must echo the id CloudFormation has; a new id on Update would make
     # CloudFormation delete (empty!) the "old" resource.
     physical_id = event.get("PhysicalResourceId") or (
         bucket if isinstance(bucket, str) and bucket else context.log_stream_name
     )
+    answer(
+        event,
+        context,
+        physical_id,
+        f"timed out emptying bucket {bucket}",
+        lambda: handle(str(event.get("RequestType", "")), bucket),
+    )
+
+
+def replication(event: dict[str, Any], context: Any) -> None:
+    """The reverse replication of one bucket. Create and Update answer with the bucket's
+    name as physical id, so an Update naming another bucket makes CloudFormation Delete the
+    old bucket's configuration; Delete echoes the id CloudFormation has."""
+    request_type = str(event.get("RequestType", ""))
+    properties = event.get("ResourceProperties") or {}
+    bucket = properties.get("BucketName")
+    named = bucket if isinstance(bucket, str) and bucket else None
+    if request_type == "Delete":
+        physical_id = event.get("PhysicalResourceId") or named or context.log_stream_name
+    else:
+        physical_id = named or context.log_stream_name
+    answer(
+        event,
+        context,
+        physical_id,
+        f"timed out configuring the replication of bucket {bucket}",
+        lambda: handle_replication(request_type, properties),
+    )
+
+
+def answer(
+    event: dict[str, Any],
+    context: Any,
+    physical_id: str,
+    timeout_reason: str,
+    work: Callable[[], tuple[str, dict[str, Any]]],
+) -> None:
+    """Run `work` and send CloudFormation its outcome, whatever happens."""
+    # The presigned ResponseURL is a credential for answering this request: keep it out of logs.
+    log("INFO", "request", event={k: v for k, v in event.items() if k != "ResponseURL"})
     responder = Responder(event, physical_id)
     responder.arm(
         context.get_remaining_time_in_millis() / 1000.0,
-        f"timed out emptying bucket {bucket}; see log stream {context.log_stream_name}",
+        f"{timeout_reason}; see log stream {context.log_stream_name}",
     )
     try:
-        reason, data = handle(str(event.get("RequestType", "")), bucket)
+        reason, data = work()
         responder.send("SUCCESS", reason, data)
     except Exception as exc:
         # Deliberately broad: any failure must reach CloudFormation as FAILED. Not re-raised,
@@ -193,3 +246,69 @@ def version_batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
                 batch = []
     if batch:
         yield batch
+
+
+def handle_replication(request_type: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(reason, data) on success; raises on failure."""
+    if request_type in ("Create", "Update"):
+        request = replication_request(properties)
+        # A full replace of the bucket's configuration: a retry or an update is idempotent.
+        client("s3").put_bucket_replication(**request)
+        destination = request["ReplicationConfiguration"]["Rules"][0]["Destination"]["Bucket"]
+        return f"bucket {request['Bucket']} replicates to {destination}", {}
+    if request_type != "Delete":
+        raise ValueError(f"unknown RequestType {request_type!r}")
+    bucket = properties.get("BucketName")
+    if not isinstance(bucket, str) or not bucket:
+        # Only a failed Create leaves no name; failing here would block its rollback.
+        return "no bucket name, no replication to remove", {}
+    try:
+        client("s3").delete_bucket_replication(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in NO_REPLICATION_CODES:
+            return f"bucket {bucket} has no replication configuration", {}
+        raise
+    return f"removed the replication configuration of bucket {bucket}", {}
+
+
+def replication_request(properties: dict[str, Any]) -> dict[str, Any]:
+    """The PutBucketReplication arguments of the resource properties: BucketName (the
+    source), Role (the replication role's ARN), DestinationBucket (ARN), ReplicaKmsKeyId
+    (the destination region's key) and RuleId, all required; ReplicationTimeMinutes for
+    Replication Time Control. CloudFormation passes every property value as a string.
+
+    The rule is the forward rule's mirror: every object, delete markers, SSE-KMS objects
+    re-encrypted with the destination's key, metrics, and replica modification sync so
+    metadata changes made to either copy reach the other (it must be on in both
+    directions: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-for-metadata-changes.html).
+    """
+    names = ("BucketName", "Role", "DestinationBucket", "ReplicaKmsKeyId", "RuleId")
+    missing = [n for n in names if not isinstance(properties.get(n), str) or not properties[n]]
+    if missing:
+        raise ValueError(f"ResourceProperties {', '.join(missing)} required")
+    destination: dict[str, Any] = {
+        "Bucket": properties["DestinationBucket"],
+        "EncryptionConfiguration": {"ReplicaKmsKeyID": properties["ReplicaKmsKeyId"]},
+        "Metrics": ENABLED,
+    }
+    minutes = properties.get("ReplicationTimeMinutes")
+    if minutes is not None:
+        threshold = {"Minutes": int(minutes)}
+        destination["ReplicationTime"] = {**ENABLED, "Time": threshold}
+        destination["Metrics"] = {**ENABLED, "EventThreshold": threshold}
+    rule = {
+        "ID": properties["RuleId"],
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "DeleteMarkerReplication": ENABLED,
+        "SourceSelectionCriteria": {
+            "SseKmsEncryptedObjects": ENABLED,
+            "ReplicaModifications": ENABLED,
+        },
+        "Destination": destination,
+    }
+    return {
+        "Bucket": properties["BucketName"],
+        "ReplicationConfiguration": {"Role": properties["Role"], "Rules": [rule]},
+    }

@@ -95,6 +95,20 @@ def test_decisions_are_written_with_their_reason(compiled_prod: CompiledSpec) ->
     assert "guard" not in api
 
 
+def test_the_compilers_own_functions_carry_their_own_decision(compiled_prod: CompiledSpec) -> None:
+    attach = compiled_prod.stack("us-west-2-attach").template["Resources"]
+    metadata = attach[ids.function("reverse-replication")]["Metadata"]
+    (own,) = [d for d in DECISIONS if d.name == "custom-resource-functions"]
+    comment = f"{own.reason} (compiler decision custom-resource-functions)"
+    assert metadata["checkov"] == {
+        "skip": [
+            {"id": "CKV_AWS_115", "comment": comment},
+            {"id": "CKV_AWS_117", "comment": comment},
+        ]
+    }
+    assert metadata["guard"] == {"SuppressedRules": ["lambda_inside_vpc_check"]}
+
+
 def test_only_service_roles_with_their_documented_aws_policy_skip_the_aws_managed_check(
     compiled_prod: CompiledSpec,
 ) -> None:

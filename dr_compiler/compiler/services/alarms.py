@@ -52,8 +52,8 @@ from dr_compiler.compiler.naming import (
     health_check_name,
     metric_namespace,
 )
-from dr_compiler.compiler.services import bucket_emptier, failover, sns
-from dr_compiler.model import Dns, Spec
+from dr_compiler.compiler.services import bucket_emptier, failover, reverse_replication, sns
+from dr_compiler.model import Bucket, Dns, Spec
 
 # AWS-vended metrics (and put_metric_data without StorageResolution) are standard
 # resolution: one datapoint per minute. A 10 or 30 s alarm period would only see gaps.
@@ -67,11 +67,14 @@ def health_check_alarm(region: str) -> str:
     return f"HealthCheck{ids.pascal(region)}Alarm"
 
 
-def replication_dimensions(spec: Spec, bucket: str, region: str) -> tuple[str, str, str]:
+def replication_dimensions(
+    spec: Spec, bucket: str, region: str, *, source: str | None = None
+) -> tuple[str, str, str]:
     """Values of S3's replication metric dimensions (`blocks.s3.REPLICATION_DIMENSIONS`) for
-    a bucket's rule replicating to `region` (bucket names contain `${AWS::AccountId}`)."""
+    a bucket's rule replicating to `region` from `source` (default the primary; bucket names
+    contain `${AWS::AccountId}`)."""
     return (
-        bucket_name(spec, bucket, spec.regions.primary),
+        bucket_name(spec, bucket, source or spec.regions.primary),
         bucket_name(spec, bucket, region),
         ids.replication_rule(region),
     )
@@ -97,7 +100,15 @@ def build(ctx: StackContext) -> Iterator[Sourced]:
         if ctx.spec.database is not None:
             yield from _replication_lag_alarm(ctx)
     if ctx.phase is Phase.PRIMARY:
-        yield from _replication_failure_alarms(ctx)
+        yield from _replication_failure_alarms(
+            ctx, [b for b in ctx.spec.buckets if b.replicated], ctx.spec.regions.secondaries
+        )
+    if reverse_replication.deployed_in(ctx):
+        # The reverse rules, written by the attach stack's custom resource, replicate from
+        # this region: their metrics are published here.
+        yield from _replication_failure_alarms(
+            ctx, ctx.spec.reverse_replicated_buckets, (ctx.spec.regions.primary,)
+        )
     if failover.has_trigger_alarm(ctx):
         yield from _failover_trigger_alarm(ctx)
     if failover.has_subscription_dead_letter(ctx):
@@ -165,6 +176,8 @@ def _functions_here(ctx: StackContext) -> list[tuple[str, tuple[str | int, ...]]
         found += [(f.name, ("functions", f.index)) for f in ctx.spec.functions]
     if bucket_emptier.deployed_in(ctx):
         found.append((bucket_emptier.FUNCTION, ("lifecycle", "force_destroy")))
+    if reverse_replication.deployed_in(ctx):
+        found.append((reverse_replication.FUNCTION, ("storage", "buckets")))
     return found
 
 
@@ -293,26 +306,29 @@ def _primary_api_health_alarm(ctx: StackContext) -> Iterator[Sourced]:
     yield from sourced([alarm], "monitoring", "alarms")
 
 
-def _replication_failure_alarms(ctx: StackContext) -> Iterator[Sourced]:
-    """One alarm per replicated bucket and destination (replication rule).
+def _replication_failure_alarms(
+    ctx: StackContext, buckets: Sequence[Bucket], destinations: Sequence[str]
+) -> Iterator[Sourced]:
+    """One alarm per bucket of this region and destination (replication rule).
 
     S3 publishes OperationsFailedReplication only for rules with replication metrics
-    enabled (RTC turns them on; without RTC they are opt-in). The S3 builder enables them
-    on every rule, RTC or not, so every replicated bucket has the metric. It is published
-    in the source bucket's region, the primary.
+    enabled (RTC turns them on; without RTC they are opt-in). The S3 builder and the reverse
+    replication enable them on every rule, RTC or not, so every replicated bucket has the
+    metric. It is published in the source bucket's region, this stack's.
     """
     spec = ctx.spec
-    for bucket in spec.buckets:
-        if not bucket.replicated:
-            continue
-        for region in spec.regions.secondaries:
+    for bucket in buckets:
+        for region in destinations:
             alarm = _alarm(
                 ctx,
                 f"{ids.pascal(bucket.name)}ReplicationFailures{ids.pascal(region)}Alarm",
                 name=ctx.name(bucket.name, "replication-failures", region),
                 description=f"Objects of {bucket.name} failed to replicate to {region}",
                 metric=blocks.s3.REPLICATION_FAILURES,
-                dimensions=[cfn(v) for v in replication_dimensions(spec, bucket.name, region)],
+                dimensions=[
+                    cfn(v)
+                    for v in replication_dimensions(spec, bucket.name, region, source=ctx.region)
+                ],
                 statistic="Sum",
                 comparison="GreaterThanOrEqualToThreshold",
                 threshold=1,

@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from awacs.aws import Condition, Statement
-from awacs.kms import Decrypt, GenerateDataKey
+from awacs.aws import Statement
 from awacs.s3 import DeleteObject, DeleteObjectVersion, ListBucketVersions
-from awacs.sqs import SendMessage
 from troposphere import AWSObject, GetAtt
 from troposphere.cloudformation import CustomResource
 
@@ -144,7 +142,6 @@ def emptier_statements(ctx: StackContext) -> list[Statement]:
     Bucket ARNs are computed so the role (and the function) does not depend on the buckets:
     the custom resources alone carry that ordering.
     """
-    region = ctx.region
     names = [bucket.name for bucket in stack_buckets(ctx)]
     return [
         iam.allow(
@@ -157,15 +154,7 @@ def emptier_statements(ctx: StackContext) -> list[Statement]:
             OBJECT_ACTIONS,
             [naming.arn("s3", "", f"{name}/*", account=False) for name in names],
         ),
-        iam.allow("SendFailures", [SendMessage], [GetAtt(FAILURE_QUEUE, "Arn")]),
-        # Sending to a KMS-encrypted queue needs the key: data key for the message, and
-        # Decrypt to reuse a cached data key.
-        iam.allow(
-            "EncryptFailures",
-            [GenerateDataKey, Decrypt],
-            [ctx.key_arn],
-            Condition=Condition(iam.via_service("sqs", region)),
-        ),
+        *lambda_functions.failure_statements(ctx, FUNCTION),
     ]
 
 

@@ -186,6 +186,25 @@ def execution_role(
     )
 
 
+def failure_statements(ctx: StackContext, name: str) -> list[Statement]:
+    """A function of the compiler's own (a custom resource) reporting failed invocations to
+    its KMS-encrypted failure queue: a data key for the message, and Decrypt to reuse a
+    cached data key, through SQS only."""
+    return [
+        iam.allow(
+            "SendFailures",
+            [sqs.SendMessage],
+            [GetAtt(ids.function_dead_letter_queue(name), "Arn")],
+        ),
+        iam.allow(
+            "EncryptFailures",
+            [kms.GenerateDataKey, kms.Decrypt],
+            [ctx.key_arn],
+            Condition=Condition(iam.via_service("sqs", ctx.region)),
+        ),
+    ]
+
+
 def _log_statements(name: str) -> list[Statement]:
     """What AWSLambdaBasicExecutionRole grants on every log group, on this function's own
     group only: the group is in the stack, so no logs:CreateLogGroup. Its Arn attribute ends

@@ -47,6 +47,7 @@ from troposphere.s3 import (
     OwnershipControls,
     OwnershipControlsRule,
     PublicAccessBlockConfiguration,
+    ReplicaModifications,
     ReplicationConfiguration,
     ReplicationConfigurationRules,
     ReplicationConfigurationRulesDestination,
@@ -98,9 +99,10 @@ def build(ctx: StackContext) -> Iterator[Any]:
         for region in ctx.spec.regions.secondaries:
             yield Requires(StackId(Phase.BASE, region), "replication destination bucket and key")
     if ctx.phase is Phase.BASE and _replicated(ctx):
-        # The role that replicates this region's buckets back to the primary after a
-        # failover (DR064). Its replication configuration is the runbook's step: S3 checks
-        # that a destination bucket exists, and this stack deploys before the primary's.
+        # The role that replicates this region's buckets back to the primary (DR064). S3
+        # checks that a destination bucket exists and this stack deploys before the
+        # primary's, so the configuration is written from the attach stack in production
+        # (services/reverse_replication.py) and by the runbook elsewhere.
         yield from sourced(_replication_role(ctx), "storage", "buckets")
 
 
@@ -219,6 +221,14 @@ def _replication_rule(
         if bucket.rtc
         else {"Metrics": Metrics(Status=ENABLED)}
     )
+    # With the reverse replication, metadata changes made to either copy reach the other;
+    # replica modification sync must be on in both directions
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-for-metadata-changes.html).
+    replica_sync = (
+        {"ReplicaModifications": ReplicaModifications(Status=ENABLED)}
+        if bucket in ctx.spec.reverse_replicated_buckets
+        else {}
+    )
     return ReplicationConfigurationRules(
         Id=ids.replication_rule(region),
         Priority=priority,
@@ -226,7 +236,7 @@ def _replication_rule(
         Filter=ReplicationRuleFilter(Prefix=""),
         DeleteMarkerReplication=DeleteMarkerReplication(Status=ENABLED),
         SourceSelectionCriteria=SourceSelectionCriteria(
-            SseKmsEncryptedObjects=SseKmsEncryptedObjects(Status=ENABLED)
+            SseKmsEncryptedObjects=SseKmsEncryptedObjects(Status=ENABLED), **replica_sync
         ),
         Destination=ReplicationConfigurationRulesDestination(
             Bucket=bucket_arn(ctx.spec, bucket.name, region),
@@ -242,7 +252,7 @@ def _replication_rule(
 
 def replication_destinations(ctx: StackContext) -> tuple[str, ...]:
     """Where this region's buckets replicate: the primary's to every secondary; a
-    secondary's back to the primary (once the runbook configures it after a failover)."""
+    secondary's back to the primary (compiled in production, by the runbook elsewhere)."""
     if ctx.phase is Phase.PRIMARY:
         return ctx.spec.regions.secondaries
     return (ctx.spec.regions.primary,)

@@ -6,7 +6,10 @@ Templates: every bucket with a ReplicationConfiguration is versioned, names an I
 own template, and each rule is enabled, replicates delete markers and SSE-KMS objects, and
 re-encrypts with a destination key; each destination is a versioned bucket of the template
 set. With a spec, each replicated spec bucket replicates from the primary to every secondary,
-with RTC (and its metrics) when the spec asks for it.
+with RTC (and its metrics) when the spec asks for it; in production each secondary's copy
+also replicates back to the primary's bucket (a reverse replication custom resource in that
+secondary's attach stack, with a role of that region), so writes made during a failover are
+not lost at failback.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dr_compiler.policies.cfn import as_list, referenced_ids, text_of
 from dr_compiler.policies.rule import Level, Rule, Severity, TemplateDoc, TemplateSet, Violation
 
 BUCKET = blocks.s3.BUCKET.type
+REVERSE = blocks.s3.REVERSE_REPLICATION.type
 ROLE = blocks.iam.ROLE.type
 ENABLED = "Enabled"
 RTC_BOUND_SECONDS = 900
@@ -37,8 +41,7 @@ class TemplateBucket:
     @property
     def name(self) -> str | None:
         """The BucketName text, with this template's region substituted."""
-        text = text_of(self.props.get("BucketName"))
-        return text.replace("${AWS::Region}", self.template.region) if text else None
+        return _region_text(self.props.get("BucketName"), self.template.region)
 
     @property
     def versioned(self) -> bool:
@@ -86,13 +89,7 @@ class _Checker:
         self.by_name = {b.name: b for b in self.buckets if b.name}
 
     def violation(self, source: TemplateBucket, message: str, *path: str | int) -> Violation:
-        return Violation(
-            message,
-            source.logical_id,
-            template=source.template,
-            logical_id=source.logical_id,
-            property_path=path,
-        )
+        return _at(source.template, source.logical_id, message, *path)
 
     def run(self) -> Iterator[Violation]:
         for bucket in self.buckets:
@@ -100,6 +97,7 @@ class _Checker:
                 yield from self._source(bucket)
         if self.templates.spec is not None:
             yield from self._spec_coverage(self.templates.spec)
+            yield from self._reverse_coverage(self.templates.spec)
 
     def _source(self, bucket: TemplateBucket) -> Iterator[Violation]:
         config = bucket.props["ReplicationConfiguration"]
@@ -248,6 +246,92 @@ class _Checker:
                     "ReplicationConfiguration",
                 )
 
+    def _reverse_coverage(self, spec: Spec) -> Iterator[Violation]:
+        """In production, each secondary's copy of a replicated bucket replicates back to
+        the primary's: a reverse replication in that region's attach stack names it, the
+        primary's copy as destination, and a role of that region's templates."""
+        if not spec.reverse_replicated_buckets:
+            return
+        reverse = list(self.templates.all_resources(REVERSE))
+        for bucket in self.buckets:
+            wanted = spec_bucket(spec, bucket.name)
+            region = bucket.template.region
+            if (
+                wanted not in spec.reverse_replicated_buckets
+                or bucket.template.phase != "base"
+                or region not in spec.regions.secondaries
+            ):
+                continue
+            found = [
+                (template, logical_id, resource.get("Properties", {}))
+                for template, logical_id, resource in reverse
+                if template.region == region
+                and template.phase == "attach"
+                and _region_text(resource.get("Properties", {}).get("BucketName"), region)
+                == bucket.name
+            ]
+            if not found:
+                yield self.violation(
+                    bucket,
+                    f"bucket {bucket.logical_id} ({wanted.name}) in {region} does not replicate "
+                    f"back to {spec.regions.primary}: in production each secondary copy "
+                    f"replicates to the primary ({REVERSE} in {region}'s attach stack) so "
+                    "writes made there during a failover reach the primary at failback",
+                )
+            for template, logical_id, props in found:
+                yield from self._reverse(spec, bucket, wanted, template, logical_id, props)
+
+    def _reverse(
+        self,
+        spec: Spec,
+        bucket: TemplateBucket,
+        wanted: Bucket,
+        template: TemplateDoc,
+        logical_id: str,
+        props: Mapping[str, Any],
+    ) -> Iterator[Violation]:
+        primary = spec.regions.primary
+        target = self.destination_of(bucket, props.get("DestinationBucket"))
+        if (
+            target is None
+            or target.template.region != primary
+            or spec_bucket(spec, target.name) != wanted
+        ):
+            shown = text_of(props.get("DestinationBucket")) or props.get("DestinationBucket")
+            yield _at(
+                template,
+                logical_id,
+                f"reverse replication {logical_id} replicates to {shown}, which is not bucket "
+                f"{wanted.name} of the primary {primary}",
+                "DestinationBucket",
+            )
+        role = text_of(props.get("Role")) or ""
+        roles = {
+            text_of(r.get("Properties", {}).get("RoleName"))
+            for t, _, r in self.templates.all_resources(ROLE)
+            if t.region == bucket.template.region
+        }
+        if ":role/" not in role or role.rsplit("/", 1)[-1] not in roles:
+            yield _at(
+                template,
+                logical_id,
+                f"reverse replication {logical_id} Role is not an IAM role of "
+                f"{bucket.template.region}'s templates: S3 has no permission to replicate",
+                "Role",
+            )
+
+
+def _at(template: TemplateDoc, logical_id: str, message: str, *path: str | int) -> Violation:
+    return Violation(
+        message, logical_id, template=template, logical_id=logical_id, property_path=path
+    )
+
+
+def _region_text(value: Any, region: str) -> str | None:
+    """A name's text with `region` for ${AWS::Region}, as TemplateBucket.name reads it."""
+    text = text_of(value)
+    return text.replace("${AWS::Region}", region) if text else None
+
 
 def check_templates(templates: TemplateSet) -> Iterator[Violation]:
     return _Checker(templates).run()
@@ -267,12 +351,15 @@ RULE = Rule(
         "Replication also silently skips SSE-KMS objects unless told to include them and "
         "re-encrypt with a destination-region key, needs versioning on both buckets, and "
         "without delete-marker replication a deleted document reappears after failover. "
-        "Without Replication Time Control S3 gives no bound on how far behind the replica is."
+        "Without Replication Time Control S3 gives no bound on how far behind the replica is. "
+        "Objects written in a secondary while it serves after a failover exist only there "
+        "unless its copy replicates back to the primary's."
     ),
     remediation=(
         "Give each replicated bucket `replication: {rtc: true}` when the buckets RPO "
         "(objectives.components.buckets.rpo_seconds) is under 900 s, or raise that RPO to "
-        "900 s or more. The compiler emits the role, versioning, KMS and delete-marker settings."
+        "900 s or more. The compiler emits the role, versioning, KMS and delete-marker settings, "
+        "and in production the replication back from each secondary."
     ),
     docs="https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html",
     bad_example=(

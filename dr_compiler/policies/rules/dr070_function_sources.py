@@ -3,8 +3,8 @@ it is not a placeholder.
 
 The handler module is parsed with `ast`, never imported: importing would run the function's
 module-level code (boto3 clients, environment lookups) on the build machine.
-The bucket emptier, the compiler's own function, is checked too when the spec deploys it
-(force_destroy).
+The compiler's own functions (the bucket emptier with force_destroy, the reverse
+replication in production) are checked too when the spec deploys them.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from pathlib import Path
 from dr_compiler.model import Spec
 from dr_compiler.packaging import PackagingError, package_function, printable_path
 from dr_compiler.paths import (
-    BUCKET_EMPTIER_FUNCTION as BUCKET_EMPTIER,
-)
-from dr_compiler.paths import (
-    BUCKET_EMPTIER_HANDLER,
     BUCKET_EMPTIER_SOURCE,
+    compiler_functions,
     display_path,
     project_root_for,
 )
@@ -64,21 +61,12 @@ def _targets(spec: Spec) -> list[_Target]:
         )
         for f in spec.functions
     ]
-    if spec.force_destroy:
-        # The compiler's own function ships beside the compiler, not in the spec's project.
-        where = ("lifecycle", "force_destroy")
-        shown = display_path(BUCKET_EMPTIER_SOURCE)
-        targets.append(
-            _Target(
-                BUCKET_EMPTIER,
-                BUCKET_EMPTIER_SOURCE,
-                None,
-                shown,
-                BUCKET_EMPTIER_HANDLER,
-                where,
-                where,
-            )
-        )
+    # The compiler's own functions ship beside the compiler, not in the spec's project.
+    shown = display_path(BUCKET_EMPTIER_SOURCE)
+    targets.extend(
+        _Target(f.name, BUCKET_EMPTIER_SOURCE, None, shown, f.handler, f.path, f.path)
+        for f in compiler_functions(spec)
+    )
     return targets
 
 

@@ -258,10 +258,15 @@ def test_s3_replication_failure_alarm_watches_the_rule_to_each_secondary(
         "DestinationBucket": {"Fn::Sub": bucket_name(spec, "documents", "us-west-2")},
         "RuleId": ids.replication_rule("us-west-2"),
     }
-    for key in ("us-west-2-base", "us-west-2-attach", "global"):
+    for key in ("us-west-2-base", "global"):
         assert not any(
             a["Namespace"] == "AWS/S3" for a in alarms(compiled_prod.stack(key)).values()
         )
+    # The attach stack watches only its reverse rule back to the primary (production).
+    attach = alarms(compiled_prod.stack("us-west-2-attach"))
+    assert [k for k, a in attach.items() if a["Namespace"] == "AWS/S3"] == [
+        "DocumentsReplicationFailuresUsEast1Alarm"
+    ]
 
 
 def test_replication_alarm_follows_replication_not_rtc(compiled_prod: CompiledSpec) -> None:

@@ -10,7 +10,7 @@ from troposphere import AWSObject, encode_to_dict
 
 from dr_compiler.compiler import ids
 from dr_compiler.compiler.context import Phase, Sourced, StackContext, StackId
-from dr_compiler.compiler.services import lambda_functions
+from dr_compiler.compiler.services import lambda_functions, reverse_replication
 from dr_compiler.compiler.stage import CompiledSpec
 from dr_compiler.model import Access, Spec
 from tests.compiler.roles import policy_statements
@@ -59,8 +59,12 @@ def test_functions_exist_only_in_workload_stacks(
     compiled: CompiledSpec = request.getfixturevalue(fixture)
     mine = {ids.function(name) for name in FUNCTION_NAMES}
     for key in WORKLOAD_STACKS:
-        # The bucket emptier (dev only) is the bucket_emptier builder's, not a spec function.
-        functions = set(of_type(compiled, key, "AWS::Lambda::Function")) - {ids.BUCKET_EMPTIER}
+        # The bucket emptier (dev only) and the reverse replication (production attach stacks)
+        # are the compiler's own functions, not the spec's.
+        functions = set(of_type(compiled, key, "AWS::Lambda::Function")) - {
+            ids.BUCKET_EMPTIER,
+            ids.function(reverse_replication.FUNCTION),
+        }
         assert functions == mine
     for key in ("us-west-2-base", "global"):
         assert not mine & set(resources(compiled, key))

@@ -200,7 +200,11 @@ def test_replication_rule_replicates_everything_including_kms_objects_and_delete
     assert rule["Status"] == "Enabled"
     assert rule["Filter"] == {"Prefix": ""}
     assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
-    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    # Replica modification sync too: production replicates back (reverse_replication).
+    assert rule["SourceSelectionCriteria"] == {
+        "SseKmsEncryptedObjects": {"Status": "Enabled"},
+        "ReplicaModifications": {"Status": "Enabled"},
+    }
 
 
 def test_rtc_and_metrics_enabled_at_15_minutes_when_rtc(compiled_prod: CompiledSpec) -> None:
