@@ -139,7 +139,6 @@ def test_the_exchange_is_atomic_on_this_file_system(out: Path, clean: dict[str, 
 
 PAIRS = 50
 KILLS = 50
-STRESS_SECONDS = 60
 
 
 def fork(target: str, out: Path, clean: dict[str, bytes]) -> int:
@@ -198,5 +197,6 @@ def test_concurrent_pairs_and_random_kills_never_leave_a_partial_output(
         f"\nstress: {PAIRS} concurrent pairs, {KILLS} kills ({landed_in_a_write} inside a write) "
         f"in {elapsed:.1f} s"
     )
+    # How long it took is printed, not asserted: speed is measured in benchmarks/, and a
+    # timed assertion fails on a loaded machine for reasons that are not the tool's.
     assert landed_in_a_write > 0, "no kill landed inside a write: the test saw no swap"
-    assert elapsed < STRESS_SECONDS
