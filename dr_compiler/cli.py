@@ -220,15 +220,14 @@ def _print_problems(error: DrCompilerError, stream: TextIO) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dr_compiler.pipeline import build, check
+
     # The promise (DESIGN.md, "What validates must deploy"): a spec that passes validate passes
     # the template rules too, so validate compiles in memory; --spec-only stops before that.
     if args.spec_only:
-        from dr_compiler.pipeline import check
-
-        return _report_outcome(check(args.spec), args.fail_on, out, err, f"{args.spec}: valid")
-    from dr_compiler.pipeline import build
-
-    report = build(args.spec, fail_on=args.fail_on, write=False).report
+        report = check(args.spec)
+    else:
+        report = build(args.spec, fail_on=args.fail_on, write=False).report
     return _report_outcome(report, args.fail_on, out, err, f"{args.spec}: valid")
 
 

@@ -24,9 +24,9 @@ from dr_compiler.paths import (
     output_dir,
     project_root_for,
 )
-from dr_compiler.policies.engine import PolicyReport, check_spec, evaluate
-from dr_compiler.policies.registry import rules_for_packs
-from dr_compiler.policies.rule import TemplateDoc, TemplateSet
+from dr_compiler.policies.engine import PolicyReport, check_spec, check_templates, evaluate
+from dr_compiler.policies.registry import all_rules, rules_for_packs
+from dr_compiler.policies.rule import Finding, TemplateDoc, TemplateSet
 from dr_compiler.policies.waivers import waiver_problems
 from dr_compiler.schema import validate
 
@@ -200,3 +200,30 @@ def _refuse_another_apps_output(spec: Spec, out_dir: Path) -> None:
                 "in both apps' specs so each writes templates_out/<app>/<env>/",
             )
         )
+
+
+def bootstrap_template_set(bodies: Mapping[str, Mapping[str, Any]], region: str) -> TemplateSet:
+    """Bootstrap templates (name -> body) as the template rules see them, each named
+    `bootstrap/<name>.json`. No spec: the rules judge them as they judge any template; the
+    spec's architecture rules (regions, failover, data stores) concern the build's templates."""
+    from dr_compiler.compiler.bootstrap import BOOTSTRAP_PHASE
+
+    return TemplateSet(
+        tuple(
+            TemplateDoc(f"bootstrap/{name}.json", region, BOOTSTRAP_PHASE, body)
+            for name, body in bodies.items()
+        )
+    )
+
+
+def bootstrap_findings(templates: TemplateSet) -> list[Finding]:
+    """Every template rule over the bootstrap templates, less the ones the bootstrap keeps on
+    purpose (compiler/bootstrap.ACCEPTED)."""
+    from dr_compiler.compiler.bootstrap import ACCEPTED
+
+    accepted = {(a.rule_id, a.logical_id) for a in ACCEPTED}
+    return [
+        finding
+        for finding in check_templates(templates, all_rules())
+        if (finding.rule_id, finding.resource) not in accepted
+    ]

@@ -8,13 +8,12 @@
 - service-managed: the administering account's artifact bucket of one region, readable across
   the organization, and in every target account a role that reads this app's stacks.
 
-No boto3 here: `deploy/bootstrap.py` deploys these templates; `bootstrap_template_set` gives
-them to the template rules (policies) the way `pipeline.template_set` gives a build's.
+No boto3 here: `deploy/bootstrap.py` deploys these templates; `pipeline.bootstrap_findings`
+runs the template rules over them the way `pipeline.compile_and_check` does over a build's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,9 +53,6 @@ from dr_compiler.compiler.naming import (
 from dr_compiler.compiler.services.s3 import bucket_protection
 from dr_compiler.compiler.tagging import apply_tags
 from dr_compiler.model import Spec
-from dr_compiler.policies.engine import check_templates
-from dr_compiler.policies.registry import all_rules
-from dr_compiler.policies.rule import Finding, TemplateDoc, TemplateSet
 
 TEMPLATE_VERSION = "2010-09-09"
 _SHARED_ROLES = (
@@ -375,25 +371,3 @@ ACCEPTED: tuple[Accepted, ...] = (
         "would need a log bucket of their own in every account and region",
     ),
 )
-
-
-def bootstrap_template_set(bodies: Mapping[str, Mapping[str, Any]], region: str) -> TemplateSet:
-    """Bootstrap templates (name -> body) as the template rules see them, each named
-    `bootstrap/<name>.json`. No spec: the rules judge them as they judge any template; the
-    spec's architecture rules (regions, failover, data stores) concern the build's templates."""
-    return TemplateSet(
-        tuple(
-            TemplateDoc(f"bootstrap/{name}.json", region, BOOTSTRAP_PHASE, body)
-            for name, body in bodies.items()
-        )
-    )
-
-
-def bootstrap_findings(templates: TemplateSet) -> list[Finding]:
-    """Every template rule over the bootstrap templates, less the ACCEPTED findings."""
-    accepted = {(a.rule_id, a.logical_id) for a in ACCEPTED}
-    return [
-        finding
-        for finding in check_templates(templates, all_rules())
-        if (finding.rule_id, finding.resource) not in accepted
-    ]

@@ -68,19 +68,15 @@ def role_with_policy(role_id: str, statements: Sequence[Statement], **role: Any)
     on, in their order; a role may have 10 managed policies attached by default
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
     """
-    policy_ids = []
-    resources: list[AWSObject] = []
-    for number, chunk in enumerate(_fitting_chunks(statements), 1):
-        policy_id = ids.role_policy(role_id) + (str(number) if number > 1 else "")
-        policy_ids.append(policy_id)
-        resources.append(
-            ManagedPolicy(
-                policy_id,
-                Description=f"What {role_id} may do" + (f" (part {number})" if number > 1 else ""),
-                PolicyDocument=policy(chunk),
-            )
+    policies = [
+        ManagedPolicy(
+            ids.role_policy(role_id) + (str(number) if number > 1 else ""),
+            Description=f"What {role_id} may do" + (f" (part {number})" if number > 1 else ""),
+            PolicyDocument=policy(chunk),
         )
-    return [*resources, Role(role_id, ManagedPolicyArns=[Ref(p) for p in policy_ids], **role)]
+        for number, chunk in enumerate(_fitting_chunks(statements), 1)
+    ]
+    return [*policies, Role(role_id, ManagedPolicyArns=[Ref(p) for p in policies], **role)]
 
 
 def _fitting_chunks(statements: Sequence[Statement]) -> list[list[Statement]]:

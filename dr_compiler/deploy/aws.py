@@ -27,7 +27,6 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 # The StackSet role names live with the other names, where the bootstrap templates read them.
-from dr_compiler.compiler.naming import ADMINISTRATION_ROLE as ADMINISTRATION_ROLE
 from dr_compiler.compiler.naming import EXECUTION_ROLE
 from dr_compiler.errors import EXIT_INPUT, DrCompilerError
 

@@ -28,8 +28,6 @@ from botocore.exceptions import ClientError, WaiterError
 from dr_compiler.compiler.bootstrap import (
     artifacts_stack_set_name,
     artifacts_template,
-    bootstrap_findings,
-    bootstrap_template_set,
     organization_artifacts_stack_name,
     organization_artifacts_template,
     output_reader_template,
@@ -37,9 +35,13 @@ from dr_compiler.compiler.bootstrap import (
     roles_template,
 )
 from dr_compiler.compiler.manifest import operation_preferences
-from dr_compiler.compiler.naming import isolated_vault_stack_name
+from dr_compiler.compiler.naming import (
+    ADMINISTRATION_ROLE,
+    EXECUTION_ROLE,
+    isolated_vault_stack_name,
+)
 from dr_compiler.compiler.services.backup import isolated_vault_regions, isolated_vault_template
-from dr_compiler.deploy.aws import ADMINISTRATION_ROLE, EXECUTION_ROLE, AwsClients, error_code
+from dr_compiler.deploy.aws import AwsClients, error_code
 from dr_compiler.deploy.bundle import Organization
 from dr_compiler.deploy.executor import StackSetRequest, StackSetWriter, stack_set_settings
 from dr_compiler.deploy.operations import DeployFailed, Poller, failure_line
@@ -53,7 +55,7 @@ from dr_compiler.deploy.progress import Progress
 from dr_compiler.deploy.state import parameter_values, read_stack_set
 from dr_compiler.errors import Location, Problem, SpecInvalidError
 from dr_compiler.model import Spec
-from dr_compiler.pipeline import compile_with_packages
+from dr_compiler.pipeline import bootstrap_findings, bootstrap_template_set, compile_with_packages
 
 CAPABILITIES = ("CAPABILITY_NAMED_IAM",)
 WAITER = {"Delay": 5, "MaxAttempts": 720}

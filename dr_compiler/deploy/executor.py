@@ -15,9 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from dr_compiler.compiler.naming import ADMINISTRATION_ROLE, EXECUTION_ROLE
 from dr_compiler.deploy.aws import (
-    ADMINISTRATION_ROLE,
-    EXECUTION_ROLE,
     AwsClients,
     error_code,
     error_message,

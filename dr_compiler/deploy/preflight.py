@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from botocore.exceptions import ClientError
 
+from dr_compiler.compiler.naming import ADMINISTRATION_ROLE, EXECUTION_ROLE
 from dr_compiler.deploy.aws import (
-    ADMINISTRATION_ROLE,
-    EXECUTION_ROLE,
     AwsClients,
     error_code,
     error_message,

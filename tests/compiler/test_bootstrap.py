@@ -13,15 +13,13 @@ import pytest
 from dr_compiler.compiler.bootstrap import (
     ACCEPTED,
     artifacts_template,
-    bootstrap_findings,
-    bootstrap_template_set,
     organization_artifacts_template,
     output_reader_template,
     roles_template,
 )
 from dr_compiler.compiler.naming import EXECUTION_ROLE
 from dr_compiler.model import Spec
-from dr_compiler.pipeline import load_model
+from dr_compiler.pipeline import bootstrap_findings, bootstrap_template_set, load_model
 from dr_compiler.policies.engine import check_templates
 from dr_compiler.policies.registry import all_rules
 
